@@ -1,0 +1,66 @@
+package dev.qwenvl.engine;
+
+import java.nio.ByteBuffer;
+import java.util.Arrays;
+import java.util.Objects;
+
+/**
+ * The video of one engine request: either frames that Java holds in a direct buffer (handed to
+ * numpy without a copy), or frames that were decoded in Python and stay there, referenced by a
+ * handle.
+ */
+public sealed interface VideoPayload {
+
+    /** Element type of a frame tensor. */
+    enum DType {
+        UINT8(1),
+        FLOAT32(4);
+
+        private final int bytes;
+
+        DType(int bytes) {
+            this.bytes = bytes;
+        }
+
+        public int bytes() {
+            return bytes;
+        }
+    }
+
+    /**
+     * Frames as a (T, H, W, C) tensor in a direct buffer. The buffer is not copied: it must stay
+     * unchanged until the engine call that uses it has returned.
+     */
+    record Frames(ByteBuffer data, int[] shape, DType dtype) implements VideoPayload {
+        public Frames {
+            Objects.requireNonNull(data, "data");
+            Objects.requireNonNull(dtype, "dtype");
+            if (!data.isDirect()) {
+                throw new IllegalArgumentException("frames must be in a direct ByteBuffer (ByteBuffer.allocateDirect)");
+            }
+            if (shape == null || shape.length != 4) {
+                throw new IllegalArgumentException("frames shape must be (T, H, W, C), got " + Arrays.toString(shape));
+            }
+            shape = shape.clone();
+            long expected = (long) dtype.bytes();
+            for (int d : shape) {
+                if (d <= 0) {
+                    throw new IllegalArgumentException("frames shape must be positive, got " + Arrays.toString(shape));
+                }
+                expected *= d;
+            }
+            if (data.remaining() != expected) {
+                throw new IllegalArgumentException("frames buffer holds " + data.remaining() + " bytes but shape "
+                        + Arrays.toString(shape) + " of " + dtype + " needs " + expected);
+            }
+        }
+
+        @Override
+        public int[] shape() {
+            return shape.clone();
+        }
+    }
+
+    /** Frames decoded in Python, held there under {@code id} until released. */
+    record PythonHandle(long id) implements VideoPayload {}
+}
