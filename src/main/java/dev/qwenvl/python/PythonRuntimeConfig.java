@@ -1,0 +1,62 @@
+package dev.qwenvl.python;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * How to start the embedded interpreter.
+ *
+ * @param python      the environment's python executable (see {@link PythonLocator})
+ * @param extraPaths  folders put on {@code sys.path} before the environment's site-packages
+ *                    (tests use this to shadow a package with a stand-in)
+ * @param environment variables set in Python's {@code os.environ} before anything is imported
+ */
+public record PythonRuntimeConfig(Path python, List<Path> extraPaths, Map<String, String> environment) {
+
+    public PythonRuntimeConfig {
+        Objects.requireNonNull(python, "python");
+        extraPaths = List.copyOf(extraPaths);
+        environment = Map.copyOf(environment);
+    }
+
+    /** The located python, no extra paths, no extra environment. */
+    public static PythonRuntimeConfig defaults() {
+        return builder().build();
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** Builder; {@link #python} defaults to {@link PythonLocator#locate()}. */
+    public static final class Builder {
+        private Path python;
+        private final List<Path> extraPaths = new ArrayList<>();
+        private final Map<String, String> environment = new LinkedHashMap<>();
+
+        private Builder() {}
+
+        public Builder python(Path python) {
+            this.python = Objects.requireNonNull(python, "python");
+            return this;
+        }
+
+        public Builder addPath(Path path) {
+            extraPaths.add(Objects.requireNonNull(path, "path"));
+            return this;
+        }
+
+        public Builder environment(String name, String value) {
+            environment.put(Objects.requireNonNull(name, "name"), Objects.requireNonNull(value, "value"));
+            return this;
+        }
+
+        public PythonRuntimeConfig build() {
+            return new PythonRuntimeConfig(python != null ? python : PythonLocator.locate(), extraPaths, environment);
+        }
+    }
+}

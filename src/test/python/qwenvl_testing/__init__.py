@@ -1,0 +1,1 @@
+"""Python helpers for the bridge tests (never shipped)."""

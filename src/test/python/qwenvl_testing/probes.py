@@ -1,0 +1,55 @@
+"""Small functions the runtime tests call from Java."""
+
+import logging
+import threading
+
+import numpy as np
+
+log = logging.getLogger("qwenvl_testing.probes")
+
+
+def weighted_sum(n, seed):
+    """sum(arange(n) * seed) computed by numpy (an exact integer)."""
+    return int(np.sum(np.arange(n, dtype=np.int64) * seed))
+
+
+def echo(value):
+    return value
+
+
+def describe(value):
+    """Type name and repr of what arrived, to show conversions."""
+    return [type(value).__name__, repr(value)]
+
+
+def fail_three_deep(message):
+    _first(message)
+
+
+def _first(message):
+    _second(message)
+
+
+def _second(message):
+    _third(message)
+
+
+def _third(message):
+    raise ValueError(message)
+
+
+def log_records(message):
+    """Logs from the calling thread and from a fresh Python thread, and prints to stdout/stderr."""
+    log.warning("main-thread %s", message)
+    worker = threading.Thread(target=lambda: log.warning("worker-thread %s", message))
+    worker.start()
+    worker.join()
+    print("stdout " + message)
+    import sys
+    print("stderr " + message, file=sys.stderr)
+    return True
+
+
+def sys_executable():
+    import sys
+    return sys.executable
