@@ -53,3 +53,21 @@ def log_records(message):
 def sys_executable():
     import sys
     return sys.executable
+
+
+def array_info(value):
+    """What a Java DirectNDArray became: type, dtype, shape, data address, writable."""
+    import numpy as np
+
+    if not isinstance(value, np.ndarray):
+        return [type(value).__name__, "", [], 0, False]
+    return [type(value).__name__, str(value.dtype), list(value.shape),
+            int(value.__array_interface__["data"][0]), bool(value.flags.writeable)]
+
+
+def poke(array, value):
+    """Writes ``value`` into the first and last element of ``array`` (shows shared memory)."""
+    flat = array.reshape(-1)
+    flat[0] = value
+    flat[-1] = value
+    return True

@@ -1,0 +1,105 @@
+"""The vLLM side of the engine facade: builds ``vllm.LLM`` from Java's values and runs generate.
+
+Engines live in a registry keyed by an integer id that Java holds; Python objects never cross to
+Java. Every function runs on the runtime's single interpreter thread.
+"""
+
+import gc
+import itertools
+import logging
+import os
+
+log = logging.getLogger(__name__)
+
+_engines = {}
+_next_id = itertools.count(1)
+
+
+class VllmNotInstalled(ImportError):
+    """vllm cannot be imported in the embedded interpreter's environment."""
+
+
+def _import_vllm():
+    # vLLM would install its own logging handlers on stdout; ours forward to SLF4J instead.
+    os.environ.setdefault("VLLM_CONFIGURE_LOGGING", "0")
+    try:
+        import vllm
+    except ImportError as error:
+        import sys
+
+        raise VllmNotInstalled(
+            f"vllm is not installed in {sys.executable} ({error}): install it into that environment "
+            f"({sys.executable} -m pip install vllm on a GPU machine; on CPU see the README's "
+            f"end-to-end tier)"
+        ) from error
+    return vllm
+
+
+def create(engine_kwargs):
+    """Constructs ``vllm.LLM(**engine_kwargs)`` and returns its id."""
+    vllm = _import_vllm()
+    log.info("starting vllm %s with %s", getattr(vllm, "__version__", "?"), engine_kwargs)
+    llm = vllm.LLM(**engine_kwargs)
+    engine_id = next(_next_id)
+    _engines[engine_id] = llm
+    return engine_id
+
+
+def _engine(engine_id):
+    try:
+        return _engines[engine_id]
+    except KeyError:
+        raise KeyError(f"no engine with id {engine_id}: it was closed or never started") from None
+
+
+def _video(value):
+    """A numpy array as is; an integer is a handle of frames decoded on the Python side."""
+    if isinstance(value, int):
+        from . import handles
+
+        return handles.get(value)
+    return value
+
+
+def build_inputs(prompts, videos, processor_kwargs):
+    """vLLM prompt dicts: one prompt with one video each, plus per-request processor kwargs."""
+    if not (len(prompts) == len(videos) == len(processor_kwargs)):
+        raise ValueError(
+            f"prompts, videos and processor kwargs differ in length: "
+            f"{len(prompts)}, {len(videos)}, {len(processor_kwargs)}"
+        )
+    inputs = []
+    for prompt, video, kwargs in zip(prompts, videos, processor_kwargs):
+        item = {"prompt": prompt, "multi_modal_data": {"video": _video(video)}}
+        if kwargs:
+            item["mm_processor_kwargs"] = dict(kwargs)
+        inputs.append(item)
+    return inputs
+
+
+def generate(engine_id, prompts, videos, processor_kwargs, sampling_kwargs):
+    """Runs one batch; returns the first completion's text of each request, in order."""
+    llm = _engine(engine_id)
+    vllm = _import_vllm()
+    params = vllm.SamplingParams(**sampling_kwargs)
+    outputs = llm.generate(build_inputs(prompts, videos, processor_kwargs), sampling_params=params, use_tqdm=False)
+    if len(outputs) != len(prompts):
+        raise RuntimeError(f"vllm returned {len(outputs)} outputs for {len(prompts)} prompts")
+    return [out.outputs[0].text for out in outputs]
+
+
+def close(engine_id):
+    """Shuts the engine down and forgets it; unknown ids are ignored (close is idempotent)."""
+    llm = _engines.pop(engine_id, None)
+    if llm is None:
+        return False
+    engine = getattr(llm, "llm_engine", None)
+    shutdown = getattr(engine, "shutdown", None) or getattr(getattr(engine, "engine_core", None), "shutdown", None)
+    if callable(shutdown):
+        try:
+            shutdown()
+        except Exception:  # noqa: BLE001 - best effort; the engine is dropped either way
+            log.warning("vllm engine %s did not shut down cleanly", engine_id, exc_info=True)
+    del llm, engine
+    gc.collect()
+    return True
