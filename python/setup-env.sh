@@ -53,7 +53,7 @@ pip=("$venv/bin/python" -m pip --disable-pip-version-check --no-input)
 log "installing $requirements"
 "${pip[@]}" install -q -r "$requirements"
 log "building jep==$jep_version against the installed numpy (no build isolation)"
-"${pip[@]}" install -q --no-build-isolation --no-cache-dir "jep==$jep_version"
+"${pip[@]}" install -q --no-build-isolation --no-cache-dir --force-reinstall --no-deps "jep==$jep_version"
 "$venv/bin/python" - <<PY || die "jep in $venv is not $jep_version or has no libjep.so"
 import importlib.metadata as md, importlib.util, pathlib
 assert md.version("jep") == "$jep_version", md.version("jep")
