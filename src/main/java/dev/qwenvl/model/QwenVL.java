@@ -219,6 +219,7 @@ public final class QwenVL implements ModelInterface {
         List<String> result = new ArrayList<>(stage1);
         List<EngineRequest> second = new ArrayList<>(stage1.size());
         List<Integer> positions = new ArrayList<>(stage1.size());
+        List<Integer> kept = new ArrayList<>();
         String stage2Text = config.stage2PromptText();
         for (int i = 0; i < stage1.size(); i++) {
             EngineRequest request = chunk.items().get(i);
@@ -227,9 +228,12 @@ public final class QwenVL implements ModelInterface {
                 second.add(request.withPrompt(rewrite.prompt()));
                 positions.add(i);
             } else {
-                LOG.warn("Input {} keeps its stage-1 caption: its prompt could not be rewritten for stage 2 ({})",
-                        chunk.from() + i, rewrite.reason());
+                kept.add(chunk.from() + i);
             }
+        }
+        if (!kept.isEmpty()) {
+            LOG.warn("Inputs {} keep their stage-1 captions: their prompts could not be rewritten for stage 2 "
+                    + "(the stage-2 rewriter logged why)", kept);
         }
         if (second.isEmpty()) {
             return result;
