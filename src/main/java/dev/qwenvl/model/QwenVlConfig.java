@@ -2,6 +2,7 @@ package dev.qwenvl.model;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -69,7 +70,7 @@ public final class QwenVlConfig {
         this.customStage2PromptText = b.stage2PromptText != null && !b.stage2PromptText.isEmpty();
         this.stage2PromptText = customStage2PromptText ? b.stage2PromptText : DEFAULT_STAGE2_PROMPT_TEXT;
         this.verbose = b.verbose;
-        this.extraEngineArgs = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(b.extraEngineArgs));
+        this.extraEngineArgs = Collections.unmodifiableMap(new LinkedHashMap<>(b.extraEngineArgs));
         this.samplingSeed = b.samplingSeed;
     }
 
@@ -147,7 +148,7 @@ public final class QwenVlConfig {
 
     /** A builder preset with this config's values. */
     public Builder toBuilder() {
-        Builder b = new Builder()
+        return new Builder()
                 .modelDir(modelDir)
                 .modelVariant(modelVariant)
                 .captionBatchSize(captionBatchSize)
@@ -159,7 +160,6 @@ public final class QwenVlConfig {
                 .verbose(verbose)
                 .extraEngineArgs(extraEngineArgs)
                 .samplingSeed(samplingSeed);
-        return b;
     }
 
     @Override

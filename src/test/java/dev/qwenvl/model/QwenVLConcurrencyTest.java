@@ -25,21 +25,16 @@ class QwenVLConcurrencyTest {
     /** A thread-safe fake engine answering from each request's own video id, yielding between calls. */
     private static final class EchoEngine implements LlmEngine {
         final AtomicInteger calls = new AtomicInteger();
-        final AtomicInteger inFlight = new AtomicInteger();
-        final AtomicInteger maxInFlight = new AtomicInteger();
 
         @Override
         public List<String> generate(List<EngineRequest> requests, SamplingParams sampling) {
             calls.incrementAndGet();
-            maxInFlight.accumulateAndGet(inFlight.incrementAndGet(), Math::max);
             try {
                 Thread.sleep(1);
                 return Requests.answer(requests, "Refine: ");
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 throw new IllegalStateException(e);
-            } finally {
-                inFlight.decrementAndGet();
             }
         }
 

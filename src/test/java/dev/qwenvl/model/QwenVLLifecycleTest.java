@@ -15,6 +15,9 @@ import static org.mockito.Mockito.verify;
 import static org.mockito.Mockito.verifyNoInteractions;
 import static org.mockito.Mockito.when;
 
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import dev.qwenvl.LogCapture;
 import dev.qwenvl.engine.EngineException;
 import dev.qwenvl.engine.LlmEngine;
 import dev.qwenvl.engine.LlmEngineFactory;
@@ -52,6 +55,17 @@ class QwenVLLifecycleTest {
         model.setup();
         verify(factory).start(QwenVlSettings.engineArgs(config));
         assertEquals(QwenVlSettings.samplingParams(config), model.samplingParams());
+    }
+
+    @Test
+    void setupLogsWhichModelItStartsAtInfo() {
+        try (LogCapture logs = LogCapture.of(QwenVL.class, Level.INFO)) {
+            new QwenVL(config, factory).setup();
+            List<ILoggingEvent> infos = logs.events(Level.INFO);
+            assertEquals(1, infos.size());
+            String msg = infos.get(0).getFormattedMessage();
+            assertTrue(msg.contains("Qwen/Qwen2.5-VL-7B-Instruct") && msg.contains("cc59489") && msg.contains("fp8"), msg);
+        }
     }
 
     @Test
