@@ -3,11 +3,13 @@ package dev.qwenvl.model;
 import dev.qwenvl.engine.EngineArgs;
 import dev.qwenvl.engine.EngineException;
 import dev.qwenvl.engine.EngineRequest;
+import dev.qwenvl.engine.JepLlmEngine;
 import dev.qwenvl.engine.LlmEngine;
 import dev.qwenvl.engine.LlmEngineFactory;
 import dev.qwenvl.engine.SamplingParams;
 import dev.qwenvl.prompt.Stage2Rewrite;
 import dev.qwenvl.prompt.Stage2Rewriter;
+import dev.qwenvl.python.PythonRuntime;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -79,6 +81,14 @@ public final class QwenVL implements ModelInterface {
         this.engineArgs = QwenVlSettings.engineArgs(config);
         this.samplingParams = QwenVlSettings.samplingParams(config);
         this.progressLevel = config.verbose() ? Level.INFO : Level.DEBUG;
+    }
+
+    /**
+     * A QwenVL on vLLM in the process-wide embedded Python ({@link PythonRuntime#shared()}), which
+     * starts on the first {@link #setup()}.
+     */
+    public static QwenVL create(QwenVlConfig config) {
+        return new QwenVL(config, args -> JepLlmEngine.start(PythonRuntime.shared(), args));
     }
 
     public QwenVlConfig config() {

@@ -1,0 +1,150 @@
+package dev.qwenvl.model;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.qwenvl.engine.EngineRequest;
+import dev.qwenvl.engine.JepLlmEngine;
+import dev.qwenvl.engine.VideoPayload;
+import dev.qwenvl.prompt.QwenPromptFormatter;
+import dev.qwenvl.python.PythonRuntime;
+import dev.qwenvl.python.TestPython;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** QwenVL through the real JEP bridge against the stand-in vllm, which records what it gets. */
+class QwenVLBridgeIT {
+    private static PythonRuntime runtime;
+
+    @BeforeAll
+    static void start() {
+        runtime = PythonRuntime.start(TestPython.config().build());
+    }
+
+    @AfterAll
+    static void stop() {
+        runtime.close();
+    }
+
+    @BeforeEach
+    void reset() {
+        runtime.call("vllm", "reset");
+    }
+
+    private static QwenVL model(QwenVlConfig.Builder config) {
+        return new QwenVL(config.build(), JepLlmEngine.factory(runtime));
+    }
+
+    private static QwenVlConfig.Builder seedConfig() {
+        return QwenVlConfig.builder().modelDir(Path.of("/models")).modelVariant("qwen").captionBatchSize(8);
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Map<String, Object> recorded() {
+        return (Map<String, Object>) runtime.call("vllm", "recorded");
+    }
+
+    private static List<EngineRequest> requests(int n) {
+        QwenPromptFormatter formatter = new QwenPromptFormatter();
+        List<EngineRequest> out = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            ByteBuffer frames = ByteBuffer.allocateDirect(4 * 28 * 28 * 3);
+            frames.put(0, (byte) i);
+            out.add(new EngineRequest(formatter.format("Describe video " + i + "."),
+                    new VideoPayload.Frames(frames, new int[] {4, 28, 28, 3}, VideoPayload.DType.UINT8), Map.of("fps", 2.0)));
+        }
+        return out;
+    }
+
+    /** The stand-in's caption for a prompt. */
+    private static String standInCaption(String prompt) throws Exception {
+        byte[] digest = MessageDigest.getInstance("SHA-256").digest(prompt.getBytes(StandardCharsets.UTF_8));
+        return "caption-" + HexFormat.of().formatHex(digest).substring(0, 8);
+    }
+
+    @Test
+    void vllmIsConstructedWithExactlyTheSeedsArguments() {
+        try (QwenVL model = model(seedConfig())) {
+            model.setup();
+        }
+        Map<String, Object> expected = new LinkedHashMap<>();
+        expected.put("model", "/models/Qwen/Qwen2.5-VL-7B-Instruct");
+        expected.put("limit_mm_per_prompt", Map.of("image", 0L, "video", 1L));
+        expected.put("quantization", "fp8");
+        expected.put("max_model_len", 32768L);
+        expected.put("gpu_memory_utilization", 0.85);
+        expected.put("mm_processor_kwargs", Map.of("do_resize", false, "do_rescale", false, "do_normalize", false));
+        expected.put("mm_processor_cache_gb", 4L);
+        expected.put("max_num_batched_tokens", 32768L);
+        assertEquals(List.of(expected), recorded().get("constructed"));
+    }
+
+    @Test
+    void withoutFp8AndCacheVllmGetsNoneAndZero() {
+        try (QwenVL model = model(seedConfig().fp8(false).disableMmcache(true).modelDoesPreprocess(true))) {
+            model.setup();
+        }
+        Map<?, ?> kwargs = (Map<?, ?>) ((List<?>) recorded().get("constructed")).get(0);
+        assertTrue(kwargs.containsKey("quantization"));
+        assertNull(kwargs.get("quantization"), "Python None, not the string");
+        assertEquals(0L, kwargs.get("mm_processor_cache_gb"));
+        assertEquals(Map.of("do_resize", true, "do_rescale", true, "do_normalize", true), kwargs.get("mm_processor_kwargs"));
+    }
+
+    @Test
+    void thirtySevenInputsInChunksOfEightComeBackInOrderWithTheSeedsSampling() throws Exception {
+        List<EngineRequest> inputs = requests(37);
+        List<String> captions;
+        try (QwenVL model = model(seedConfig())) {
+            model.setup();
+            captions = model.generate(inputs, false, 8);
+        }
+        assertEquals(37, captions.size());
+        for (int i = 0; i < 37; i++) {
+            assertEquals(standInCaption(inputs.get(i).prompt()), captions.get(i), "caption " + i);
+        }
+        List<?> calls = (List<?>) recorded().get("generate_calls");
+        assertEquals(5, calls.size());
+        int[] sizes = calls.stream().mapToInt(c -> ((List<?>) ((Map<?, ?>) c).get("inputs")).size()).toArray();
+        assertEquals(List.of(8, 8, 8, 8, 5), java.util.Arrays.stream(sizes).boxed().toList());
+        Map<?, ?> sampling = (Map<?, ?>) ((Map<?, ?>) calls.get(0)).get("sampling");
+        assertEquals(Map.of("temperature", 0.1, "top_p", 0.001, "repetition_penalty", 1.05, "max_tokens", 512L,
+                "stop_token_ids", List.of()), sampling);
+    }
+
+    @Test
+    void stageTwoIssuesASecondGenerateWhosePromptsCarryTheStageOneCaptions() throws Exception {
+        List<EngineRequest> inputs = requests(3);
+        List<String> captions;
+        try (QwenVL model = model(seedConfig().stage2PromptText("Improve this caption: "))) {
+            model.setup();
+            captions = model.generate(inputs, true, 16);
+        }
+        List<?> calls = (List<?>) recorded().get("generate_calls");
+        assertEquals(2, calls.size());
+        List<?> first = (List<?>) ((Map<?, ?>) calls.get(0)).get("inputs");
+        List<?> second = (List<?>) ((Map<?, ?>) calls.get(1)).get("inputs");
+        for (int i = 0; i < 3; i++) {
+            String p1 = (String) ((Map<?, ?>) first.get(i)).get("prompt");
+            String p2 = (String) ((Map<?, ?>) second.get(i)).get("prompt");
+            assertNotEquals(p1, p2);
+            assertTrue(p2.contains("Improve this caption: " + standInCaption(p1)), p2);
+            assertTrue(p2.endsWith("<|im_end|>\n<|im_start|>assistant\n"), p2);
+            assertEquals(((Map<?, ?>) first.get(i)).get("video"), ((Map<?, ?>) second.get(i)).get("video"), "same video");
+            assertEquals(standInCaption(p2), captions.get(i), "only the stage-2 caption is returned");
+        }
+    }
+}
