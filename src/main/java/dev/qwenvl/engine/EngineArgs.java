@@ -36,7 +36,17 @@ public record EngineArgs(
         limitMmPerPrompt = Map.copyOf(Objects.requireNonNull(limitMmPerPrompt, "limitMmPerPrompt"));
         mmProcessorKwargs = Map.copyOf(Objects.requireNonNull(mmProcessorKwargs, "mmProcessorKwargs"));
         extra = extra == null ? Map.of() : Map.copyOf(extra);
+        for (String name : extra.keySet()) {
+            if (NAMED.contains(name)) {
+                throw new IllegalArgumentException("extra engine argument '" + name
+                        + "' repeats a named argument; set it through its own setting instead");
+            }
+        }
     }
+
+    private static final java.util.Set<String> NAMED = java.util.Set.of("model", "limit_mm_per_prompt", "quantization",
+            "max_model_len", "gpu_memory_utilization", "mm_processor_kwargs", "mm_processor_cache_gb",
+            "max_num_batched_tokens");
 
     /**
      * The keyword arguments of {@code vllm.LLM}, named as vLLM names them. {@code quantization}
@@ -52,13 +62,7 @@ public record EngineArgs(
         kw.put("mm_processor_kwargs", new LinkedHashMap<>(mmProcessorKwargs));
         kw.put("mm_processor_cache_gb", mmProcessorCacheGb);
         kw.put("max_num_batched_tokens", maxNumBatchedTokens);
-        for (Map.Entry<String, Object> e : extra.entrySet()) {
-            if (kw.containsKey(e.getKey())) {
-                throw new IllegalArgumentException("extra engine argument '" + e.getKey()
-                        + "' repeats a named argument; set it through its own setting instead");
-            }
-            kw.put(e.getKey(), e.getValue());
-        }
+        kw.putAll(new java.util.TreeMap<>(extra));
         return kw;
     }
 }

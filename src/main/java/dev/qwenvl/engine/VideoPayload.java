@@ -59,6 +59,22 @@ public sealed interface VideoPayload {
         public int[] shape() {
             return shape.clone();
         }
+
+        /** Identity: frames are compared by buffer identity, never by hashing megabytes of pixels. */
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof Frames f && f.data == data && f.dtype == dtype && Arrays.equals(f.shape, shape);
+        }
+
+        @Override
+        public int hashCode() {
+            return System.identityHashCode(data) * 31 + Arrays.hashCode(shape);
+        }
+
+        @Override
+        public String toString() {
+            return "Frames" + Arrays.toString(shape) + " " + dtype;
+        }
     }
 
     /** Frames decoded in Python, held there under {@code id} until released. */
