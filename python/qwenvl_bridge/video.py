@@ -310,7 +310,8 @@ def _scan(container, stream, label: str, decode_all: bool):
     except av.FFmpegError as e:
         raise VideoError(
             VideoError.CORRUPT_STREAM, label,
-            f"reading the stream failed after {count} frames ({e}); the file is truncated or "
+            f"reading the stream failed after {count} {'frames' if decode_all else 'packets'} ({e}); "
+            "the file is truncated or "
             "damaged, re-download or re-encode it",
         ) from e
     span = None
