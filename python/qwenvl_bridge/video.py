@@ -19,6 +19,9 @@ Decisions:
   the last requested frame, a header that claims more frames than the stream holds (fewer than
   99 % of them present) or a stream without a single frame all raise ``CORRUPT_STREAM``. We reject
   rather than caption part of a video, so a caption always describes the whole window asked for.
+  The one tolerance: when the decoder ends within 1 % of the last requested index (a packet count
+  can exceed the decoded frames by a hidden or discarded frame), the missing frames repeat the
+  last decoded one and a warning is logged.
 * **Variable frame rate.** ``fps`` is the *average* rate measured from presentation timestamps
   (frames / (last pts + its duration - first pts)), not the nominal rate in the header, which is
   wrong for variable-rate video. Frames are picked by index, so samples are evenly spaced in
@@ -493,7 +496,9 @@ def decode_windows(
 
     Raises:
         VideoError: as :func:`probe`, plus CORRUPT_STREAM when a decoder error occurs before the
-            last requested frame or a requested index is past the last decodable frame.
+            last requested frame, or requested indices run past the last decodable frame by more
+            than 1 % of the frames (within 1 %, e.g. a packet count one above the decoded frames,
+            the missing frames repeat the last decodable one and a warning is logged).
         ValueError: ``windows`` is empty or holds an empty window or a negative index.
     """
     label = display_name(source, name)
@@ -512,6 +517,19 @@ def decode_windows(
             frames, source=label, factor=factor, min_pixels=min_pixels,
             max_pixels=max_pixels, total_pixels=total_pixels)
 
+    def place(frame: av.VideoFrame, targets: list[tuple[int, int]]) -> None:
+        if (frame.height, frame.width) != size:  # resolution changed mid-stream: keep the first
+            frame = frame.reformat(width=size[1], height=size[0])
+        rgb = _upright(frame.to_ndarray(format="rgb24"), rotation)
+        for w, position in targets:
+            if buffers[w] is None:
+                buffers[w] = np.empty((len(windows[w]),) + rgb.shape, dtype=np.uint8)
+            buffers[w][position] = rgb
+            remaining[w] -= 1
+            if remaining[w] == 0:
+                finish(w)
+
+    last_frame = None
     with _open(source, label) as container:
         stream = _video_stream(container, label)
         stream.thread_type = "AUTO"
@@ -533,26 +551,25 @@ def decode_windows(
                 _check_aspect(*size, label)
             index = decoded
             decoded += 1
+            last_frame = frame
             targets = wanted.get(index)
-            if not targets:
-                continue
-            if (frame.height, frame.width) != size:  # resolution changed mid-stream: keep the first
-                frame = frame.reformat(width=size[1], height=size[0])
-            rgb = _upright(frame.to_ndarray(format="rgb24"), rotation)
-            for w, position in targets:
-                if buffers[w] is None:
-                    buffers[w] = np.empty((len(windows[w]),) + rgb.shape, dtype=np.uint8)
-                buffers[w][position] = rgb
-                remaining[w] -= 1
-                if remaining[w] == 0:
-                    finish(w)
+            if targets:
+                place(frame, targets)
     if decoded <= last_wanted:
-        raise VideoError(
-            VideoError.CORRUPT_STREAM, label,
-            f"a window asks for source frame {last_wanted} but the stream holds only {decoded} "
-            "decodable frames; probe the video again (it may be truncated) and plan windows from "
-            "its frame count",
-        )
+        if decoded == 0 or decoded < MIN_PRESENT_SHARE * (last_wanted + 1):
+            raise VideoError(
+                VideoError.CORRUPT_STREAM, label,
+                f"a window asks for source frame {last_wanted} but the stream holds only {decoded} "
+                "decodable frames; probe the video again (it may be truncated) and plan windows "
+                "from its frame count",
+            )
+        # A packet count can exceed the decoded frames by a frame or two (hidden or discarded
+        # frames): within 1 %, frames past the end repeat the last decoded frame.
+        logger.warning(
+            "%s: frames %d-%d requested but the stream ends after %d frames; repeating the last frame",
+            label, decoded, last_wanted, decoded)
+        for index in sorted(i for i in wanted if i >= decoded):
+            place(last_frame, wanted[index])
     logger.debug("decoded %s: %d frames read, %d windows", label, decoded, len(windows))
     return results
 

@@ -328,3 +328,11 @@ def test_error_reasons_match_java_enum():
     names = {line.strip().rstrip(",") for line in enum.splitlines()
              if line.strip().rstrip(",").isupper() and line.strip().rstrip(",").replace("_", "").isalpha()}
     assert names == set(video.REASONS)
+
+
+def test_one_frame_past_the_end_of_a_long_video_repeats_the_last_frame(tmp_path, caplog):
+    # a packet count one above the decoded frames (hidden frames) must not reject a good video
+    path = videos.write_video(tmp_path / "v.mp4", frames=200, width=32, height=32)
+    (frames,) = video.decode_windows(path, [[0, 199, 200]], True)
+    _assert_frames_are(frames, [0, 199, 199])
+    assert "repeating the last frame" in caplog.text
