@@ -52,6 +52,7 @@ __all__ = [
     "VideoError",
     "probe",
     "decode_windows",
+    "select_windows",
     "preprocess_frames",
     "smart_resize",
     "per_frame_max_pixels",
@@ -572,6 +573,52 @@ def decode_windows(
             place(last_frame, wanted[index])
     logger.debug("decoded %s: %d frames read, %d windows", label, decoded, len(windows))
     return results
+
+
+def select_windows(
+    frames: np.ndarray,
+    windows: Sequence[Sequence[int]],
+    preprocess: bool,
+    *,
+    name: str = "frames",
+    factor: int = FACTOR,
+    min_pixels: int = MIN_PIXELS,
+    max_pixels: int = MAX_PIXELS,
+    total_pixels: int = TOTAL_PIXELS,
+) -> list[np.ndarray]:
+    """:func:`decode_windows` for frames already in memory (Java's ``JavaFrames``).
+
+    Args:
+        frames: uint8 RGB (T, H, W, 3), e.g. a numpy view of Java's direct buffer; not modified.
+        windows, preprocess, factor, min_pixels, max_pixels, total_pixels: as
+            :func:`decode_windows` (``preprocess`` True: the model preprocesses, frames stay
+            uint8 at the source size).
+        name: display name for errors.
+
+    Returns:
+        one array per window (new arrays: they do not alias ``frames``).
+
+    Raises:
+        VideoError: BAD_SHAPE (including an index past the last frame), UNSUPPORTED_CHANNELS,
+            EXTREME_ASPECT_RATIO.
+        ValueError: ``windows`` is empty or holds an empty window or a negative index.
+    """
+    _check_frames(frames, name)
+    _check_aspect(frames.shape[1], frames.shape[2], name)
+    wanted = _index_plan(windows)
+    if max(wanted) >= frames.shape[0]:
+        raise VideoError(
+            VideoError.BAD_SHAPE, name,
+            f"a window asks for frame {max(wanted)} but only {frames.shape[0]} frames were given; "
+            "plan windows from the frame count",
+        )
+    out = []
+    for indices in windows:
+        picked = frames[np.asarray(indices, dtype=np.intp)]  # fancy indexing copies
+        out.append(picked if preprocess else preprocess_frames(
+            picked, source=name, factor=factor, min_pixels=min_pixels,
+            max_pixels=max_pixels, total_pixels=total_pixels))
+    return out
 
 
 def _index_plan(windows: Sequence[Sequence[int]]) -> dict[int, list[tuple[int, int]]]:

@@ -336,3 +336,16 @@ def test_one_frame_past_the_end_of_a_long_video_repeats_the_last_frame(tmp_path,
     (frames,) = video.decode_windows(path, [[0, 199, 200]], True)
     _assert_frames_are(frames, [0, 199, 199])
     assert "repeating the last frame" in caplog.text
+
+
+def test_select_windows_from_frames_in_memory():
+    frames = np.stack([np.full((61, 97, 3), videos.frame_level(i), np.uint8) for i in range(10)])
+    raw = video.select_windows(frames, [[0, 9], [2, 3, 4, 5]], True)
+    assert [a.shape for a in raw] == [(2, 61, 97, 3), (4, 61, 97, 3)]
+    _assert_frames_are(raw[1], [2, 3, 4, 5])
+    assert not np.shares_memory(raw[0], frames)
+    (pre,) = video.select_windows(frames, [[0, 9]], False)
+    assert pre.dtype == np.float32 and pre.shape[1] % 28 == 0 and pre.shape[2] % 28 == 0
+    err = _raises(VideoError.BAD_SHAPE, video.select_windows, frames, [[0, 10]], True, name="java clip")
+    assert "frame 10" in str(err) and err.source == "java clip"
+    _raises(VideoError.UNSUPPORTED_CHANNELS, video.select_windows, frames[..., :1].copy(), [[0]], True)
