@@ -1,1 +1,5 @@
-"""The Python half of qwenvl-jep: runs inside the JVM's embedded interpreter (JEP)."""
+"""The Python half of qwenvl-jep, shipped inside the jar and imported by the embedded interpreter (JEP).
+
+Modules import only the standard library, numpy and PyAV (``av``); heavier modules (vLLM,
+huggingface_hub) are imported only by the functions that need them.
+"""
