@@ -1,0 +1,1 @@
+"""Python half of the QwenVL Java library: runs inside the JVM through JEP."""
