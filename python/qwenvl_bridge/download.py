@@ -247,6 +247,7 @@ def _download_locked(
     listing: Listing | None = None
     try:
         listing = fetch_listing(model_id, revision, settings)
+        remove_stale_partials(local_dir)
         _remove_wrong_size_files(local_dir, listing)
         _ensure_disk_space(local_dir, listing, model_id, revision)
         _run_snapshot_download(model_id, local_dir, settings, listing, progress)
@@ -290,6 +291,31 @@ def _remove_wrong_size_files(local_dir: str, listing: Listing) -> None:
         if size is not None and size != f.size:
             log.warning("%s has %d bytes, expected %d: removing it to download it again", f.path, size, f.size)
             os.remove(_local_path(local_dir, f.path))
+
+
+def remove_stale_partials(local_dir: str) -> int:
+    """Delete partial files a killed earlier download left behind; returns the bytes freed.
+
+    huggingface_hub 2.x writes each file to a uniquely named ``*.incomplete`` file under
+    ``<local_dir>/.cache/huggingface/download/`` and never reuses it across runs (it resumes
+    with Range only within one call). After a crash or kill those files would pile up, a whole
+    weights shard each. Only call this while holding the download lock.
+    """
+    freed = 0
+    for root, _dirs, names in os.walk(os.path.join(local_dir, ".cache", "huggingface", "download")):
+        for name in names:
+            if name.endswith(".incomplete"):
+                path = os.path.join(root, name)
+                try:
+                    size = os.path.getsize(path)
+                    os.remove(path)
+                except OSError as e:
+                    log.warning("could not remove the stale partial download %s: %s", path, e)
+                    continue
+                freed += size
+    if freed:
+        log.info("removed %d bytes of partial files left by an interrupted download in %s", freed, local_dir)
+    return freed
 
 
 def _ensure_disk_space(local_dir: str, listing: Listing, model_id: str, revision: str) -> None:
@@ -397,8 +423,8 @@ def translate_error(
         if settings.token:
             return make(Reason.GATED_ACCESS_DENIED,
                         f"{where}: the model is gated and the token given was refused ({_status(gated)}): accept the "
-                        f"model's licence at {model_page} with the account that owns the token, or set HF_TOKEN to "
-                        f"a token of an account that has")
+                        f"model's licence at {model_page} with the account that owns the token, or use a token of an "
+                        f"account that has accepted it")
         return make(Reason.GATED_NEEDS_TOKEN,
                     f"{where}: the model is gated and no token was given: set HF_TOKEN (or pass token=) to a token "
                     f"of an account that has accepted the model's licence at {model_page}")
@@ -413,11 +439,13 @@ def translate_error(
     if offline := _first(chain, OfflineModeIsEnabled):
         return make(Reason.NETWORK,
                     f"{where}: HF_HUB_OFFLINE is set, so nothing can be downloaded ({offline}): unset it, or copy "
-                    f"the complete weights with their manifest into {local_dir}")
+                    f"the weights into {local_dir} from a machine that downloaded them (with their "
+                    f"{_STATE_DIR}/{_MANIFEST_NAME}, which marks them complete)")
     if net := _first(chain, httpx2.TransportError) or _first(chain, LocalEntryNotFoundError):
         return make(Reason.NETWORK,
                     f"{where}: no network to {settings.endpoint} ({type(net).__name__}: {net}): set HF_ENDPOINT to "
-                    f"a reachable mirror, or copy the weights into {local_dir}")
+                    f"a reachable mirror, or copy the weights into {local_dir} from a machine that downloaded them "
+                    f"(with their {_STATE_DIR}/{_MANIFEST_NAME}, which marks them complete)")
     if full := _first_errno(chain, (errno.ENOSPC, errno.EDQUOT)):
         needed = sum(f.size for f in files_needing_download(local_dir, listing.files)) if listing else 0
         return make(Reason.DISK_FULL, _disk_full_message(local_dir, model_id, revision, needed, _free_or_zero(local_dir))

@@ -21,6 +21,7 @@ Options (attributes of :class:`FakeHub`, changeable while it runs):
   bytes of the body (default: half), then closes the connection. huggingface_hub reads in
   10 MiB chunks and only resumes from whole chunks it has written, so to see a resume with
   ``Range`` the drop must come after the first 10 MiB.
+- ``api_status``: when set, the two ``/api/`` endpoints answer with this HTTP status (e.g. 503).
 - ``requests``: every request received, as :class:`Recorded` (method, path, headers).
 """
 
@@ -67,6 +68,7 @@ class FakeHub:
     gated_token: str | None = None
     drop_once: str | None = None
     drop_after: int | None = None
+    api_status: int | None = None
     requests: list[Recorded] = field(default_factory=list)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     _dropped: set[str] = field(default_factory=set, repr=False)
@@ -152,6 +154,9 @@ class _Handler(BaseHTTPRequestHandler):
             self._error(404, "RepoNotFound", f"no route for {path}", send_body)
 
     def _api(self, match: re.Match, payload, send_body: bool) -> None:
+        if self.hub.api_status is not None:
+            self._error(self.hub.api_status, "", "the stand-in hub was told to fail", send_body)
+            return
         if not self._repo_and_revision_ok(match, send_body):
             return
         body = json.dumps(payload).encode()
@@ -231,7 +236,8 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_response(status)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(body)))
-        self.send_header("X-Error-Code", code)
+        if code:
+            self.send_header("X-Error-Code", code)
         self.send_header("X-Error-Message", message)
         self.end_headers()
         if send_body:

@@ -5,12 +5,14 @@ Run: /tmp/venv-dl/bin/python -m pytest -q python/tests/test_download.py
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
 import logging
 import os
 import socket
 import sys
+import threading
 import time
 
 import pytest
@@ -46,11 +48,12 @@ def _snapshot_files() -> dict[str, bytes]:
 
 @pytest.fixture(autouse=True)
 def hub_env(tmp_path, monkeypatch):
-    """Isolate huggingface_hub: HF_HOME in tmp, no telemetry, short timeouts, no stray token or endpoint."""
+    """Isolate each test: HF_HOME in tmp, no telemetry, no stray token, cache or endpoint.
+
+    Settings huggingface_hub reads at import time (timeouts, a dead default endpoint) are set in conftest.py.
+    """
     monkeypatch.setenv("HF_HOME", str(tmp_path / "hf-home"))
     monkeypatch.setenv("HF_HUB_DISABLE_TELEMETRY", "1")
-    monkeypatch.setenv("HF_HUB_ETAG_TIMEOUT", "2")
-    monkeypatch.setenv("HF_HUB_DOWNLOAD_TIMEOUT", "5")
     for name in ("HF_TOKEN", "HF_TOKEN_PATH", "HF_HUB_CACHE", "HF_ENDPOINT", "HF_HUB_OFFLINE"):
         monkeypatch.delenv(name, raising=False)
 
@@ -281,6 +284,65 @@ def test_disk_full_is_reported_before_downloading(hub, model_dir, monkeypatch):
     assert caught.value.reason == Reason.DISK_FULL
     assert "disk full at" in str(caught.value) and "free " in str(caught.value)
     assert not [r for r in hub.hub.requests if "/resolve/" in r.path]
+
+
+def test_disk_full_during_download_is_translated(tmp_path):
+    settings = download.Settings(endpoint="http://mirror.invalid", token=None, cache_dir=str(tmp_path))
+    error = OSError(errno.ENOSPC, "No space left on device")
+
+    translated = download.translate_error(error, MODEL_ID, REVISION, settings, str(tmp_path))
+
+    assert translated.reason == Reason.DISK_FULL
+    assert f"disk full at {tmp_path}" in str(translated)
+
+
+def test_unexpected_errors_are_not_disguised(tmp_path):
+    settings = download.Settings(endpoint="http://mirror.invalid", token=None, cache_dir=str(tmp_path))
+
+    assert download.translate_error(KeyError("bug"), MODEL_ID, REVISION, settings, str(tmp_path)) is None
+
+
+def test_hub_server_error(hub, model_dir):
+    hub.hub.api_status = 503
+
+    with pytest.raises(DownloadError) as caught:
+        download_weights(MODEL_ID, REVISION, model_dir)
+
+    assert caught.value.reason == Reason.HUB_ERROR
+    assert "503" in str(caught.value)
+
+
+def test_partial_files_of_a_killed_download_are_removed(hub, model_dir):
+    partial_dir = os.path.join(_local_dir(model_dir), ".cache", "huggingface", "download")
+    os.makedirs(partial_dir)
+    partial = os.path.join(partial_dir, "abc123.etag.deadbeef.incomplete")
+    with open(partial, "wb") as f:
+        f.write(b"x" * 4096)
+
+    download_weights(MODEL_ID, REVISION, model_dir)
+
+    assert not os.path.exists(partial)
+    _assert_files_match(model_dir, hub.hub.files)
+
+
+def test_concurrent_calls_download_once(hub, model_dir):
+    results, errors = [], []
+
+    def run():
+        try:
+            results.append(download_weights(MODEL_ID, REVISION, model_dir))
+        except Exception as e:  # noqa: BLE001 - reported by the assertion below
+            errors.append(e)
+
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+
+    assert errors == []
+    assert sorted(r["skipped"] for r in results) == [False, True]
+    assert len(_file_gets(hub, "model-00001-of-00001.safetensors")) == 1
 
 
 def test_new_revision_is_not_skipped(hub, model_dir):
