@@ -14,8 +14,9 @@ that function does not give a library embedded in a JVM:
   huggingface_hub keeps a local file whose recorded commit matches without checking its size.
 - **Typed errors.** Everything that can go wrong is raised as :class:`DownloadError` with a
   ``reason`` (see :class:`Reason`) and a message naming the model, the revision, and the fix.
-- **Progress through logging**, plus an optional ``progress(done_bytes, total_bytes)`` callback;
-  huggingface_hub's tqdm bars are drawn only when stderr is a terminal.
+- **Progress through logging**, plus an optional ``progress(done_bytes, total_bytes)`` callback,
+  both on the calling thread (JEP-safe); huggingface_hub's tqdm bars are drawn only when
+  stderr is a terminal.
 
 Settings: explicit arguments win; otherwise ``HF_ENDPOINT``, ``HF_TOKEN`` (then the token file
 ``$HF_TOKEN_PATH`` or ``$HF_HOME/token``) and ``HF_HUB_CACHE``/``HF_HOME`` are read from the
@@ -29,6 +30,7 @@ import json
 import logging
 import os
 import shutil
+import stat
 import sys
 import tempfile
 import threading
@@ -59,6 +61,7 @@ _STATE_DIR = os.path.join(".cache", "qwenvl")
 _MANIFEST_NAME = "manifest.json"
 _LOCK_NAME = "download.lock"
 _LISTING_TIMEOUT_S = 10.0
+_PROGRESS_POLL_S = 0.5
 
 ProgressCallback = Callable[[int, int], None]
 
@@ -130,6 +133,11 @@ def download_weights(
     Returns ``{"path", "model_id", "revision", "commit", "files", "bytes", "skipped"}``:
     ``files`` is the number of files, ``bytes`` their total size, ``skipped`` is True when the
     snapshot was already complete and nothing was requested from the network.
+
+    ``progress``, if given, is called as ``progress(done_bytes, total_bytes)`` about twice a
+    second while bytes arrive, always on the calling thread; ``total_bytes`` is the whole
+    snapshot and ``done_bytes`` counts files already complete before the call as done. It ends
+    with ``done_bytes == total_bytes``. It is not called when the download is skipped.
 
     Safe to call again after an interruption: complete files are kept, missing or truncated
     ones are fetched again. Concurrent calls for the same directory (threads or processes on
@@ -273,12 +281,33 @@ def fetch_listing(model_id: str, revision: str, settings: Settings) -> Listing:
     api = HfApi(endpoint=settings.endpoint, token=settings.token or False)
     info = api.model_info(model_id, revision=revision, timeout=_LISTING_TIMEOUT_S)
     if not info.sha:
-        raise HfHubHTTPError(f"{settings.endpoint} gave no commit sha for {model_id} at {revision}")
+        raise DownloadError(
+            Reason.HUB_ERROR,
+            f"{settings.endpoint} gave no commit sha for {model_id} at revision {revision}: HF_ENDPOINT does not "
+            f"behave like a Hugging Face hub; point it at the hub or a compatible mirror",
+            model_id=model_id,
+            revision=revision,
+        )
     entries = api.list_repo_tree(model_id, revision=info.sha, recursive=True)
     files = tuple(RemoteFile(path=e.path, size=int(e.size)) for e in entries if isinstance(e, RepoFile))
+    unsafe = [f.path for f in files if not is_safe_repo_path(f.path)]
+    if unsafe:
+        raise DownloadError(
+            Reason.HUB_ERROR,
+            f"{settings.endpoint} lists files for {model_id} at revision {revision} that would land outside the "
+            f"model directory ({', '.join(map(repr, unsafe[:3]))}): refusing to download; check HF_ENDPOINT",
+            model_id=model_id,
+            revision=revision,
+        )
     log.info("%s at %s is commit %s: %d files, %d bytes",
              model_id, revision, info.sha, len(files), sum(f.size for f in files))
     return Listing(commit=info.sha, files=files)
+
+
+def is_safe_repo_path(path: str) -> bool:
+    """True for a relative '/'-separated path with no empty, '.' or '..' part (it stays inside the model dir)."""
+    parts = path.split("/")
+    return bool(path) and "\\" not in path and not os.path.isabs(path) and all(p not in ("", ".", "..") for p in parts)
 
 
 def _remove_wrong_size_files(local_dir: str, listing: Listing) -> None:
@@ -339,21 +368,49 @@ def free_bytes(path: str) -> int:
 def _run_snapshot_download(
     model_id: str, local_dir: str, settings: Settings, listing: Listing, progress: ProgressCallback | None
 ) -> None:
-    """Let huggingface_hub fetch the commit into ``local_dir``, reporting progress as it goes."""
+    """Let huggingface_hub fetch the commit into ``local_dir``, reporting progress as it goes.
+
+    snapshot_download runs on a worker thread while this (the caller's) thread reports
+    progress: the callback and our log lines always run on the thread that called
+    download_weights, which is what an embedded interpreter (JEP) needs when the callback or
+    the logging handler is a Java object.
+    """
     already = listing.total_bytes - sum(f.size for f in files_needing_download(local_dir, listing.files))
     reporter = _ProgressReporter(model_id, listing.total_bytes, already, progress)
     log.info("downloading %s (commit %s) from %s into %s: %d of %d bytes already present",
              model_id, listing.commit, settings.endpoint, local_dir, already, listing.total_bytes)
-    snapshot_download(
-        model_id,
-        revision=listing.commit,  # the commit, not the name: the files cannot move under us
-        local_dir=local_dir,
-        cache_dir=settings.cache_dir,
-        endpoint=settings.endpoint,
-        token=settings.token or False,
-        tqdm_class=_bar_class(reporter),
+    _call_while_reporting(
+        lambda: snapshot_download(
+            model_id,
+            revision=listing.commit,  # the commit, not the name: the files cannot move under us
+            local_dir=local_dir,
+            cache_dir=settings.cache_dir,
+            endpoint=settings.endpoint,
+            token=settings.token or False,
+            tqdm_class=_bar_class(reporter),
+        ),
+        reporter,
     )
     reporter.finish()
+
+
+def _call_while_reporting(fn: Callable[[], object], reporter: "_ProgressReporter") -> None:
+    """Run ``fn`` on a worker thread; meanwhile report progress from this thread; re-raise what ``fn`` raised."""
+    failure: list[BaseException] = []
+
+    def work() -> None:
+        try:
+            fn()
+        except BaseException as e:  # noqa: BLE001 - handed to the caller's thread
+            failure.append(e)
+
+    worker = threading.Thread(target=work, name="qwenvl-download", daemon=True)
+    worker.start()
+    while worker.is_alive():
+        worker.join(_PROGRESS_POLL_S)
+        reporter.report()
+    if failure:
+        raise failure[0]
 
 
 def _verify(local_dir: str, listing: Listing, model_id: str, revision: str) -> None:
@@ -507,7 +564,7 @@ def _free_or_zero(path: str) -> int:
 
 
 class _ProgressReporter:
-    """Counts bytes written, logs every 10 %, and calls the user's callback (thread-safe)."""
+    """Counts bytes written (any thread); logs every 10 % and calls the callback when asked (one thread)."""
 
     def __init__(self, model_id: str, total: int, already: int, callback: ProgressCallback | None):
         self._model_id = model_id
@@ -515,25 +572,32 @@ class _ProgressReporter:
         self._done = already
         self._callback = callback
         self._lock = threading.Lock()
+        self._reported = -1
         self._logged_decile = self._decile(already)
 
     def add(self, n: int) -> None:
+        """Count ``n`` more bytes (negative when huggingface_hub restarts a file); safe from any thread."""
         with self._lock:
             self._done = min(max(self._done + int(n), 0), self._total)
+
+    def report(self) -> None:
+        """Log and call the callback if the count moved since the last report."""
+        with self._lock:
             done = self._done
-            decile = self._decile(done)
-            log_now = decile > self._logged_decile
-            if log_now:
-                self._logged_decile = decile
-        if log_now:
+        if done == self._reported:
+            return
+        self._reported = done
+        decile = self._decile(done)
+        if decile > self._logged_decile:
+            self._logged_decile = decile
             log.info("%s: %d%% (%d of %d bytes)", self._model_id, decile * 10, done, self._total)
         self._notify(done)
 
     def finish(self) -> None:
-        """Report the end, whatever was counted (files that were already complete are not re-counted)."""
+        """Report completion (files already complete before this run are counted as done from the start)."""
         with self._lock:
             self._done = self._total
-        self._notify(self._total)
+        self.report()
 
     def _decile(self, done: int) -> int:
         return 10 if self._total <= 0 else (done * 10) // self._total
@@ -544,7 +608,9 @@ class _ProgressReporter:
         try:
             self._callback(done, self._total)
         except Exception:  # noqa: BLE001 - a faulty callback must not break the download
-            log.exception("progress callback failed; continuing the download")
+            log.exception("progress callback failed: no more progress calls for %s, the download goes on",
+                          self._model_id)
+            self._callback = None
 
 
 # huggingface_hub names the bar that aggregates bytes written across all files this way.
@@ -591,7 +657,7 @@ def _local_size(local_dir: str, repo_path: str) -> int | None:
         st = os.stat(_local_path(local_dir, repo_path))
     except OSError:
         return None
-    return st.st_size if os.path.isfile(_local_path(local_dir, repo_path)) else None
+    return st.st_size if stat.S_ISREG(st.st_mode) else None
 
 
 def _hub_cache_dir() -> str:
@@ -634,13 +700,22 @@ def _make_dir(local_dir: str, model_id: str, revision: str) -> None:
 def _exclusive(local_dir: str, model_id: str, revision: str) -> Iterator[None]:
     """Hold ``<local_dir>/.cache/qwenvl/download.lock`` (threads and processes, also over NFS as far as flock goes)."""
     state_dir = os.path.join(local_dir, _STATE_DIR)
-    os.makedirs(state_dir, exist_ok=True)
     lock = filelock.FileLock(os.path.join(state_dir, _LOCK_NAME))
     try:
-        lock.acquire(timeout=0)
-    except filelock.Timeout:
-        log.info("another download of %s at %s into %s is running: waiting for it", model_id, revision, local_dir)
-        lock.acquire()
+        os.makedirs(state_dir, exist_ok=True)
+        try:
+            lock.acquire(timeout=0)
+        except filelock.Timeout:
+            log.info("another download of %s at %s into %s is running: waiting for it", model_id, revision, local_dir)
+            lock.acquire()
+    except OSError as e:
+        raise DownloadError(
+            Reason.LOCAL_IO,
+            f"cannot create the download lock in {state_dir} for {model_id} at {revision} ({e}): make {local_dir} "
+            f"writable, or if it holds weights copied by hand, copy their {_STATE_DIR}/{_MANIFEST_NAME} too",
+            model_id=model_id,
+            revision=revision,
+        ) from e
     try:
         yield
     finally:

@@ -175,13 +175,28 @@ def test_resumes_with_range_after_the_connection_drops_mid_file(hub, model_dir):
 
 def test_progress_callback_reaches_the_total(hub, model_dir):
     seen: list[tuple[int, int]] = []
+    threads: set[int] = set()
 
-    download_weights(MODEL_ID, REVISION, model_dir, progress=lambda done, total: seen.append((done, total)))
+    def progress(done: int, total: int) -> None:
+        seen.append((done, total))
+        threads.add(threading.get_ident())
 
+    download_weights(MODEL_ID, REVISION, model_dir, progress=progress)
+
+    assert threads == {threading.get_ident()}  # JEP needs callbacks on the calling thread
     total = sum(len(d) for d in hub.hub.files.values())
     assert seen and seen[-1] == (total, total)
     assert all(t == total for _, t in seen)
     assert [d for d, _ in seen] == sorted(d for d, _ in seen)
+
+
+def test_failing_progress_callback_does_not_stop_the_download(hub, model_dir):
+    def progress(done: int, total: int) -> None:
+        raise RuntimeError("callback bug")
+
+    download_weights(MODEL_ID, REVISION, model_dir, progress=progress)
+
+    _assert_files_match(model_dir, hub.hub.files)
 
 
 def test_logs_through_the_module_logger(hub, model_dir, caplog):
@@ -343,6 +358,21 @@ def test_concurrent_calls_download_once(hub, model_dir):
     assert errors == []
     assert sorted(r["skipped"] for r in results) == [False, True]
     assert len(_file_gets(hub, "model-00001-of-00001.safetensors")) == 1
+
+
+def test_listing_with_paths_outside_the_model_dir_is_refused(hub, model_dir):
+    hub.hub.files["../victim.txt"] = b"the server says this is longer"
+    victim = os.path.join(model_dir, "Qwen", "victim.txt")
+    os.makedirs(os.path.dirname(victim))
+    with open(victim, "wb") as f:
+        f.write(b"mine")
+
+    with pytest.raises(DownloadError) as caught:
+        download_weights(MODEL_ID, REVISION, model_dir)
+
+    assert caught.value.reason == Reason.HUB_ERROR
+    with open(victim, "rb") as f:
+        assert f.read() == b"mine"
 
 
 def test_new_revision_is_not_skipped(hub, model_dir):
