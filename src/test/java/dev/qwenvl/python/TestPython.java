@@ -17,6 +17,11 @@ public final class TestPython {
         return Path.of(dir).toAbsolutePath();
     }
 
+    /** python/tests: the Python half's tests and their video writer (videos.py). */
+    public static Path pythonTests() {
+        return testSources().resolve("../../../python/tests").normalize();
+    }
+
     /** A runtime config with the test helpers on sys.path. */
     public static PythonRuntimeConfig.Builder config() {
         return PythonRuntimeConfig.builder().python(python()).addPath(testSources());

@@ -1,0 +1,13 @@
+package dev.qwenvl.caption;
+
+/** Told how captioning advances; called on the captioning thread. All methods default to nothing. */
+public interface CaptionProgress {
+
+    /** {@code windows} windows of the current group were prepared and are about to be captioned. */
+    default void windowsPlanned(int windows) {}
+
+    /** {@code windows} more windows were captioned (or failed). */
+    default void windowsDone(int windows) {}
+
+    CaptionProgress NONE = new CaptionProgress() {};
+}

@@ -1,0 +1,147 @@
+package dev.qwenvl.caption;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.mockito.ArgumentMatchers.any;
+import static org.mockito.ArgumentMatchers.anyList;
+import static org.mockito.ArgumentMatchers.eq;
+import static org.mockito.Mockito.mock;
+import static org.mockito.Mockito.times;
+import static org.mockito.Mockito.verify;
+import static org.mockito.Mockito.when;
+
+import dev.qwenvl.engine.EngineException;
+import dev.qwenvl.engine.EngineRequest;
+import dev.qwenvl.engine.LlmEngine;
+import dev.qwenvl.engine.VideoPayload;
+import dev.qwenvl.model.QwenVL;
+import dev.qwenvl.model.QwenVlConfig;
+import dev.qwenvl.video.PreparedVideo;
+import dev.qwenvl.video.VideoDecoder;
+import dev.qwenvl.video.VideoInfo;
+import dev.qwenvl.video.VideoInputException;
+import dev.qwenvl.video.VideoSource;
+import dev.qwenvl.video.VideoWindow;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class VideoCaptionerTest {
+    private final LlmEngine engine = mock(LlmEngine.class);
+    private final AtomicInteger released = new AtomicInteger();
+    private long nextHandle = 1;
+
+    private QwenVL model() {
+        QwenVL model = new QwenVL(QwenVlConfig.builder().modelDir(Path.of("/m")).modelVariant("qwen").captionBatchSize(4).build(),
+                args -> engine);
+        model.setup();
+        return model;
+    }
+
+    /** A decoder that knows each file's frame count by its name ("n300.mp4": 300 frames at 30 fps). */
+    private VideoDecoder decoder() {
+        return new VideoDecoder() {
+            @Override
+            public VideoInfo probe(VideoSource source) {
+                String name = ((VideoSource.VideoFile) source).path().getFileName().toString();
+                if (name.startsWith("bad")) {
+                    throw new VideoInputException(source.displayName(), VideoInputException.Reason.CORRUPT_STREAM, "broken");
+                }
+                return new VideoInfo(Integer.parseInt(name.substring(1, name.indexOf('.'))), 30.0, 64, 48, 0);
+            }
+
+            @Override
+            public PreparedVideo prepare(VideoSource source, List<VideoWindow> windows, boolean modelPreprocesses) {
+                List<VideoPayload> payloads = new ArrayList<>();
+                windows.forEach(w -> payloads.add(new VideoPayload.PythonHandle(nextHandle++)));
+                return new PreparedVideo(source, windows, payloads, released::incrementAndGet);
+            }
+        };
+    }
+
+    @TempDir
+    Path dir;
+
+    /** An (empty) file: the stand-in decoder reads only its name. */
+    private VideoSource file(String name) {
+        try {
+            return new VideoSource.VideoFile(Files.write(dir.resolve(name), new byte[0]));
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    private static List<String> echo(List<EngineRequest> requests) {
+        return requests.stream().map(r -> "cap-" + ((VideoPayload.PythonHandle) r.video()).id()).toList();
+    }
+
+    @Test
+    void everyWindowIsMappedBackToItsVideoInOrder() {
+        when(engine.generate(anyList(), any())).thenAnswer(inv -> echo(inv.getArgument(0)));
+        List<VideoCaptions> results = new VideoCaptioner(model(), decoder(), CaptionSettings.defaults().withBatchSize(2))
+                .caption(List.of(file("n600.mp4"), file("n100.mp4")));
+        assertEquals(List.of("cap-1", "cap-2"), results.get(0).captions().stream().map(WindowCaption::caption).toList());
+        assertEquals(List.of(0, 1), results.get(0).captions().stream().map(c -> c.window().windowIndex()).toList());
+        assertEquals(256, results.get(0).captions().get(1).window().firstFrame());
+        assertEquals(599, results.get(0).captions().get(1).window().lastFrame());
+        assertEquals(20.0, results.get(0).captions().get(1).window().endSeconds(), 1e-9);
+        assertEquals(List.of("cap-3"), results.get(1).captions().stream().map(WindowCaption::caption).toList());
+        verify(engine, times(2)).generate(anyList(), any()); // 3 windows in chunks of 2
+        assertEquals(2, released.get(), "both prepared videos are released");
+    }
+
+    @Test
+    void aBadVideoIsReportedAndTheOthersAreCaptioned() {
+        when(engine.generate(anyList(), any())).thenAnswer(inv -> echo(inv.getArgument(0)));
+        List<VideoCaptions> results = new VideoCaptioner(model(), decoder(), CaptionSettings.defaults())
+                .caption(List.of(file("n100.mp4"), file("bad.mp4"), file("n2.mp4"), file("n120.mp4")));
+        assertTrue(results.get(0).succeeded());
+        assertEquals(VideoInputException.Reason.CORRUPT_STREAM, ((VideoInputException) results.get(1).error()).reason());
+        assertEquals(VideoInputException.Reason.TOO_FEW_FRAMES, ((VideoInputException) results.get(2).error()).reason());
+        assertTrue(results.get(3).succeeded());
+        assertEquals(1, results.get(3).captions().size());
+    }
+
+    @Test
+    void aFailingEngineCallIsRetriedOneByOneSoOnlyTheCulpritFails() {
+        // the batch fails whenever it contains handle 2; alone, handle 2 fails and the others pass
+        when(engine.generate(anyList(), any())).thenAnswer(inv -> {
+            List<EngineRequest> requests = inv.getArgument(0);
+            if (requests.stream().anyMatch(r -> ((VideoPayload.PythonHandle) r.video()).id() == 2)) {
+                throw new EngineException("prompt too long for window 2");
+            }
+            return echo(requests);
+        });
+        List<VideoCaptions> results = new VideoCaptioner(model(), decoder(), CaptionSettings.defaults().withBatchSize(3))
+                .caption(List.of(file("n100.mp4"), file("n110.mp4"), file("n120.mp4")));
+        assertTrue(results.get(0).succeeded());
+        assertInstanceOf(EngineException.class, results.get(1).error());
+        assertTrue(results.get(1).captions().isEmpty());
+        assertTrue(results.get(2).succeeded());
+        assertEquals("cap-3", results.get(2).captions().get(0).caption());
+    }
+
+    @Test
+    void theRequestCarriesTheWindowsSampledFpsAndTheVariantPrompt() {
+        when(engine.generate(anyList(), any())).thenAnswer(inv -> echo(inv.getArgument(0)));
+        VideoCaptioner captioner = new VideoCaptioner(model(), decoder(), CaptionSettings.defaults().withPromptText("Count the cars."));
+        captioner.caption(List.of(file("n300.mp4")));
+        verify(engine).generate(eq(List.of(new EngineRequest(captioner.prompt(), new VideoPayload.PythonHandle(1),
+                java.util.Map.of("fps", 2.0)))), any());
+        assertTrue(captioner.prompt().contains("Count the cars.<|im_end|>"));
+    }
+
+    @Test
+    void nothingReachesTheEngineWhenNoVideoCouldBePrepared() {
+        List<VideoCaptions> results = new VideoCaptioner(model(), decoder(), CaptionSettings.defaults())
+                .caption(List.of(file("bad1.mp4")));
+        assertEquals(1, results.size());
+        verify(engine, times(0)).generate(anyList(), any());
+        assertTrue(!results.get(0).succeeded());
+    }
+}
