@@ -11,6 +11,9 @@ import os
 
 log = logging.getLogger(__name__)
 
+#: Sampling rate assumed for a video whose request names none (the library's default rate).
+DEFAULT_FPS = 2.0
+
 _engines = {}
 _next_id = itertools.count(1)
 
@@ -61,8 +64,27 @@ def _video(value):
     return value
 
 
+def video_metadata(frames, fps):
+    """The metadata vLLM's Qwen-VL processors read with a video: the frames are already sampled
+    (so vLLM must not sample again), ``fps`` is the rate of the sampled frames, which sets the
+    model's time positions (``second_per_grid_ts`` for Qwen2.5-VL)."""
+    count = int(frames.shape[0])
+    return {
+        "fps": float(fps),
+        "duration": count / float(fps),
+        "total_num_frames": count,
+        "frames_indices": list(range(count)),
+        "video_backend": "qwenvl-jep",
+        "do_sample_frames": False,
+    }
+
+
 def build_inputs(prompts, videos, processor_kwargs):
-    """vLLM prompt dicts: one prompt with one video each, plus per-request processor kwargs."""
+    """vLLM prompt dicts: one prompt with one video each, plus per-request processor kwargs.
+
+    A video travels as ``(frames, metadata)`` (vLLM >= 0.11 requires metadata for Qwen-VL
+    videos); the metadata's fps is the request's ``fps`` processor argument, 2.0 when absent.
+    """
     if not (len(prompts) == len(videos) == len(processor_kwargs)):
         raise ValueError(
             f"prompts, videos and processor kwargs differ in length: "
@@ -70,9 +92,12 @@ def build_inputs(prompts, videos, processor_kwargs):
         )
     inputs = []
     for prompt, video, kwargs in zip(prompts, videos, processor_kwargs):
-        item = {"prompt": prompt, "multi_modal_data": {"video": _video(video)}}
+        frames = _video(video)
+        kwargs = dict(kwargs or {})
+        metadata = video_metadata(frames, kwargs.get("fps", DEFAULT_FPS))
+        item = {"prompt": prompt, "multi_modal_data": {"video": (frames, metadata)}}
         if kwargs:
-            item["mm_processor_kwargs"] = dict(kwargs)
+            item["mm_processor_kwargs"] = kwargs
         inputs.append(item)
     return inputs
 

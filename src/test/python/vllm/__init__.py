@@ -44,6 +44,11 @@ class _LlmEngine:
 
 
 def _summary(video):
+    if isinstance(video, tuple):
+        frames, metadata = video
+        summary = _summary(frames)
+        summary["metadata"] = dict(metadata)
+        return summary
     shape = getattr(video, "shape", None)
     if shape is None:
         return {"kind": type(video).__name__}

@@ -94,10 +94,29 @@ class JepLlmEngineIT {
             assertEquals("p0", first.get("prompt"));
             assertEquals(Map.of("fps", 2.0), first.get("mm_processor_kwargs"));
             assertEquals(Map.of("kind", "ndarray", "shape", List.of(4L, 28L, 56L, 3L), "dtype", "uint8",
-                    "sum", 200.0 * 4 * 28 * 56 * 3), first.get("video"));
+                    "sum", 200.0 * 4 * 28 * 56 * 3, "metadata", metadata(4, 2.0)), first.get("video"));
             assertEquals(Map.of(), second.get("mm_processor_kwargs"));
             assertEquals(Map.of("kind", "ndarray", "shape", List.of(4L, 28L, 28L, 3L), "dtype", "float32",
-                    "sum", 0.5 * 4 * 28 * 28 * 3), second.get("video"));
+                    "sum", 0.5 * 4 * 28 * 28 * 3, "metadata", metadata(4, 2.0)), second.get("video"),
+                    "no fps given: the default rate");
+        }
+    }
+
+    /** What vLLM's Qwen-VL processor is told about already-sampled frames. */
+    private static Map<String, Object> metadata(int frames, double fps) {
+        return Map.of("fps", fps, "duration", frames / fps, "total_num_frames", (long) frames,
+                "frames_indices", java.util.stream.LongStream.range(0, frames).boxed().toList(),
+                "video_backend", "qwenvl-jep", "do_sample_frames", false);
+    }
+
+    @Test
+    void aCustomSamplingRateReachesTheVideoMetadata() {
+        try (JepLlmEngine engine = JepLlmEngine.start(runtime, StandInEngineContractIT.StandInEngine.args("/m"))) {
+            engine.generate(List.of(new EngineRequest("p", LlmEngineContract.video(3), Map.of("fps", 0.5))),
+                    new SamplingParams(0.1, 0.001, 1.05, 8, List.of(), null));
+            Map<?, ?> call = (Map<?, ?>) ((List<?>) recorded().get("generate_calls")).get(0);
+            Map<?, ?> video = (Map<?, ?>) ((Map<?, ?>) ((List<?>) call.get("inputs")).get(0)).get("video");
+            assertEquals(metadata(4, 0.5), video.get("metadata"));
         }
     }
 
