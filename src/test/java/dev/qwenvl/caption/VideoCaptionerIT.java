@@ -8,8 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.qwenvl.engine.JepLlmEngine;
 import dev.qwenvl.model.QwenVL;
 import dev.qwenvl.model.QwenVlConfig;
-import dev.qwenvl.python.PythonRuntime;
-import dev.qwenvl.python.TestPython;
+import dev.qwenvl.python.StandInVllmTest;
 import dev.qwenvl.video.JepVideoDecoder;
 import dev.qwenvl.video.VideoInputException;
 import dev.qwenvl.video.VideoSource;
@@ -19,31 +18,13 @@ import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Whole videos through PyAV decoding, windowing, preprocessing and the stand-in vllm. */
-class VideoCaptionerIT {
-    private static PythonRuntime runtime;
-    private static JepVideoDecoder decoder;
-
-    @BeforeAll
-    static void start() {
-        runtime = PythonRuntime.start(TestPython.config().addPath(TestPython.pythonTests()).build());
-        decoder = new JepVideoDecoder(runtime);
-    }
-
-    @AfterAll
-    static void stop() {
-        runtime.close();
-    }
-
-    @BeforeEach
-    void reset() {
-        runtime.call("vllm", "reset");
+class VideoCaptionerIT extends StandInVllmTest {
+    private static JepVideoDecoder decoder() {
+        return new JepVideoDecoder(runtime);
     }
 
     private static Path writeVideo(Path dir, String name, String ext, int frames, int fps) {
@@ -57,13 +38,6 @@ class VideoCaptionerIT {
                 .captionBatchSize(4).modelDoesPreprocess(modelDoesPreprocess).build(), JepLlmEngine.factory(runtime));
         model.setup();
         return model;
-    }
-
-    @SuppressWarnings("unchecked")
-    private static List<Map<String, Object>> recordedInputs() {
-        Map<String, Object> rec = (Map<String, Object>) runtime.call("vllm", "recorded");
-        return ((List<Map<String, Object>>) rec.get("generate_calls")).stream()
-                .flatMap(c -> ((List<Map<String, Object>>) c.get("inputs")).stream()).toList();
     }
 
     @Test
@@ -80,7 +54,7 @@ class VideoCaptionerIT {
                 new VideoSource.VideoFile(good2), new VideoSource.VideoFile(notVideo), new VideoSource.VideoFile(good3));
         List<VideoCaptions> results;
         try (QwenVL model = model(false)) {
-            results = new VideoCaptioner(model, decoder, CaptionSettings.defaults().withBatchSize(2)).caption(sources);
+            results = new VideoCaptioner(model, decoder(), CaptionSettings.defaults().withBatchSize(2)).caption(sources);
         }
         assertEquals(5, results.size());
         assertTrue(results.get(0).succeeded());
@@ -97,7 +71,7 @@ class VideoCaptionerIT {
         }
         assertEquals(VideoInputException.Reason.NOT_A_VIDEO, ((VideoInputException) results.get(3).error()).reason());
         results.get(0).captions().forEach(c -> assertTrue(c.caption().startsWith("caption-"), c.caption()));
-        assertEquals(0, decoder.held(), "prepared frames are released");
+        assertEquals(0, decoder().held(), "prepared frames are released");
 
         List<Map<String, Object>> inputs = recordedInputs();
         assertEquals(4, inputs.size(), "four windows reached the engine");
@@ -119,7 +93,7 @@ class VideoCaptionerIT {
     void whenTheModelPreprocessesFramesGoAsUint8AtTheSourceSize(@TempDir Path dir) {
         Path video = writeVideo(dir, "a.mp4", "mp4", 60, 30);
         try (QwenVL model = model(true)) {
-            List<VideoCaptions> results = new VideoCaptioner(model, decoder, CaptionSettings.defaults())
+            List<VideoCaptions> results = new VideoCaptioner(model, decoder(), CaptionSettings.defaults())
                     .caption(List.of(new VideoSource.VideoFile(video)));
             assertTrue(results.get(0).succeeded(), String.valueOf(results.get(0).error()));
         }
@@ -140,14 +114,14 @@ class VideoCaptionerIT {
                 new VideoSource.VideoBytes(mp4, "s3://bucket/m.mp4"));
         List<VideoCaptions> results;
         try (QwenVL model = model(false)) {
-            results = new VideoCaptioner(model, decoder, CaptionSettings.defaults()).caption(sources);
+            results = new VideoCaptioner(model, decoder(), CaptionSettings.defaults()).caption(sources);
         }
         results.forEach(r -> assertTrue(r.succeeded(), String.valueOf(r.error())));
         assertEquals("clip-7", results.get(0).captions().get(0).video());
         assertEquals(63, results.get(0).captions().get(0).window().lastFrame());
         assertEquals(8.0, results.get(0).captions().get(0).window().endSeconds(), 1e-9);
         assertEquals("s3://bucket/m.mp4", results.get(1).captions().get(0).video());
-        assertEquals(0, decoder.held());
+        assertEquals(0, decoder().held());
         // 64 frames at 8 fps: 8 s -> 16 sampled frames
         Map<?, ?> v = (Map<?, ?>) recordedInputs().get(0).get("video");
         assertEquals(16L, ((Number) ((List<?>) v.get("shape")).get(0)).longValue());

@@ -5,41 +5,16 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.qwenvl.python.PythonRuntime;
-import dev.qwenvl.python.TestPython;
+import dev.qwenvl.python.StandInVllmTest;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /** JepLlmEngine against the stand-in vllm: what reaches vllm, exactly. */
-class JepLlmEngineIT {
-    private static PythonRuntime runtime;
-
-    @BeforeAll
-    static void start() {
-        runtime = PythonRuntime.start(TestPython.config().build());
-    }
-
-    @AfterAll
-    static void stop() {
-        runtime.close();
-    }
-
-    @BeforeEach
-    void reset() {
-        runtime.call("vllm", "reset");
-    }
-
-    @SuppressWarnings("unchecked")
-    private static Map<String, Object> recorded() {
-        return (Map<String, Object>) runtime.call("vllm", "recorded");
-    }
+class JepLlmEngineIT extends StandInVllmTest {
 
     @Test
     void engineArgumentsReachVllmAsKeywordsWithNoneForNoQuantization() {

@@ -9,8 +9,7 @@ import dev.qwenvl.engine.EngineRequest;
 import dev.qwenvl.engine.JepLlmEngine;
 import dev.qwenvl.engine.VideoPayload;
 import dev.qwenvl.prompt.QwenPromptFormatter;
-import dev.qwenvl.python.PythonRuntime;
-import dev.qwenvl.python.TestPython;
+import dev.qwenvl.python.StandInVllmTest;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -20,29 +19,10 @@ import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /** QwenVL through the real JEP bridge against the stand-in vllm, which records what it gets. */
-class QwenVLBridgeIT {
-    private static PythonRuntime runtime;
-
-    @BeforeAll
-    static void start() {
-        runtime = PythonRuntime.start(TestPython.config().build());
-    }
-
-    @AfterAll
-    static void stop() {
-        runtime.close();
-    }
-
-    @BeforeEach
-    void reset() {
-        runtime.call("vllm", "reset");
-    }
+class QwenVLBridgeIT extends StandInVllmTest {
 
     private static QwenVL model(QwenVlConfig.Builder config) {
         return new QwenVL(config.build(), JepLlmEngine.factory(runtime));
@@ -50,11 +30,6 @@ class QwenVLBridgeIT {
 
     private static QwenVlConfig.Builder seedConfig() {
         return QwenVlConfig.builder().modelDir(Path.of("/models")).modelVariant("qwen").captionBatchSize(8);
-    }
-
-    @SuppressWarnings("unchecked")
-    private static Map<String, Object> recorded() {
-        return (Map<String, Object>) runtime.call("vllm", "recorded");
     }
 
     private static List<EngineRequest> requests(int n) {
