@@ -186,6 +186,9 @@ final class CaptionCommand implements Callable<Integer> {
     }
 
     QwenVlConfig modelConfig() {
+        if (batchSize < 1) { // the library reads 0 as "not set"; say what the user typed
+            throw new CliFailure(ExitCodes.CANNOT_START, "--batch-size must be at least 1, got " + batchSize);
+        }
         try {
             return QwenVlConfig.builder()
                     .modelDir(modelDir)
