@@ -5,7 +5,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The CLI's logging: the launcher uses its own logback configuration (WARN and above on stderr,
- * short lines), {@code --verbose} lowers the library's loggers to INFO.
+ * short lines; the library's logs of per-video failures left out, as the errors file has them),
+ * {@code --verbose} lowers the library's loggers to INFO.
  */
 final class CliLogging {
     static final String CONFIG_PROPERTY = "logback.configurationFile";
@@ -24,8 +25,10 @@ final class CliLogging {
     static void verbose() {
         ILoggerFactory factory = LoggerFactory.getILoggerFactory();
         if (factory instanceof ch.qos.logback.classic.LoggerContext context) {
-            context.getLogger("dev.qwenvl").setLevel(ch.qos.logback.classic.Level.INFO);
-            context.getLogger("python").setLevel(ch.qos.logback.classic.Level.INFO);
+            for (String name : new String[] {"dev.qwenvl", "python", "dev.qwenvl.caption.VideoCaptioner",
+                    "dev.qwenvl.model.QwenVL"}) {
+                context.getLogger(name).setLevel(ch.qos.logback.classic.Level.INFO);
+            }
         }
     }
 }

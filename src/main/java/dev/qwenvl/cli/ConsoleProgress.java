@@ -50,6 +50,7 @@ final class ConsoleProgress implements CaptionProgress {
     /** {@code videos} more videos finished (captioned or failed). */
     void videosDone(int videos) {
         videosDone += videos;
+        groupWindows = 0;
         draw();
     }
 
@@ -57,14 +58,15 @@ final class ConsoleProgress implements CaptionProgress {
         return (nanoClock.getAsLong() - startNanos) / 1e9;
     }
 
-    /** The progress line, e.g. {@code videos 3/10 | windows 12 | 2.4 captions/s | ETA 0:42}. */
+    /** The progress line, e.g. {@code videos 3/10 | windows 12 (4 in this group) | 2.40 captions/s | ETA 0:42}. */
     String line() {
         double elapsed = elapsedSeconds();
         double rate = elapsed > 0 ? windowsDone / elapsed : 0;
         String eta = videosDone == 0 || elapsed <= 0 ? "--:--"
                 : duration(elapsed / videosDone * (total - videosDone));
-        return String.format(Locale.ROOT, "videos %d/%d | windows %d (group of %d) | %.2f captions/s | ETA %s",
-                videosDone, total, windowsDone, groupWindows, rate, eta);
+        String inFlight = groupWindows > 0 ? " (" + groupWindows + " in this group)" : "";
+        return String.format(Locale.ROOT, "videos %d/%d | windows %d%s | %.2f captions/s | ETA %s",
+                videosDone, total, windowsDone, inFlight, rate, eta);
     }
 
     private void draw() {
@@ -73,7 +75,7 @@ final class ConsoleProgress implements CaptionProgress {
         }
         String text = line();
         String pad = text.length() < lastWidth ? " ".repeat(lastWidth - text.length()) : "";
-        lastWidth = text.length();
+        lastWidth = Math.max(lastWidth, text.length());
         err.print("\r" + text + pad);
         err.flush();
     }

@@ -19,8 +19,9 @@ class ConsoleProgressTest {
         p.windowsPlanned(6);
         clock.set(3_000_000_000L);
         p.windowsDone(6);
+        assertEquals("videos 0/4 | windows 6 (6 in this group) | 2.00 captions/s | ETA --:--", p.line());
         p.videosDone(2);
-        assertEquals("videos 2/4 | windows 6 (group of 6) | 2.00 captions/s | ETA 0:03", p.line());
+        assertEquals("videos 2/4 | windows 6 | 2.00 captions/s | ETA 0:03", p.line());
         assertTrue(sink.toString().contains("\rvideos 2/4"), sink.toString());
         p.finish("done");
         assertTrue(sink.toString().endsWith("done" + System.lineSeparator()), sink.toString());
