@@ -158,6 +158,32 @@ def download_weights(
         return _download_locked(model_id, revision, local_dir, settings, progress)
 
 
+def download_for_java(
+    model_id: str,
+    revision: str,
+    model_dir: str,
+    token: str | None = None,
+    endpoint: str | None = None,
+    progress_sink=None,
+) -> dict:
+    """:func:`download_weights` for a caller that cannot catch Python exceptions by type (Java).
+
+    Returns ``{"summary": <download_weights' dict>}``, or ``{"error": {"reason", "message",
+    "model_id", "revision"}}`` for a :class:`DownloadError`; other exceptions propagate.
+    ``progress_sink``, if given, is any object with a ``report(done_bytes, total_bytes)`` method
+    (a Java object through JEP); it is called on the calling thread.
+    """
+    progress = None
+    if progress_sink is not None:
+        def progress(done: int, total: int) -> None:
+            progress_sink.report(int(done), int(total))
+    try:
+        return {"summary": download_weights(model_id, revision, model_dir, token=token or None,
+                                            endpoint=endpoint or None, progress=progress)}
+    except DownloadError as e:
+        return {"error": {"reason": e.reason, "message": str(e), "model_id": e.model_id, "revision": e.revision}}
+
+
 def local_dir_for(model_dir: str, model_id: str, revision: str) -> str:
     """``model_dir/<model_id>`` as an absolute path; rejects ids that would escape model_dir."""
     parts = model_id.split("/")

@@ -390,3 +390,26 @@ def test_bad_model_id(bad, model_dir):
     with pytest.raises(DownloadError) as caught:
         download_weights(bad, REVISION, model_dir)
     assert caught.value.reason == Reason.BAD_ARGUMENT
+
+
+def test_java_entry_point_returns_the_summary(hub, model_dir):
+    reports = []
+
+    class Sink:
+        def report(self, done, total):
+            reports.append((done, total))
+
+    answer = download.download_for_java(MODEL_ID, REVISION, model_dir, progress_sink=Sink())
+    assert answer["summary"]["skipped"] is False
+    assert answer["summary"]["path"] == _local_dir(model_dir)
+    assert reports and reports[-1][0] == reports[-1][1]
+    again = download.download_for_java(MODEL_ID, REVISION, model_dir)
+    assert again["summary"]["skipped"] is True
+
+
+def test_java_entry_point_returns_download_errors_as_values(hub, model_dir):
+    answer = download.download_for_java(MODEL_ID, "no-such-rev", model_dir)
+    error = answer["error"]
+    assert error["reason"] == Reason.UNKNOWN_REVISION
+    assert error["model_id"] == MODEL_ID and error["revision"] == "no-such-rev"
+    assert MODEL_ID in error["message"] and "no-such-rev" in error["message"]

@@ -7,6 +7,8 @@ check order and which prompt produced which caption.
 """
 
 import hashlib
+import os
+import time
 
 __version__ = "0.0.0-standin"
 
@@ -65,6 +67,10 @@ class LLM:
         _constructed.append(dict(kwargs))
 
     def generate(self, inputs, sampling_params=None, use_tqdm=True):
+        # Tests of interruption slow the stand-in down: QWENVL_STANDIN_DELAY_S seconds per generate call.
+        delay = float(os.environ.get("QWENVL_STANDIN_DELAY_S", "0") or 0)
+        if delay > 0:
+            time.sleep(delay)
         calls = []
         outputs = []
         for item in inputs:

@@ -10,6 +10,7 @@ import dev.qwenvl.engine.SamplingParams;
 import dev.qwenvl.prompt.Stage2Rewrite;
 import dev.qwenvl.prompt.Stage2Rewriter;
 import dev.qwenvl.python.PythonRuntime;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -89,6 +90,33 @@ public final class QwenVL implements ModelInterface {
      */
     public static QwenVL create(QwenVlConfig config) {
         return new QwenVL(config, args -> JepLlmEngine.start(PythonRuntime.shared(), args));
+    }
+
+    /**
+     * Makes {@code modelDir} hold the default variant's ({@link ModelVariant#QWEN}) weights at its
+     * pinned revision, in {@code modelDir/<model id>}: the seed's {@code download_weights_on_node}.
+     * Uses the process-wide embedded Python; the token comes from {@code HF_TOKEN} (or the token
+     * file of {@code hf auth login}), the hub from {@code HF_ENDPOINT} (default huggingface.co).
+     * A complete copy is detected without any network request, so calling this on every node
+     * before {@link #setup()} is cheap.
+     *
+     * @throws WeightsDownloadException naming the model, the revision and the fix
+     */
+    public static WeightsSnapshot downloadWeightsOnNode(Path modelDir) {
+        return downloadWeightsOnNode(modelDir, ModelVariant.QWEN, WeightsDownloadOptions.defaults());
+    }
+
+    /**
+     * Like {@link #downloadWeightsOnNode(Path)} for {@code variant}, with an explicit token and
+     * endpoint ({@code null} for the defaults).
+     */
+    public static WeightsSnapshot downloadWeightsOnNode(Path modelDir, ModelVariant variant, String token, String endpoint) {
+        return downloadWeightsOnNode(modelDir, variant, WeightsDownloadOptions.defaults().withToken(token).withEndpoint(endpoint));
+    }
+
+    /** Like {@link #downloadWeightsOnNode(Path)} for {@code variant}, with every download option. */
+    public static WeightsSnapshot downloadWeightsOnNode(Path modelDir, ModelVariant variant, WeightsDownloadOptions options) {
+        return new WeightsDownloader(PythonRuntime.shared()).download(variant, modelDir, options);
     }
 
     public QwenVlConfig config() {

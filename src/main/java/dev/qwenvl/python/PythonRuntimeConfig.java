@@ -1,5 +1,6 @@
 package dev.qwenvl.python;
 
+import java.io.File;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -23,9 +24,26 @@ public record PythonRuntimeConfig(Path python, List<Path> extraPaths, Map<String
         environment = Map.copyOf(environment);
     }
 
-    /** The located python, no extra paths, no extra environment. */
+    /**
+     * System property with extra {@code sys.path} folders for {@link #defaults()}, separated by
+     * {@link File#pathSeparator}. Meant for tests and tools that shadow a package with a stand-in
+     * (the CLI's hidden {@code --python-path} sets it); empty entries are ignored.
+     */
+    public static final String PATH_PROPERTY = "qwenvl.python.path";
+
+    /**
+     * The located python, the folders of {@value #PATH_PROPERTY} (if set) on {@code sys.path}, no
+     * extra environment. {@link PythonRuntime#shared()} starts with this.
+     */
     public static PythonRuntimeConfig defaults() {
-        return builder().build();
+        Builder builder = builder();
+        String extra = System.getProperty(PATH_PROPERTY, "");
+        for (String entry : extra.split(java.util.regex.Pattern.quote(File.pathSeparator))) {
+            if (!entry.isBlank()) {
+                builder.addPath(Path.of(entry.trim()));
+            }
+        }
+        return builder.build();
     }
 
     public static Builder builder() {

@@ -1,0 +1,272 @@
+package dev.qwenvl.cli;
+
+import dev.qwenvl.caption.CaptionSettings;
+import dev.qwenvl.caption.VideoCaptioner;
+import dev.qwenvl.model.ModelVariant;
+import dev.qwenvl.model.QwenVL;
+import dev.qwenvl.model.QwenVlConfig;
+import dev.qwenvl.prompt.PromptVariant;
+import dev.qwenvl.prompt.QwenPromptFormatter;
+import dev.qwenvl.python.PythonRuntime;
+import dev.qwenvl.video.JepVideoDecoder;
+import dev.qwenvl.video.WindowingConfig;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code qwenvl caption}: captions video files and folders into a JSON-lines file, one line per
+ * window, resumably (see {@link CaptionJob}). Built on the library's public API only.
+ */
+@Command(name = "caption", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
+        sortOptions = false,
+        description = {"Caption videos into a JSON-lines file: one line per window with the video path, window "
+                + "index, first/last frame, start/end seconds, caption, model id, stage, settings fingerprint and timings.",
+                "",
+                "Resumable: rerunning the same command skips windows already in the output (same video, window and "
+                + "caption settings). Videos are captioned in groups; each group's lines are appended and synced to disk "
+                + "before the next group starts, so an interruption loses at most the group in flight. A torn last line "
+                + "left by a crash is removed when the next run starts.",
+                ""},
+        exitCodeListHeading = "%nExit codes:%n",
+        exitCodeList = {"  0:every video was captioned (or already was)",
+                "  2:the run could not start: bad options, no videos, Python environment or vLLM missing, model not loadable",
+                "  3:some videos failed; they are listed in the errors file",
+                "130:interrupted (Ctrl-C); rerun the same command to resume"})
+final class CaptionCommand implements Callable<Integer> {
+
+    /** Videos per captioning call (and per durable append) unless --group-size says otherwise. */
+    static final int DEFAULT_GROUP_SIZE = 8;
+
+    @Spec
+    CommandSpec spec;
+
+    @Parameters(arity = "1..*", paramLabel = "INPUT",
+            description = "Video files, or folders searched recursively for .mp4 .mkv .webm .avi .mov .m4v files.")
+    List<Path> inputs;
+
+    @Option(names = {"-o", "--output"}, required = true, paramLabel = "FILE",
+            description = "Captions file (JSON lines); appended to, and resumed from when it exists.")
+    Path output;
+
+    @Option(names = "--errors", paramLabel = "FILE",
+            description = "Errors file (JSON lines: video, reason, message), rewritten each run. Default: OUTPUT with"
+                    + " .errors.jsonl in place of its extension.")
+    Path errors;
+
+    @Option(names = "--variant", paramLabel = "KEY", defaultValue = "qwen", converter = VariantConverters.Model.class,
+            description = "Model variant: qwen (Qwen2.5-VL-7B-Instruct), qwen3. Default: ${DEFAULT-VALUE}.")
+    ModelVariant variant;
+
+    @Option(names = "--model-dir", paramLabel = "DIR", defaultValue = "${env:QWENVL_MODEL_DIR:-models}",
+            description = "Folder holding the weights in <DIR>/<model id>. Default: $QWENVL_MODEL_DIR, else ./models.")
+    Path modelDir;
+
+    @Option(names = "--batch-size", paramLabel = "N", defaultValue = "" + CaptionSettings.DEFAULT_BATCH_SIZE,
+            description = "Windows per engine call (caption batch size). Default: ${DEFAULT-VALUE}.")
+    int batchSize;
+
+    @Option(names = "--fp8", negatable = true, defaultValue = "" + QwenVlConfig.DEFAULT_FP8, fallbackValue = "true",
+            description = "FP8 quantization of the weights (--no-fp8 to turn off). Default: ${DEFAULT-VALUE}.")
+    boolean fp8;
+
+    @Option(names = "--max-output-tokens", paramLabel = "N", defaultValue = "" + QwenVlConfig.DEFAULT_MAX_OUTPUT_TOKENS,
+            description = "Most tokens per caption. Default: ${DEFAULT-VALUE}.")
+    int maxOutputTokens;
+
+    @Option(names = "--model-does-preprocess", defaultValue = "" + QwenVlConfig.DEFAULT_MODEL_DOES_PREPROCESS,
+            description = "Let vLLM's processor resize and normalise frames instead of the library.")
+    boolean modelDoesPreprocess;
+
+    @Option(names = "--disable-mmcache", defaultValue = "" + QwenVlConfig.DEFAULT_DISABLE_MMCACHE,
+            description = "Turn off vLLM's multimodal processor cache (4 GB otherwise).")
+    boolean disableMmcache;
+
+    @Option(names = "--stage2", description = "Refine each caption with a second pass (stage 2).")
+    boolean stage2;
+
+    @Option(names = "--stage2-prompt", paramLabel = "TEXT",
+            description = "Instruction of the second pass (with --stage2); the first caption follows it.")
+    String stage2Prompt;
+
+    @Option(names = "--prompt-variant", paramLabel = "NAME", defaultValue = "default",
+            converter = VariantConverters.Prompt.class,
+            description = "Built-in instruction: default, driving, surveillance. Default: ${DEFAULT-VALUE}.")
+    PromptVariant promptVariant;
+
+    @Option(names = "--prompt", paramLabel = "TEXT", description = "Custom caption instruction; replaces --prompt-variant.")
+    String prompt;
+
+    @Option(names = "--sampling-fps", paramLabel = "FPS", defaultValue = "" + WindowingConfig.DEFAULT_SAMPLING_FPS,
+            description = "Frames sampled per second of video. Default: ${DEFAULT-VALUE}.")
+    double samplingFps;
+
+    @Option(names = "--window-frames", paramLabel = "N", defaultValue = "" + WindowingConfig.DEFAULT_WINDOW_FRAMES,
+            description = "Source frames per window; a remainder of at least half a window becomes its own window."
+                    + " Default: ${DEFAULT-VALUE}.")
+    int windowFrames;
+
+    @Option(names = "--seed", paramLabel = "N", description = "Sampling seed. Default: none (the engine's choice).")
+    Integer seed;
+
+    @Option(names = "--engine-arg", paramLabel = "NAME=VALUE",
+            description = "Further vllm.LLM argument, repeatable (e.g. --engine-arg tensor_parallel_size=2);"
+                    + " true/false, integers and decimals are typed, anything else is a string.")
+    Map<String, String> engineArgs = new LinkedHashMap<>();
+
+    @Option(names = "--group-size", paramLabel = "N", defaultValue = "" + DEFAULT_GROUP_SIZE,
+            description = "Videos per captioning call and per durable write to the output. Default: ${DEFAULT-VALUE}.")
+    int groupSize;
+
+    @Option(names = "--verbose", description = "Log the library's progress (INFO) on stderr.")
+    boolean verbose;
+
+    @Mixin
+    PythonOptions python = new PythonOptions();
+
+    @Override
+    public Integer call() throws IOException {
+        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
+        QwenVlConfig config = modelConfig();
+        CaptionSettings settings = captionSettings();
+        if (groupSize < 1) {
+            throw new CliFailure(ExitCodes.CANNOT_START, "--group-size must be at least 1, got " + groupSize);
+        }
+        List<Path> videos = findVideos();
+        Path errorsPath = errors != null ? errors : defaultErrorsPath(output);
+        if (errorsPath.toAbsolutePath().normalize().equals(output.toAbsolutePath().normalize())) {
+            throw new CliFailure(ExitCodes.CANNOT_START, "--errors must differ from the output file " + output);
+        }
+        String fingerprint = RunFingerprint.of(config, settings,
+                new QwenPromptFormatter().format(settings.promptVariant(), settings.promptText()));
+        python.apply();
+        if (verbose) {
+            CliLogging.verbose();
+        }
+        boolean terminal = System.console() != null;
+        try (CaptionsFile captions = openOutput(err);
+             ErrorsFile errorsFile = openErrors(errorsPath)) {
+            CaptionJob.Plan plan = CaptionJob.plan(videos, captions.resumeState(), fingerprint);
+            ConsoleProgress progress = new ConsoleProgress(err, terminal, plan.pending().size(), System::nanoTime);
+            if (plan.pending().isEmpty()) {
+                progress.finish("qwenvl caption: nothing to do: all " + videos.size() + " videos are already in " + output);
+                return ExitCodes.OK;
+            }
+            InterruptNotice notice = InterruptNotice.install(err, captions, errorsFile);
+            try (QwenVL model = QwenVL.create(config)) {
+                if (terminal) {
+                    err.println("qwenvl caption: loading " + config.modelId() + " from " + config.weightsPath() + " ...");
+                    err.flush();
+                }
+                model.setup();
+                VideoCaptioner captioner = new VideoCaptioner(model, new JepVideoDecoder(PythonRuntime.shared()), settings);
+                progress.start();
+                CaptionJob job = new CaptionJob(captioner::caption, config.modelId(), fingerprint, groupSize, captions,
+                        errorsFile, progress);
+                RunSummary summary = job.run(plan, videos.size());
+                progress.finish(summaryLine(summary, errorsPath));
+                out.flush();
+                return summary.failed() > 0 ? ExitCodes.SOME_FAILED : ExitCodes.OK;
+            } finally {
+                notice.remove();
+            }
+        }
+    }
+
+    QwenVlConfig modelConfig() {
+        if (batchSize < 1) { // the library reads 0 as "not set"; say what the user typed
+            throw new CliFailure(ExitCodes.CANNOT_START, "--batch-size must be at least 1, got " + batchSize);
+        }
+        try {
+            return QwenVlConfig.builder()
+                    .modelDir(modelDir)
+                    .modelVariant(variant)
+                    .captionBatchSize(batchSize)
+                    .fp8(fp8)
+                    .maxOutputTokens(maxOutputTokens)
+                    .modelDoesPreprocess(modelDoesPreprocess)
+                    .disableMmcache(disableMmcache)
+                    .stage2PromptText(stage2Prompt)
+                    .verbose(verbose)
+                    .samplingSeed(seed)
+                    .extraEngineArgs(EngineArgValues.parse(engineArgs))
+                    .build();
+        } catch (IllegalArgumentException e) {
+            throw new CliFailure(ExitCodes.CANNOT_START, e.getMessage(), e);
+        }
+    }
+
+    CaptionSettings captionSettings() {
+        if (stage2Prompt != null && !stage2) {
+            throw new CliFailure(ExitCodes.CANNOT_START, "--stage2-prompt is the instruction of the second pass; add "
+                    + "--stage2 to run it, or leave --stage2-prompt out");
+        }
+        try {
+            WindowingConfig.Builder windowing = WindowingConfig.builder().samplingFps(samplingFps).windowFrames(windowFrames);
+            if (windowFrames != WindowingConfig.DEFAULT_WINDOW_FRAMES) {
+                int half = windowFrames / 2;
+                windowing.minRemainderFrames(Math.max(WindowingConfig.DEFAULT_MIN_SAMPLED_FRAMES, half));
+            }
+            return new CaptionSettings(promptVariant, prompt, windowing.build(), stage2, batchSize);
+        } catch (IllegalArgumentException e) {
+            throw new CliFailure(ExitCodes.CANNOT_START, e.getMessage(), e);
+        }
+    }
+
+    private List<Path> findVideos() throws IOException {
+        List<Path> videos;
+        try {
+            videos = VideoFinder.find(inputs);
+        } catch (IllegalArgumentException e) {
+            throw new CliFailure(ExitCodes.CANNOT_START, e.getMessage(), e);
+        }
+        if (videos.isEmpty()) {
+            throw new CliFailure(ExitCodes.CANNOT_START, "no videos found in " + inputs + " (looked for files ending in "
+                    + String.join(", ", VideoFinder.EXTENSIONS) + ")");
+        }
+        return videos;
+    }
+
+    private CaptionsFile openOutput(PrintWriter err) {
+        try {
+            return CaptionsFile.open(output, err);
+        } catch (IOException e) {
+            throw new CliFailure(ExitCodes.CANNOT_START, "cannot open the output " + output + ": " + e, e);
+        }
+    }
+
+    private static ErrorsFile openErrors(Path path) {
+        try {
+            return ErrorsFile.open(path);
+        } catch (IOException e) {
+            throw new CliFailure(ExitCodes.CANNOT_START, "cannot open the errors file " + path + ": " + e, e);
+        }
+    }
+
+    /** {@code out.jsonl} -> {@code out.errors.jsonl}; {@code out} -> {@code out.errors.jsonl}. */
+    static Path defaultErrorsPath(Path output) {
+        String name = output.getFileName().toString();
+        int dot = name.lastIndexOf('.');
+        String base = dot > 0 ? name.substring(0, dot) : name;
+        return output.resolveSibling(base + ".errors.jsonl");
+    }
+
+    private String summaryLine(RunSummary s, Path errorsPath) {
+        return String.format(Locale.ROOT, "qwenvl caption: %d videos: %d captioned, %d already done, %d failed%s; "
+                        + "%d windows in %.1f s (%.2f captions/s) -> %s",
+                s.videos(), s.captioned(), s.skipped(), s.failed(), s.failed() > 0 ? " (see " + errorsPath + ")" : "",
+                s.windows(), s.seconds(), s.captionsPerSecond(), output);
+    }
+}

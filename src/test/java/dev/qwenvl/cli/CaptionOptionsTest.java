@@ -1,0 +1,105 @@
+package dev.qwenvl.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.qwenvl.caption.CaptionSettings;
+import dev.qwenvl.model.ModelVariant;
+import dev.qwenvl.model.QwenVlConfig;
+import dev.qwenvl.prompt.PromptVariant;
+import dev.qwenvl.video.WindowingConfig;
+import java.nio.file.Path;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
+
+/** Every caption option's default is the library's default; options reach the library's config. */
+class CaptionOptionsTest {
+
+    private static CaptionCommand parse(String... args) {
+        CaptionCommand command = new CaptionCommand();
+        new CommandLine(command).parseArgs(args);
+        return command;
+    }
+
+    @Test
+    void everyDefaultEqualsTheLibrarysConstant() {
+        CaptionCommand c = parse("in.mp4", "-o", "out.jsonl");
+        QwenVlConfig config = c.modelConfig();
+        CaptionSettings settings = c.captionSettings();
+        QwenVlConfig library = QwenVlConfig.builder().modelDir(Path.of("models")).modelVariant(ModelVariant.QWEN)
+                .captionBatchSize(CaptionSettings.DEFAULT_BATCH_SIZE).build();
+
+        assertEquals(ModelVariant.QWEN, c.variant);
+        assertEquals(QwenVlConfig.DEFAULT_FP8, c.fp8);
+        assertEquals(QwenVlConfig.DEFAULT_MAX_OUTPUT_TOKENS, c.maxOutputTokens);
+        assertEquals(QwenVlConfig.DEFAULT_MODEL_DOES_PREPROCESS, c.modelDoesPreprocess);
+        assertEquals(QwenVlConfig.DEFAULT_DISABLE_MMCACHE, c.disableMmcache);
+        assertEquals(CaptionSettings.DEFAULT_BATCH_SIZE, c.batchSize);
+        assertEquals(WindowingConfig.DEFAULT_WINDOW_FRAMES, c.windowFrames);
+        assertEquals(WindowingConfig.DEFAULT_SAMPLING_FPS, c.samplingFps);
+        assertEquals(PromptVariant.DEFAULT, c.promptVariant);
+        assertEquals(CaptionCommand.DEFAULT_GROUP_SIZE, c.groupSize);
+        assertFalse(c.stage2);
+        assertNull(c.seed);
+        if (System.getenv("QWENVL_MODEL_DIR") == null) {
+            assertEquals(Path.of("models"), c.modelDir);
+            assertEquals(library, config, "the CLI's defaults build the library's default config");
+        }
+        assertEquals(CaptionSettings.defaults(), settings);
+    }
+
+    @Test
+    void optionsReachTheModelConfigAndCaptionSettings() {
+        CaptionCommand c = parse("in.mp4", "-o", "o.jsonl", "--variant", "qwen3", "--model-dir", "/m", "--batch-size", "4",
+                "--no-fp8", "--max-output-tokens", "64", "--model-does-preprocess", "--disable-mmcache", "--stage2",
+                "--stage2-prompt", "Improve: ", "--prompt-variant", "driving", "--prompt", "Say what the car does.",
+                "--sampling-fps", "1.5", "--window-frames", "64", "--seed", "7", "--engine-arg", "tensor_parallel_size=2",
+                "--engine-arg", "dtype=bfloat16", "--engine-arg", "enforce_eager=true", "--engine-arg", "swap_space=0.5");
+        QwenVlConfig config = c.modelConfig();
+        assertEquals(ModelVariant.QWEN3, config.modelVariant());
+        assertEquals(Path.of("/m"), config.modelDir());
+        assertEquals(4, config.captionBatchSize());
+        assertFalse(config.fp8());
+        assertEquals(64, config.maxOutputTokens());
+        assertTrue(config.modelDoesPreprocess());
+        assertTrue(config.disableMmcache());
+        assertEquals("Improve: ", config.stage2PromptText());
+        assertEquals(7, config.samplingSeed().orElseThrow());
+        assertEquals(Map.of("tensor_parallel_size", 2, "dtype", "bfloat16", "enforce_eager", true, "swap_space", 0.5),
+                config.extraEngineArgs());
+        CaptionSettings s = c.captionSettings();
+        assertEquals(PromptVariant.DRIVING, s.promptVariant());
+        assertEquals("Say what the car does.", s.promptText());
+        assertTrue(s.stage2());
+        assertEquals(4, s.batchSize());
+        assertEquals(64, s.windowing().windowFrames());
+        assertEquals(32, s.windowing().minRemainderFrames(), "a remainder of half a window becomes its own window");
+        assertEquals(1.5, s.windowing().samplingFps());
+    }
+
+    @Test
+    void fp8CanBeTurnedOnExplicitly() {
+        assertTrue(parse("in.mp4", "-o", "o", "--fp8").fp8);
+        assertFalse(parse("in.mp4", "-o", "o", "--no-fp8").fp8);
+    }
+
+    @Test
+    void theErrorsFileDefaultsToASiblingOfTheOutput() {
+        assertEquals(Path.of("/d/caps.errors.jsonl"), CaptionCommand.defaultErrorsPath(Path.of("/d/caps.jsonl")));
+        assertEquals(Path.of("caps.errors.jsonl"), CaptionCommand.defaultErrorsPath(Path.of("caps")));
+    }
+
+    @Test
+    void engineArgumentValuesAreTyped() {
+        assertEquals(3, EngineArgValues.value("3"));
+        assertEquals(1L << 40, EngineArgValues.value(String.valueOf(1L << 40)));
+        assertEquals(-0.25, EngineArgValues.value("-0.25"));
+        assertEquals(1e-3, EngineArgValues.value("1e-3"));
+        assertEquals(false, EngineArgValues.value("False"));
+        assertEquals("auto", EngineArgValues.value("auto"));
+        assertEquals("99999999999999999999", EngineArgValues.value("99999999999999999999"));
+    }
+}

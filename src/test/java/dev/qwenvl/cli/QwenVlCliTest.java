@@ -1,0 +1,96 @@
+package dev.qwenvl.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.qwenvl.python.PythonLocator;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Exit codes and messages of the cases that need no Python. */
+class QwenVlCliTest {
+    private final StringWriter out = new StringWriter();
+    private final StringWriter err = new StringWriter();
+
+    private int run(String... args) {
+        return QwenVlCli.execute(new PrintWriter(out, true), new PrintWriter(err, true), args);
+    }
+
+    @AfterEach
+    void clearPythonProperty() {
+        System.clearProperty(PythonLocator.PROPERTY);
+    }
+
+    @Test
+    void helpOfEachCommandExitsZero() {
+        assertEquals(0, run("--help"));
+        assertTrue(out.toString().contains("caption") && out.toString().contains("download"), out.toString());
+        assertEquals(0, run("caption", "--help"));
+        assertTrue(out.toString().contains("--stage2-prompt") && out.toString().contains("Exit codes"));
+        assertEquals(0, run("download", "--help"));
+        assertTrue(out.toString().contains("--revision"));
+    }
+
+    @Test
+    void versionExitsZero() {
+        assertEquals(0, run("--version"));
+        assertTrue(out.toString().startsWith("qwenvl "), out.toString());
+    }
+
+    @Test
+    void noCommandPrintsUsageAndExitsTwo() {
+        assertEquals(ExitCodes.CANNOT_START, run());
+        assertTrue(err.toString().contains("Usage: qwenvl"), err.toString());
+    }
+
+    @Test
+    void badOptionsExitTwoWithAHint() {
+        assertEquals(ExitCodes.CANNOT_START, run("caption", "x.mp4"));
+        assertTrue(err.toString().contains("Missing required option: '--output=FILE'"), err.toString());
+        assertEquals(ExitCodes.CANNOT_START, run("caption", "x.mp4", "-o", "o.jsonl", "--prompt-variant", "nature"));
+        assertTrue(err.toString().contains("valid choices: default, driving, surveillance"), err.toString());
+        assertTrue(err.toString().contains("Try 'qwenvl caption --help'"), err.toString());
+        assertEquals(ExitCodes.CANNOT_START, run("caption", "x.mp4", "-o", "o.jsonl", "--no-such-option"));
+        assertEquals(ExitCodes.CANNOT_START, run("download", "--variant", "llama"));
+        assertTrue(err.toString().contains("unknown model variant 'llama'"), err.toString());
+    }
+
+    @Test
+    void invalidSettingsExitTwoWithTheLibrarysMessage(@TempDir Path dir) throws Exception {
+        Path video = Files.writeString(dir.resolve("a.mp4"), "x");
+        String o = dir.resolve("o.jsonl").toString();
+        assertEquals(ExitCodes.CANNOT_START, run("caption", video.toString(), "-o", o, "--batch-size", "0"));
+        assertTrue(err.toString().contains("--batch-size must be at least 1, got 0"), err.toString());
+        assertEquals(ExitCodes.CANNOT_START, run("caption", video.toString(), "-o", o, "--max-output-tokens", "0"));
+        assertTrue(err.toString().contains("maxOutputTokens must be at least 1, got 0"), err.toString());
+        assertEquals(ExitCodes.CANNOT_START, run("caption", video.toString(), "-o", o, "--stage2-prompt", "More: "));
+        assertTrue(err.toString().contains("add --stage2"), err.toString());
+        assertEquals(ExitCodes.CANNOT_START, run("caption", video.toString(), "-o", o, "--sampling-fps", "-1"));
+        assertTrue(err.toString().contains("samplingFps must be a positive finite number"), err.toString());
+        assertEquals(ExitCodes.CANNOT_START, run("caption", video.toString(), "-o", o, "--group-size", "0"));
+        assertEquals(ExitCodes.CANNOT_START, run("caption", video.toString(), "-o", o, "--errors", o));
+    }
+
+    @Test
+    void missingInputsAndEmptyFoldersExitTwo(@TempDir Path dir) {
+        assertEquals(ExitCodes.CANNOT_START, run("caption", dir.resolve("gone").toString(), "-o", "o.jsonl"));
+        assertTrue(err.toString().contains("does not exist"), err.toString());
+        assertEquals(ExitCodes.CANNOT_START, run("caption", dir.toString(), "-o", dir.resolve("o.jsonl").toString()));
+        assertTrue(err.toString().contains("no videos found"), err.toString());
+    }
+
+    @Test
+    void aMissingPythonEnvironmentExitsTwoNamingThePythonAndTheFix(@TempDir Path dir) throws Exception {
+        Path video = Files.writeString(dir.resolve("a.mp4"), "x");
+        Path python = dir.resolve("no-env/bin/python");
+        int code = run("caption", video.toString(), "-o", dir.resolve("o.jsonl").toString(), "--python", python.toString());
+        assertEquals(ExitCodes.CANNOT_START, code, err.toString());
+        assertTrue(err.toString().contains("cannot start") && err.toString().contains(python.toString()), err.toString());
+        assertTrue(err.toString().contains("setup-env.sh"), err.toString());
+    }
+}
