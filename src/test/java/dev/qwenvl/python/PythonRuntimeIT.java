@@ -84,7 +84,13 @@ class PythonRuntimeIT {
     void everyCallRunsOnTheOneInterpreterThread() throws Exception {
         Thread runtimeThread = runtime.thread();
         Object fromHere = runtime.execute(py -> Thread.currentThread());
-        Object fromElsewhere = Executors.newSingleThreadExecutor().submit(() -> runtime.execute(py -> Thread.currentThread())).get();
+        ExecutorService other = Executors.newSingleThreadExecutor();
+        Object fromElsewhere;
+        try {
+            fromElsewhere = other.submit(() -> runtime.execute(py -> Thread.currentThread())).get();
+        } finally {
+            other.shutdown();
+        }
         assertEquals(runtimeThread, fromHere);
         assertEquals(runtimeThread, fromElsewhere);
         assertNotEquals(Thread.currentThread(), runtimeThread);

@@ -22,6 +22,11 @@ public final class TestPython {
         return testSources().resolve("../../../python/tests").normalize();
     }
 
+    /** src/test/python-novllm: first on sys.path, it makes {@code import vllm} fail. */
+    public static Path withoutVllm() {
+        return testSources().resolveSibling("python-novllm");
+    }
+
     /** A runtime config with the test helpers on sys.path. */
     public static PythonRuntimeConfig.Builder config() {
         return PythonRuntimeConfig.builder().python(python()).addPath(testSources());
