@@ -3,7 +3,10 @@
 # and a tiny, randomly initialised Qwen2.5-VL generated locally (no downloads of weights).
 #
 #   bash python/setup-e2e.sh [VENV_DIR] [MODEL_DIR]
-#        defaults: <repo>/.venv and <repo>/.models/tiny-random-qwen2.5-vl
+#        defaults: <repo>/.venv and <repo>/.models/tiny-random
+#   The model goes to MODEL_DIR/Qwen/Qwen2.5-VL-7B-Instruct, the layout QwenVL expects
+#   (model dir / model id), so `--model-dir .models/tiny-random` loads it; a RANDOM_WEIGHTS.txt
+#   beside the weights makes the CLI say that its captions are noise.
 #
 # Costs (measured on 2 cores, 24 GiB): ~2.4 GB download, ~2 min install, ~5.7 GB disk; the
 # model takes ~5 s to generate (42 MB). Rerunning is a no-op when nothing changed.
@@ -13,7 +16,7 @@ set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 repo="$(dirname "$here")"
 venv="${1:-$repo/.venv}"
-model="${2:-$repo/.models/tiny-random-qwen2.5-vl}"
+model="${2:-$repo/.models/tiny-random}/Qwen/Qwen2.5-VL-7B-Instruct"
 requirements="$here/requirements-e2e.txt"
 generator="$here/tools/make_tiny_qwen2_5_vl.py"
 

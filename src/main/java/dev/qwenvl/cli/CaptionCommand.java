@@ -166,6 +166,10 @@ final class CaptionCommand implements Callable<Integer> {
             }
             InterruptNotice notice = InterruptNotice.install(err, captions, errorsFile);
             try (QwenVL model = QwenVL.create(config)) {
+                if (java.nio.file.Files.exists(config.weightsPath().resolve("RANDOM_WEIGHTS.txt"))) {
+                    err.println("qwenvl caption: NOTE: " + config.weightsPath() + " holds RANDOM weights (a generated "
+                            + "test model): its captions are noise");
+                }
                 if (terminal) {
                     err.println("qwenvl caption: loading " + config.modelId() + " from " + config.weightsPath() + " ...");
                     err.flush();
