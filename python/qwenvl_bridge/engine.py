@@ -128,3 +128,8 @@ def close(engine_id):
     del llm, engine
     gc.collect()
     return True
+
+
+def count():
+    """How many engines are open (leak checks)."""
+    return len(_engines)

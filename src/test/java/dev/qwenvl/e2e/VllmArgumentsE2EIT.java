@@ -1,0 +1,59 @@
+package dev.qwenvl.e2e;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.qwenvl.model.QwenVlSettings;
+import dev.qwenvl.python.PythonRuntime;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** Every argument QwenVL passes exists in the installed vLLM, so a rename there fails here, not for a user. */
+class VllmArgumentsE2EIT {
+    private static PythonRuntime runtime;
+
+    @BeforeAll
+    static void start() {
+        E2ETier.assumeInstalled();
+        runtime = E2ETier.startRuntime();
+    }
+
+    @AfterAll
+    static void stop() {
+        if (runtime != null) {
+            runtime.close();
+        }
+    }
+
+    private static Set<String> names(String function) {
+        return new HashSet<>(castList(runtime.call("qwenvl_e2e.checks", function)));
+    }
+
+    @SuppressWarnings("unchecked")
+    private static List<String> castList(Object o) {
+        return (List<String>) o;
+    }
+
+    @Test
+    void everyEngineArgumentIsAnEngineArgsFieldOrAnLlmParameter() {
+        Set<String> accepted = names("vllm_engine_fields");
+        accepted.addAll(names("vllm_llm_parameters"));
+        for (boolean fp8 : new boolean[] {true, false}) {
+            Set<String> passed = QwenVlSettings.engineArgs(E2ETier.config().fp8(fp8).build()).toKwargs().keySet();
+            for (String name : passed) {
+                assertTrue(accepted.contains(name), "vllm.LLM no longer accepts '" + name + "'");
+            }
+        }
+    }
+
+    @Test
+    void everySamplingArgumentIsASamplingParamsField() {
+        Set<String> accepted = names("vllm_sampling_fields");
+        for (String name : QwenVlSettings.samplingParams(E2ETier.config().build()).toKwargs().keySet()) {
+            assertTrue(accepted.contains(name), "vllm.SamplingParams no longer accepts '" + name + "'");
+        }
+    }
+}
