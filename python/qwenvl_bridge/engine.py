@@ -31,9 +31,9 @@ def _import_vllm():
         import sys
 
         raise VllmNotInstalled(
-            f"vllm is not installed in {sys.executable} ({error}): install it into that environment "
-            f"({sys.executable} -m pip install vllm on a GPU machine; on CPU see the README's "
-            f"end-to-end tier)"
+            f"vllm is not installed in {sys.executable} ({error}): install it into that environment: "
+            f"{sys.executable} -m pip install vllm on a GPU machine, or on a CPU-only machine run "
+            f"`bash python/setup-e2e.sh` from the qwenvl-jep sources (vLLM's CPU build)"
         ) from error
     return vllm
 
