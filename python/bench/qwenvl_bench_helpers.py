@@ -1,4 +1,4 @@
-"""Python-side helpers of the Java benchmarks (imported inside the JVM's interpreter): P2 and P5.
+"""Python-side helpers of the Java benchmarks (imported inside the JVM's interpreter): P1, P2, P5.
 
 ``receive`` is the whole Python-side work of a hand-off: it checks that a numpy uint8 array
 arrived and reads its last byte (so the memory is really there), then returns its size in bytes.
@@ -25,3 +25,13 @@ def live_objects():
 
     gc.collect()
     return len(gc.get_objects())
+
+
+def nothing():
+    """P1 diagnosis: an empty call."""
+    return None
+
+
+def accept(engine_id, prompts, videos, processor_kwargs, sampling_kwargs):
+    """P1 diagnosis: takes one chunk's arguments (already converted by the bridge) and drops them."""
+    return len(prompts)

@@ -38,7 +38,7 @@ import org.openjdk.jmh.runner.options.OptionsBuilder;
 public final class BenchSuite {
     private static final int DECODE_RUNS = 5;
     private static final int SOAK_CALLS = 10_000;
-    private static final int SOAK_WARMUP = 1_000;
+    private static final int SOAK_WARMUP = 10_000;
 
     private final List<Row> rows = new ArrayList<>();
     private final Path out = BenchEnv.out();
@@ -100,7 +100,11 @@ public final class BenchSuite {
         Path workload = out.resolve("p1-workload.json");
         BridgeWorkload.writeJson(workload);
         Collection<RunResult> results = jmh(BridgeOverheadBenchmark.class, "jmh-p1.txt", List.of());
-        double java = median(only(results));
+        Map<String, Double> scores = new LinkedHashMap<>();
+        for (RunResult r : results) {
+            scores.put(r.getParams().getBenchmark().replaceAll(".*\\.", ""), median(r));
+        }
+        double java = scores.get("generate");
         String py = exec(List.of(BenchEnv.python().toString(), BenchEnv.benchPython().resolve("p1_python_loop.py").toString(),
                 "--standin", BenchEnv.standIn().toString(), "--workload", workload.toString()), 300).trim();
         Files.writeString(out.resolve("p1-python.json"), py + "\n");
@@ -109,6 +113,10 @@ public final class BenchSuite {
         rows.add(new Row("P1 Python: same loop in pure Python (median ms)", ms(python), "", "info"));
         double ratio = java / python;
         rows.add(new Row("P1 bridge overhead: Java time / Python time", fmt(ratio, 3), "<= 1.02", met(ratio <= 1.02)));
+        rows.add(new Row("P1 overhead per engine call ((Java - Python) / 16 chunks, ms)", ms((java - python) / 16), "", "info"));
+        rows.add(new Row("P1 diagnosis: one empty interpreter call (ms)", ms(scores.get("emptyCall") / 1000), "", "info"));
+        rows.add(new Row("P1 diagnosis: one chunk's arguments across the bridge, no engine (ms)",
+                ms(scores.get("chunkArguments") / 1000), "", "info"));
     }
 
     // ------------------------------------------------------------------------------------- P2
@@ -174,6 +182,8 @@ public final class BenchSuite {
                     + " frames, median ms)", ms(ours), "", "info"));
             rows.add(new Row("P3 " + what + ": ffmpeg -vf fps=2 rgb24 (" + r.get(label + ".ffmpeg_frames")
                     + " frames, median ms)", ms(theirs), "", "info"));
+            rows.add(new Row("P3 " + what + ": of which probe, a demux pass ffmpeg does not make (median ms)",
+                    ms(Double.parseDouble(r.get(label + ".ours_probe_ms"))), "", "info"));
             rows.add(new Row("P3 " + what + ": ours with Qwen resize+normalise (median ms)",
                     ms(Double.parseDouble(r.get(label + ".ours_preprocessed_ms"))), "", "info"));
             double ratio = theirs / ours;
@@ -205,9 +215,12 @@ public final class BenchSuite {
         double growthMb = (rssEnd - rssStart) / 1024.0;
         long threadsStart = Long.parseLong(r.get("threads_start"));
         long threadsEnd = Long.parseLong(r.get("threads_end"));
-        rows.add(new Row("P5 soak: " + r.get("calls") + " generate calls of 2 inputs (s)", r.get("seconds"), "", "info"));
+        rows.add(new Row("P5 soak: " + r.get("calls") + " generate calls of 2 inputs, after " + SOAK_WARMUP + " warm-up calls (s)", r.get("seconds"), "", "info"));
+        long rssMid = Long.parseLong(r.get("rss_mid_kb"));
         rows.add(new Row(String.format(Locale.ROOT, "P5 RSS growth (%.1f MB -> %.1f MB)", rssStart / 1024.0, rssEnd / 1024.0),
                 fmt(growthMb, 1) + " MB", "< 20 MB", met(growthMb < 20)));
+        rows.add(new Row("P5 RSS growth in the first / second half of the calls",
+                fmt((rssMid - rssStart) / 1024.0, 1) + " / " + fmt((rssEnd - rssMid) / 1024.0, 1) + " MB", "", "info"));
         rows.add(new Row("P5 threads (/proc/self/status) start -> end", threadsStart + " -> " + threadsEnd, "constant",
                 met(threadsStart == threadsEnd)));
         rows.add(new Row("P5 Java threads start -> end", r.get("java_threads_start") + " -> " + r.get("java_threads_end"),
@@ -227,13 +240,6 @@ public final class BenchSuite {
                 .output(out.resolve(report).toString())
                 .build();
         return new Runner(options).run();
-    }
-
-    private static RunResult only(Collection<RunResult> results) {
-        if (results.size() != 1) {
-            throw new IllegalStateException("expected one JMH result, got " + results.size());
-        }
-        return results.iterator().next();
     }
 
     /** Median of the measured iterations' scores (each an average time per operation). */

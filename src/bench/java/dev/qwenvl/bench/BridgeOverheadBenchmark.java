@@ -4,8 +4,13 @@ import dev.qwenvl.engine.EngineRequest;
 import dev.qwenvl.engine.JepLlmEngine;
 import dev.qwenvl.model.QwenVL;
 import dev.qwenvl.python.PythonRuntime;
+import dev.qwenvl.engine.VideoPayload;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import jep.DirectNDArray;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -35,6 +40,7 @@ public class BridgeOverheadBenchmark {
     private PythonRuntime runtime;
     private QwenVL model;
     private List<EngineRequest> inputs;
+    private Map<String, Object> sampling;
 
     @Setup(Level.Trial)
     public void start() {
@@ -42,6 +48,7 @@ public class BridgeOverheadBenchmark {
         model = new QwenVL(BridgeWorkload.config(), JepLlmEngine.factory(runtime));
         model.setup();
         inputs = BridgeWorkload.requests(BridgeWorkload.INPUTS);
+        sampling = model.samplingParams().toKwargs();
         List<String> captions = model.generate(inputs, false, BridgeWorkload.BATCH);
         if (captions.size() != BridgeWorkload.INPUTS) {
             throw new IllegalStateException("expected " + BridgeWorkload.INPUTS + " captions, got " + captions.size());
@@ -56,6 +63,36 @@ public class BridgeOverheadBenchmark {
     @Benchmark
     public List<String> generate() {
         return model.generate(inputs, false, BridgeWorkload.BATCH);
+    }
+
+    /**
+     * Diagnosis, not a figure with a target: one empty interpreter call (queue to the Python
+     * thread, invoke, result back).
+     */
+    @Benchmark
+    @OutputTimeUnit(TimeUnit.MICROSECONDS)
+    public Object emptyCall() {
+        return runtime.call("qwenvl_bench_helpers", "nothing");
+    }
+
+    /**
+     * Diagnosis: one chunk's arguments as {@code JepLlmEngine} sends them (16 prompts, 16
+     * DirectNDArrays, 16 processor-kwargs maps, the sampling map), converted by the bridge and
+     * dropped: the cost of crossing, without the engine's work.
+     */
+    @Benchmark
+    @OutputTimeUnit(TimeUnit.MICROSECONDS)
+    public Object chunkArguments() {
+        List<String> prompts = new ArrayList<>(BridgeWorkload.BATCH);
+        List<Object> videos = new ArrayList<>(BridgeWorkload.BATCH);
+        List<Map<String, Object>> kwargs = new ArrayList<>(BridgeWorkload.BATCH);
+        for (EngineRequest r : inputs.subList(0, BridgeWorkload.BATCH)) {
+            prompts.add(r.prompt());
+            VideoPayload.Frames f = (VideoPayload.Frames) r.video();
+            videos.add(new DirectNDArray<>(f.data().slice(), true, f.shape()));
+            kwargs.add(new LinkedHashMap<>(r.processorKwargs()));
+        }
+        return runtime.call("qwenvl_bench_helpers", "accept", 1L, prompts, videos, kwargs, sampling);
     }
 
     @TearDown(Level.Trial)

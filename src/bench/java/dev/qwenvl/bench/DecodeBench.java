@@ -47,14 +47,16 @@ public final class DecodeBench {
                 Path file = Path.of(args[a + 1]);
                 VideoSource.VideoFile source = new VideoSource.VideoFile(file);
                 List<Double> ours = new ArrayList<>();
+                List<Double> probes = new ArrayList<>();
                 List<Double> theirs = new ArrayList<>();
                 long[] counts = new long[2];
                 VideoInfo info = decoder.probe(source);
                 long frameBytes = 3L * info.width() * info.height();
                 for (int r = 0; r <= runs; r++) { // run 0 warms up
-                    double t = timeOurs(decoder, source, true, counts);
+                    double[] t = timeOurs(decoder, source, true, counts);
                     if (r > 0) {
-                        ours.add(t);
+                        ours.add(t[0]);
+                        probes.add(t[1]);
                     }
                     if (!"-".equals(ffmpeg)) {
                         double f = timeFfmpeg(ffmpeg, file, threads, frameBytes, counts);
@@ -65,9 +67,10 @@ public final class DecodeBench {
                 }
                 List<Double> preprocessed = new ArrayList<>();
                 for (int r = 0; r < runs; r++) {
-                    preprocessed.add(timeOurs(decoder, source, false, null));
+                    preprocessed.add(timeOurs(decoder, source, false, null)[0]);
                 }
                 print(label + ".ours_ms", BenchEnv.median(ours));
+                print(label + ".ours_probe_ms", BenchEnv.median(probes));
                 print(label + ".ours_preprocessed_ms", BenchEnv.median(preprocessed));
                 System.out.println(label + ".ours_frames=" + counts[0]);
                 if (!theirs.isEmpty()) {
@@ -81,16 +84,18 @@ public final class DecodeBench {
         }
     }
 
-    private static double timeOurs(JepVideoDecoder decoder, VideoSource.VideoFile source, boolean uint8, long[] counts) {
+    /** {total ms, probe ms} of one run. */
+    private static double[] timeOurs(JepVideoDecoder decoder, VideoSource.VideoFile source, boolean uint8, long[] counts) {
         long start = System.nanoTime();
         VideoInfo info = decoder.probe(source);
+        double probeMs = (System.nanoTime() - start) / 1e6;
         List<VideoWindow> windows = Windowing.plan(source.displayName(), info.frameCount(), info.fps(),
                 WindowingConfig.defaults());
         try (PreparedVideo prepared = decoder.prepare(source, windows, uint8)) {
             if (counts != null) {
                 counts[0] = windows.stream().mapToLong(w -> w.sampledFrameIndices().size()).sum();
             }
-            return (System.nanoTime() - start) / 1e6;
+            return new double[] {(System.nanoTime() - start) / 1e6, probeMs};
         }
     }
 

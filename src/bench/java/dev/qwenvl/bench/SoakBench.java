@@ -15,7 +15,7 @@ import java.util.List;
  * <p>Each call captions 2 small inputs (4 x 28 x 28 x 3 uint8 frames in direct buffers made once,
  * so the figure is about the library and the bridge, not about how often the JVM frees direct
  * buffers). After a warm-up, VmRSS and Threads are read from /proc/self/status, the calls run, and
- * they are read again. The JVM runs with a fixed, pre-touched heap (-Xms = -Xmx,
+ * they are read again (RSS also half-way, to tell a one-off step from steady growth). The JVM runs with a fixed, pre-touched heap (-Xms = -Xmx,
  * -XX:+AlwaysPreTouch, set by {@link BenchSuite}), so heap growth does not show up as RSS growth;
  * a System.gc() precedes both readings. The stand-in vllm records every call it gets (that is its
  * job in tests): its records are cleared every 500 calls, as they are no part of the library.
@@ -45,7 +45,13 @@ public final class SoakBench {
             int javaThreadsStart = Thread.activeCount();
             long pyObjectsStart = pythonObjects(runtime);
             long start = System.nanoTime();
+            long rssMid = 0;
             for (int i = 0; i < calls; i++) {
+                if (i == calls / 2) {
+                    runtime.call("vllm", "reset");
+                    settle();
+                    rssMid = status("VmRSS");
+                }
                 List<String> captions = model.generate(inputs);
                 if (captions.size() != inputs.size()) {
                     throw new IllegalStateException("call " + i + " returned " + captions.size() + " captions");
@@ -65,6 +71,7 @@ public final class SoakBench {
             System.out.println("calls=" + calls);
             System.out.println("seconds=" + String.format(java.util.Locale.ROOT, "%.2f", seconds));
             System.out.println("rss_start_kb=" + rssStart);
+            System.out.println("rss_mid_kb=" + rssMid);
             System.out.println("rss_end_kb=" + rssEnd);
             System.out.println("threads_start=" + threadsStart);
             System.out.println("threads_end=" + threadsEnd);
