@@ -36,7 +36,7 @@ import org.openjdk.jmh.runner.options.OptionsBuilder;
  * {@code <build dir>/bench/results.md}; JMH's own report in {@code <build dir>/bench/jmh-*.txt}.
  */
 public final class BenchSuite {
-    private static final int DECODE_RUNS = 5;
+    private static final int DECODE_RUNS = 7;
     private static final int SOAK_CALLS = 10_000;
     private static final int SOAK_WARMUP = 10_000;
 
@@ -117,6 +117,8 @@ public final class BenchSuite {
         rows.add(new Row("P1 diagnosis: one empty interpreter call (ms)", ms(scores.get("emptyCall") / 1000), "", "info"));
         rows.add(new Row("P1 diagnosis: one chunk's arguments across the bridge, no engine (ms)",
                 ms(scores.get("chunkArguments") / 1000), "", "info"));
+        rows.add(new Row("P1 diagnosis: the same without the bridge's list/map conversion (ms)",
+                ms(scores.get("chunkArgumentsUnconverted") / 1000), "", "info"));
     }
 
     // ------------------------------------------------------------------------------------- P2

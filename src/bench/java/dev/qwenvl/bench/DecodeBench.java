@@ -26,7 +26,9 @@ import java.util.Locale;
  * {@code ffmpeg -threads N -i FILE -filter_threads 1 -vf fps=2 -f rawvideo -pix_fmt rgb24 -} with
  * its output read to the end. Both decode with N = available processors threads (PyAV's
  * {@code thread_type AUTO} with FFmpeg's automatic count, which is the number of processors) and
- * convert to RGB on one thread. One warm-up run each, then {@code runs} alternating runs; medians.
+ * convert to RGB on one thread. Warm-up: ours for at least 3 s (a young JVM's compiler threads
+ * otherwise compete with the decoder threads on a small machine; measured: the first runs take up
+ * to twice as long), ffmpeg once; then {@code runs} alternating runs; medians.
  *
  * <p>Also measured (information, no target): ours with the default setting, where our pipeline
  * resizes to Qwen's sizes and normalises to float32.
@@ -52,17 +54,21 @@ public final class DecodeBench {
                 long[] counts = new long[2];
                 VideoInfo info = decoder.probe(source);
                 long frameBytes = 3L * info.width() * info.height();
-                for (int r = 0; r <= runs; r++) { // run 0 warms up
+                // Warm-up: a young JVM keeps compiling for a few seconds, and on 2 cores its compiler
+                // threads compete with the decoder threads; so ours warms up for at least 3 s.
+                long warmEnd = System.nanoTime() + 3_000_000_000L;
+                for (int w = 0; w < 2 || System.nanoTime() < warmEnd; w++) {
+                    timeOurs(decoder, source, true, counts);
+                }
+                if (!"-".equals(ffmpeg)) {
+                    timeFfmpeg(ffmpeg, file, threads, frameBytes, counts);
+                }
+                for (int r = 0; r < runs; r++) { // alternating runs
                     double[] t = timeOurs(decoder, source, true, counts);
-                    if (r > 0) {
-                        ours.add(t[0]);
-                        probes.add(t[1]);
-                    }
+                    ours.add(t[0]);
+                    probes.add(t[1]);
                     if (!"-".equals(ffmpeg)) {
-                        double f = timeFfmpeg(ffmpeg, file, threads, frameBytes, counts);
-                        if (r > 0) {
-                            theirs.add(f);
-                        }
+                        theirs.add(timeFfmpeg(ffmpeg, file, threads, frameBytes, counts));
                     }
                 }
                 List<Double> preprocessed = new ArrayList<>();
