@@ -8,8 +8,8 @@ Writes, unless already there (they are cached between runs):
   flat grey (videos.write_video's default content). Cheap to decode, so per-frame overheads
   show.
 * ``noise-10s-640x360-30fps.mp4``: 10 s of random noise at the same size and rate. Expensive to
-  decode (a bitrate of ~140 Mbit/s), so decoding dominates. Shorter only because encoding noise
-  is slow (about 4 s per second of video here).
+  decode (about 23 Mbit/s), so decoding dominates. Shorter only because encoding noise
+  is slow (about 80 s per minute of video here).
 
 Prints the paths, one per line.
 """
