@@ -1,0 +1,75 @@
+package dev.qwenvl.bench;
+
+import dev.qwenvl.engine.EngineRequest;
+import dev.qwenvl.engine.VideoPayload;
+import dev.qwenvl.model.QwenVL;
+import dev.qwenvl.model.QwenVlConfig;
+import dev.qwenvl.prompt.QwenPromptFormatter;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The P1 workload, defined once: the Java benchmark uses it directly and the pure-Python loop
+ * (python/bench/p1_python_loop.py) reads the same values from a JSON file written by
+ * {@link #writeJson(Path)}.
+ *
+ * <p>256 inputs, batch 16; input {@code i} is the chat prompt for "Describe video i." with a
+ * (4, 28, 28, 3) uint8 video of zeros whose first byte is {@code i % 256}, and processor
+ * arguments {@code {fps: 2.0}}; the engine and sampling arguments are the seed's.
+ */
+final class BridgeWorkload {
+    static final int INPUTS = 256;
+    static final int BATCH = 16;
+    static final int[] SHAPE = {4, 28, 28, 3};
+    static final double FPS = 2.0;
+
+    private BridgeWorkload() {}
+
+    static QwenVlConfig config() {
+        return QwenVlConfig.builder().modelDir(Path.of("/models")).modelVariant("qwen").captionBatchSize(BATCH).build();
+    }
+
+    static List<String> prompts(int n) {
+        QwenPromptFormatter formatter = new QwenPromptFormatter();
+        List<String> prompts = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+            prompts.add(formatter.format("Describe video " + i + "."));
+        }
+        return prompts;
+    }
+
+    /** Requests over direct buffers made once (the frames a Java pipeline already holds). */
+    static List<EngineRequest> requests(int n) {
+        List<String> prompts = prompts(n);
+        List<EngineRequest> out = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+            ByteBuffer frames = ByteBuffer.allocateDirect(SHAPE[0] * SHAPE[1] * SHAPE[2] * SHAPE[3]);
+            frames.put(0, (byte) i);
+            out.add(new EngineRequest(prompts.get(i),
+                    new VideoPayload.Frames(frames, SHAPE, VideoPayload.DType.UINT8), Map.of("fps", FPS)));
+        }
+        return out;
+    }
+
+    /** The same workload for the Python loop. */
+    static void writeJson(Path file) throws IOException {
+        QwenVL model = new QwenVL(config(), args -> {
+            throw new UnsupportedOperationException("only reads arguments");
+        });
+        StringBuilder json = new StringBuilder("{\n");
+        json.append("\"inputs\": ").append(INPUTS).append(",\n");
+        json.append("\"batch_size\": ").append(BATCH).append(",\n");
+        json.append("\"frame_shape\": [4, 28, 28, 3],\n");
+        json.append("\"processor_kwargs\": {\"fps\": ").append(FPS).append("},\n");
+        json.append("\"engine_kwargs\": ").append(Json.value(model.engineArgs().toKwargs())).append(",\n");
+        json.append("\"sampling_kwargs\": ").append(Json.value(model.samplingParams().toKwargs())).append(",\n");
+        json.append("\"prompts\": ").append(Json.value(prompts(INPUTS))).append("\n}\n");
+        Files.createDirectories(file.getParent());
+        Files.writeString(file, json);
+    }
+}
