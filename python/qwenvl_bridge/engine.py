@@ -15,6 +15,7 @@ log = logging.getLogger(__name__)
 DEFAULT_FPS = 2.0
 
 _engines = {}
+_sampling = {}  # engine id -> the SamplingParams of its latest batch
 _next_id = itertools.count(1)
 
 
@@ -79,21 +80,28 @@ def video_metadata(frames, fps):
     }
 
 
-def build_inputs(prompts, videos, processor_kwargs):
+def build_inputs(prompts, videos, fps, extra_kwargs=None):
     """vLLM prompt dicts: one prompt with one video each, plus per-request processor kwargs.
 
     A video travels as ``(frames, metadata)`` (vLLM >= 0.11 requires metadata for Qwen-VL
-    videos); the metadata's fps is the request's ``fps`` processor argument, 2.0 when absent.
+    videos); the metadata's fps is the request's sampling rate (``fps[i]``; None or NaN means
+    the default 2.0), which also goes to the processor as its ``fps`` argument. ``extra_kwargs``
+    is None or one dict per request of further processor arguments.
     """
-    if not (len(prompts) == len(videos) == len(processor_kwargs)):
+    prompts, videos = list(prompts), list(videos)
+    fps = list(fps) if fps is not None else [None] * len(prompts)
+    extra_kwargs = list(extra_kwargs) if extra_kwargs is not None else [None] * len(prompts)
+    if not (len(prompts) == len(videos) == len(fps) == len(extra_kwargs)):
         raise ValueError(
-            f"prompts, videos and processor kwargs differ in length: "
-            f"{len(prompts)}, {len(videos)}, {len(processor_kwargs)}"
+            f"prompts, videos, fps and processor kwargs differ in length: "
+            f"{len(prompts)}, {len(videos)}, {len(fps)}, {len(extra_kwargs)}"
         )
     inputs = []
-    for prompt, video, kwargs in zip(prompts, videos, processor_kwargs):
+    for prompt, video, rate, extra in zip(prompts, videos, fps, extra_kwargs):
         frames = _video(video)
-        kwargs = dict(kwargs or {})
+        kwargs = dict(extra) if extra else {}
+        if rate is not None and rate == rate:  # NaN marks "no rate given"
+            kwargs["fps"] = float(rate)
         metadata = video_metadata(frames, kwargs.get("fps", DEFAULT_FPS))
         item = {"prompt": prompt, "multi_modal_data": {"video": (frames, metadata)}}
         if kwargs:
@@ -102,20 +110,30 @@ def build_inputs(prompts, videos, processor_kwargs):
     return inputs
 
 
-def generate(engine_id, prompts, videos, processor_kwargs, sampling_kwargs):
-    """Runs one batch; returns the first completion's text of each request, in order."""
+def generate(engine_id, prompts, videos, fps, extra_kwargs, sampling_kwargs):
+    """Runs one batch; returns the first completion's text of each request, in order.
+
+    ``sampling_kwargs`` None reuses the engine's previous sampling parameters (Java sends them
+    only when they change: one call per batch stays cheap).
+    """
     llm = _engine(engine_id)
     vllm = _import_vllm()
-    params = vllm.SamplingParams(**sampling_kwargs)
-    outputs = llm.generate(build_inputs(prompts, videos, processor_kwargs), sampling_params=params, use_tqdm=False)
-    if len(outputs) != len(prompts):
-        raise RuntimeError(f"vllm returned {len(outputs)} outputs for {len(prompts)} prompts")
+    if sampling_kwargs is not None:
+        _sampling[engine_id] = vllm.SamplingParams(**sampling_kwargs)
+    params = _sampling.get(engine_id)
+    if params is None:
+        raise ValueError(f"engine {engine_id} has no sampling parameters yet: send them with the first batch")
+    inputs = build_inputs(prompts, videos, fps, extra_kwargs)
+    outputs = llm.generate(inputs, sampling_params=params, use_tqdm=False)
+    if len(outputs) != len(inputs):
+        raise RuntimeError(f"vllm returned {len(outputs)} outputs for {len(inputs)} prompts")
     return [out.outputs[0].text for out in outputs]
 
 
 def close(engine_id):
     """Shuts the engine down and forgets it; unknown ids are ignored (close is idempotent)."""
     llm = _engines.pop(engine_id, None)
+    _sampling.pop(engine_id, None)
     if llm is None:
         return False
     engine = getattr(llm, "llm_engine", None)

@@ -5,6 +5,7 @@ import dev.qwenvl.python.PythonRuntime;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -30,6 +31,8 @@ public final class JepLlmEngine implements LlmEngine {
     private final long engineId;
     private final String model;
     private final AtomicBoolean closed = new AtomicBoolean();
+    /** The sampling parameters the Python side holds for this engine; guarded by this. */
+    private SamplingParams lastSampling;
 
     private JepLlmEngine(PythonRuntime runtime, long engineId, String model) {
         this.runtime = runtime;
@@ -70,20 +73,40 @@ public final class JepLlmEngine implements LlmEngine {
         if (requests.isEmpty()) {
             throw new IllegalArgumentException("an engine call needs at least one request");
         }
-        List<String> prompts = new ArrayList<>(requests.size());
-        List<Object> videos = new ArrayList<>(requests.size());
-        List<Map<String, Object>> processorKwargs = new ArrayList<>(requests.size());
-        for (EngineRequest r : requests) {
-            prompts.add(r.prompt());
-            videos.add(toPython(r.video()));
-            processorKwargs.add(new LinkedHashMap<>(r.processorKwargs()));
+        int n = requests.size();
+        String[] prompts = new String[n];
+        Object[] videos = new Object[n];
+        double[] fps = new double[n];
+        List<Map<String, Object>> extraKwargs = null;
+        for (int i = 0; i < n; i++) {
+            EngineRequest r = requests.get(i);
+            prompts[i] = r.prompt();
+            videos[i] = toPython(r.video());
+            Object rate = r.processorKwargs().get("fps");
+            fps[i] = rate instanceof Number num ? num.doubleValue() : Double.NaN;
+            if (r.processorKwargs().size() > (rate == null ? 0 : 1)) {
+                if (extraKwargs == null) {
+                    extraKwargs = new ArrayList<>(Collections.nCopies(n, null));
+                }
+                Map<String, Object> extra = new LinkedHashMap<>(r.processorKwargs());
+                extra.remove("fps");
+                extraKwargs.set(i, extra);
+            }
         }
         Object result;
-        try {
-            result = runtime.call(MODULE, "generate", engineId, prompts, videos, processorKwargs, sampling.toKwargs());
-        } catch (PythonException e) {
-            throw new EngineException("vLLM generate failed for a batch of " + requests.size() + " requests on " + model
-                    + ": " + e.pythonType() + ": " + e.pythonMessage(), e);
+        // Calls run one at a time on the interpreter thread anyway; holding the lock across the call
+        // keeps "what Python holds" and lastSampling in step when several threads generate at once.
+        synchronized (this) {
+            // Sampling parameters cross only when they change: the Python side keeps the last ones.
+            Map<String, Object> samplingKwargs = sampling.equals(lastSampling) ? null : sampling.toKwargs();
+            try {
+                result = runtime.call(MODULE, "generate", engineId, prompts, videos, fps, extraKwargs, samplingKwargs);
+                lastSampling = sampling;
+            } catch (PythonException e) {
+                lastSampling = null; // resend next time: the Python side may not have stored them
+                throw new EngineException("vLLM generate failed for a batch of " + n + " requests on " + model
+                        + ": " + e.pythonType() + ": " + e.pythonMessage(), e);
+            }
         }
         List<?> texts = (List<?>) result;
         if (texts.size() != requests.size()) {

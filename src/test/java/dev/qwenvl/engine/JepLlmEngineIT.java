@@ -96,6 +96,22 @@ class JepLlmEngineIT extends StandInVllmTest {
     }
 
     @Test
+    void changedSamplingParametersReachVllmAndUnchangedOnesAreReused() {
+        try (JepLlmEngine engine = JepLlmEngine.start(runtime, StandInEngineContractIT.StandInEngine.args("/m"))) {
+            List<EngineRequest> one = List.of(new EngineRequest("p", LlmEngineContract.video(1)));
+            SamplingParams a = new SamplingParams(0.1, 0.001, 1.05, 8, List.of(), null);
+            SamplingParams b = new SamplingParams(0.1, 0.001, 1.05, 99, List.of(), 5);
+            engine.generate(one, a);
+            engine.generate(one, a);
+            engine.generate(one, b);
+            engine.generate(one, a);
+            List<?> calls = (List<?>) recorded().get("generate_calls");
+            List<?> maxTokens = calls.stream().map(c -> ((Map<?, ?>) ((Map<?, ?>) c).get("sampling")).get("max_tokens")).toList();
+            assertEquals(List.of(8L, 8L, 99L, 8L), maxTokens);
+        }
+    }
+
+    @Test
     void javaFramesReachNumpyWithoutACopy() {
         int t = 64, h = 448, w = 448, c = 3;
         ByteBuffer frames = ByteBuffer.allocateDirect(t * h * w * c);
