@@ -14,6 +14,8 @@ final class BenchEnv {
     static final String ROOT = "qwenvl.bench.root";
     static final String OUT = "qwenvl.bench.out";
     static final String TEST_PYTHON = "qwenvl.test.python";
+    /** Folder holding the tiny end-to-end model as model dir / model id (P4). */
+    static final String E2E_MODEL_DIR = "qwenvl.e2e.modelDir";
 
     private BenchEnv() {}
 
@@ -37,6 +39,12 @@ final class BenchEnv {
         return Path.of(System.getProperty(TEST_PYTHON, root().resolve("src/test/python").toString())).toAbsolutePath();
     }
 
+    /** The end-to-end tier's model dir (P4): the tiny random model in Qwen/Qwen2.5-VL-7B-Instruct. */
+    static Path e2eModelDir() {
+        return Path.of(System.getProperty(E2E_MODEL_DIR, root().resolve(".models/tiny-random").toString()))
+                .toAbsolutePath().normalize();
+    }
+
     /** python/bench: the Python halves of the benchmarks. */
     static Path benchPython() {
         return root().resolve("python/bench");
@@ -51,7 +59,7 @@ final class BenchEnv {
     /** System properties a child JVM needs to find the same things. */
     static List<String> childProperties() {
         return List.of("-D" + PythonLocator.PROPERTY + "=" + python(), "-D" + TEST_PYTHON + "=" + standIn(),
-                "-D" + ROOT + "=" + root(), "-D" + OUT + "=" + out(),
+                "-D" + ROOT + "=" + root(), "-D" + OUT + "=" + out(), "-D" + E2E_MODEL_DIR + "=" + e2eModelDir(),
                 "-Dlogback.configurationFile=" + System.getProperty("logback.configurationFile",
                         root().resolve("src/bench/logback-bench.xml").toString()));
     }

@@ -39,6 +39,13 @@ public final class BenchSuite {
     private static final int DECODE_RUNS = 7;
     private static final int SOAK_CALLS = 10_000;
     private static final int SOAK_WARMUP = 10_000;
+    /** Video count (4 windows each), warm-up rounds and measured rounds of P4. */
+    private static final int P4_VIDEOS = 8;
+    private static final int P4_WARMUP = 2;
+    private static final int P4_ROUNDS = 10;
+    /** {@code -Dqwenvl.bench.only=P1,P4}: run only these benchmarks (empty: all). */
+    static final String ONLY = "qwenvl.bench.only";
+    static final String E2E_SKIPPED = "skipped — end-to-end tier not installed (run bash python/setup-e2e.sh)";
 
     private final List<Row> rows = new ArrayList<>();
     private final Path out = BenchEnv.out();
@@ -79,6 +86,12 @@ public final class BenchSuite {
     }
 
     private void step(String name, Step step) {
+        String only = System.getProperty(ONLY, "").trim();
+        if (!only.isEmpty() && java.util.Arrays.stream(only.split(",")).map(String::trim)
+                .noneMatch(id -> name.startsWith(id + " "))) {
+            say(name + ": not selected (-D" + ONLY + "=" + only + ")");
+            return;
+        }
         say(name + " ...");
         long t = System.nanoTime();
         try {
@@ -197,12 +210,50 @@ public final class BenchSuite {
     // ------------------------------------------------------------------------------------- P4
 
     /**
-     * HOOK P4 (end to end through the real vLLM CPU build with the tiny generated Qwen2.5-VL).
-     * Fill in when the end-to-end tier is installed: detect it, run it, add its rows here.
+     * P4: end to end through the real vLLM CPU build and the tiny generated Qwen2.5-VL, Java's
+     * {@code QwenVL.generate} against a pure-Python loop over the same {@code vllm.LLM} object and
+     * the same prepared inputs, in one child JVM ({@link P4Bench}). Skipped, with the command that
+     * installs it, when the end-to-end tier (vllm in the environment, the tiny model) is missing.
      */
-    private void p4() {
-        say("P4: skipped — end-to-end tier not installed (see README)");
-        rows.add(new Row("P4 end to end (real vLLM)", "skipped — end-to-end tier not installed (see README)", "", "skipped"));
+    private void p4() throws Exception {
+        Path model = BenchEnv.e2eModelDir();
+        String missing = null;
+        if (!Files.isRegularFile(model.resolve("Qwen/Qwen2.5-VL-7B-Instruct/config.json"))) {
+            missing = "no tiny model under " + model;
+        } else if (!hasVllm()) {
+            missing = "no vllm in " + BenchEnv.python();
+        }
+        if (missing != null) {
+            say("P4: " + E2E_SKIPPED);
+            say("P4: " + missing);
+            rows.add(new Row("P4 end to end (real vLLM)", E2E_SKIPPED, ">= 0.98", "skipped"));
+            return;
+        }
+        Map<String, String> r = childJvm(P4Bench.class, List.of("-Xmx1g"),
+                List.of(String.valueOf(P4_VIDEOS), String.valueOf(P4_WARMUP), String.valueOf(P4_ROUNDS)), 600);
+        Files.writeString(out.resolve("p4.txt"), r.toString() + "\n");
+        double java = Double.parseDouble(r.get("java_captions_per_s"));
+        double python = Double.parseDouble(r.get("python_captions_per_s"));
+        String what = r.get("windows") + " windows (" + r.get("inputs") + "), batch 16, <= 16 tokens";
+        rows.add(new Row("P4 Java: QwenVL.generate, real vLLM " + r.get("vllm") + " CPU, tiny model, " + what
+                + " (median captions/s)", fmt(java, 2), "", "info"));
+        rows.add(new Row("P4 Python: same loop, same LLM object, same inputs (median captions/s)", fmt(python, 2), "", "info"));
+        double ratio = java / python;
+        rows.add(new Row("P4 end to end: captions/s Java / captions/s Python", fmt(ratio, 3), ">= 0.98", met(ratio >= 0.98)));
+        rows.add(new Row("P4 per-round captions/s, min-max, Java / Python (" + r.get("rounds") + " rounds each)",
+                r.get("java_min_max") + " / " + r.get("python_min_max"), "", "info"));
+        rows.add(new Row("P4 identical captions, Java vs Python (same seed)", r.get("same_captions"), "", "info"));
+        rows.add(new Row("P4 engine start through QwenVL.setup (s)", r.get("engine_start_s"), "", "info"));
+    }
+
+    private static boolean hasVllm() {
+        try {
+            exec(List.of(BenchEnv.python().toString(), "-c",
+                    "import importlib.util, sys; sys.exit(0 if importlib.util.find_spec('vllm') else 1)"), 60);
+            return true;
+        } catch (Exception e) {
+            return false;
+        }
     }
 
     // ------------------------------------------------------------------------------------- P5
