@@ -18,15 +18,10 @@ _state = {}
 
 
 def _metadata(frames, fps):
-    count = int(frames.shape[0])
-    return {
-        "fps": float(fps),
-        "duration": count / float(fps),
-        "total_num_frames": count,
-        "frames_indices": list(range(count)),
-        "video_backend": "qwenvl-jep",
-        "do_sample_frames": False,
-    }
+    # The same metadata the library sends (what a careful Python user would send too).
+    from qwenvl_bridge.engine import video_metadata
+
+    return video_metadata(frames, fps)
 
 
 def setup(engine_id, prompts, handle_ids, processor_kwargs, sampling_kwargs, batch_size):
