@@ -47,7 +47,12 @@ class PythonRuntimeIT {
     void eightThreadsMakingTwoHundredCallsEachGetTheirOwnRightAnswersWithoutNewThreads() throws Exception {
         runtime.call(PROBES, "weighted_sum", 10, 1); // warm up: numpy imported
         java.util.Set<Thread> before = Thread.getAllStackTraces().keySet();
-        ExecutorService callers = Executors.newFixedThreadPool(8);
+        List<Thread> callerThreads = new java.util.concurrent.CopyOnWriteArrayList<>();
+        ExecutorService callers = Executors.newFixedThreadPool(8, r -> {
+            Thread t = new Thread(r, "caller-" + callerThreads.size());
+            callerThreads.add(t);
+            return t;
+        });
         try {
             List<Future<Integer>> results = new ArrayList<>();
             for (int t = 0; t < 8; t++) {
@@ -74,6 +79,9 @@ class PythonRuntimeIT {
             callers.shutdown();
         }
         assertTrue(callers.awaitTermination(10, java.util.concurrent.TimeUnit.SECONDS));
+        for (Thread t : callerThreads) {
+            t.join(10_000); // a pool's worker can still be exiting after awaitTermination returns
+        }
         java.util.Set<Thread> after = new java.util.HashSet<>(Thread.getAllStackTraces().keySet());
         after.removeAll(before);
         after.removeIf(t -> t.getName().startsWith("junit-timeout")); // JUnit's watchdog for assertTimeoutPreemptively
