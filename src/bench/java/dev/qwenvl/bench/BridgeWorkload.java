@@ -2,8 +2,8 @@ package dev.qwenvl.bench;
 
 import dev.qwenvl.engine.EngineRequest;
 import dev.qwenvl.engine.VideoPayload;
-import dev.qwenvl.model.QwenVL;
 import dev.qwenvl.model.QwenVlConfig;
+import dev.qwenvl.model.QwenVlSettings;
 import dev.qwenvl.prompt.QwenPromptFormatter;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -58,16 +58,14 @@ final class BridgeWorkload {
 
     /** The same workload for the Python loop. */
     static void writeJson(Path file) throws IOException {
-        QwenVL model = new QwenVL(config(), args -> {
-            throw new UnsupportedOperationException("only reads arguments");
-        });
+        QwenVlConfig config = config();
         StringBuilder json = new StringBuilder("{\n");
         json.append("\"inputs\": ").append(INPUTS).append(",\n");
         json.append("\"batch_size\": ").append(BATCH).append(",\n");
         json.append("\"frame_shape\": [4, 28, 28, 3],\n");
         json.append("\"processor_kwargs\": {\"fps\": ").append(FPS).append("},\n");
-        json.append("\"engine_kwargs\": ").append(Json.value(model.engineArgs().toKwargs())).append(",\n");
-        json.append("\"sampling_kwargs\": ").append(Json.value(model.samplingParams().toKwargs())).append(",\n");
+        json.append("\"engine_kwargs\": ").append(Json.value(QwenVlSettings.engineArgs(config).toKwargs())).append(",\n");
+        json.append("\"sampling_kwargs\": ").append(Json.value(QwenVlSettings.samplingParams(config).toKwargs())).append(",\n");
         json.append("\"prompts\": ").append(Json.value(prompts(INPUTS))).append("\n}\n");
         Files.createDirectories(file.getParent());
         Files.writeString(file, json);
