@@ -47,3 +47,22 @@ def engines_open():
     from qwenvl_bridge import engine
 
     return engine.count()
+
+
+def seconds_per_grid(model_path, fps):
+    """Qwen2.5-VL's ``second_per_grid_ts`` (time between temporal patches, which sets the video's
+    M-RoPE time positions) for 8 frames sent with the metadata the library builds at ``fps``.
+
+    vLLM hands this metadata to the model's processor; ``do_sample_frames`` is vLLM's own key
+    and is removed before, as vLLM does."""
+    import numpy as np
+    from transformers import AutoProcessor
+
+    from qwenvl_bridge.engine import video_metadata
+
+    processor = AutoProcessor.from_pretrained(model_path)
+    frames = np.zeros((8, 112, 112, 3), dtype=np.uint8)
+    metadata = {k: v for k, v in video_metadata(frames, fps).items() if k != "do_sample_frames"}
+    out = processor(text=["<|vision_start|><|video_pad|><|vision_end|>x"], videos=[frames],
+                    video_metadata=[metadata], do_sample_frames=False, return_tensors="np")
+    return [float(x) for x in out["second_per_grid_ts"]]

@@ -1,5 +1,6 @@
 package dev.qwenvl.e2e;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.qwenvl.model.QwenVlSettings;
@@ -11,7 +12,10 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-/** Every argument QwenVL passes exists in the installed vLLM, so a rename there fails here, not for a user. */
+/**
+ * Every argument QwenVL passes exists in the installed vLLM, so a rename there fails here, not for
+ * a user; and the video metadata the library sends moves the model's time positions with the rate.
+ */
 class VllmArgumentsE2EIT {
     private static PythonRuntime runtime;
 
@@ -47,6 +51,13 @@ class VllmArgumentsE2EIT {
                 assertTrue(accepted.contains(name), "vllm.LLM no longer accepts '" + name + "'");
             }
         }
+    }
+
+    @Test
+    void theSamplingRateInTheVideoMetadataSetsTheModelsTimePositions() {
+        // temporal patch 2: seconds per temporal grid step = 2 / fps
+        assertEquals(List.of(1.0), runtime.call("qwenvl_e2e.checks", "seconds_per_grid", E2ETier.weights().toString(), 2.0));
+        assertEquals(List.of(4.0), runtime.call("qwenvl_e2e.checks", "seconds_per_grid", E2ETier.weights().toString(), 0.5));
     }
 
     @Test
