@@ -2,7 +2,6 @@ package dev.qwenvl.cli;
 
 import dev.qwenvl.caption.CaptionSettings;
 import dev.qwenvl.caption.VideoCaptioner;
-import dev.qwenvl.model.ModelVariant;
 import dev.qwenvl.model.QwenVL;
 import dev.qwenvl.model.QwenVlConfig;
 import dev.qwenvl.prompt.PromptVariant;
@@ -65,13 +64,8 @@ final class CaptionCommand implements Callable<Integer> {
                     + " .errors.jsonl in place of its extension.")
     Path errors;
 
-    @Option(names = "--variant", paramLabel = "KEY", defaultValue = "qwen", converter = VariantConverters.Model.class,
-            description = "Model variant: qwen (Qwen2.5-VL-7B-Instruct), qwen3. Default: ${DEFAULT-VALUE}.")
-    ModelVariant variant;
-
-    @Option(names = "--model-dir", paramLabel = "DIR", defaultValue = "${env:QWENVL_MODEL_DIR:-models}",
-            description = "Folder holding the weights in <DIR>/<model id>. Default: $QWENVL_MODEL_DIR, else ./models.")
-    Path modelDir;
+    @Mixin
+    ModelOptions model;
 
     @Option(names = "--batch-size", paramLabel = "N", defaultValue = "" + CaptionSettings.DEFAULT_BATCH_SIZE,
             description = "Windows per engine call (caption batch size). Default: ${DEFAULT-VALUE}.")
@@ -195,8 +189,8 @@ final class CaptionCommand implements Callable<Integer> {
         }
         try {
             return QwenVlConfig.builder()
-                    .modelDir(modelDir)
-                    .modelVariant(variant)
+                    .modelDir(model.modelDir)
+                    .modelVariant(model.variant)
                     .captionBatchSize(batchSize)
                     .fp8(fp8)
                     .maxOutputTokens(maxOutputTokens)

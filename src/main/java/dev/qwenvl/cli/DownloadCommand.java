@@ -1,7 +1,6 @@
 package dev.qwenvl.cli;
 
 import dev.qwenvl.model.DownloadProgress;
-import dev.qwenvl.model.ModelVariant;
 import dev.qwenvl.model.QwenVL;
 import dev.qwenvl.model.WeightsDownloadException;
 import dev.qwenvl.model.WeightsDownloadOptions;
@@ -19,7 +18,8 @@ import picocli.CommandLine.Spec;
 /** {@code qwenvl download}: puts a variant's weights into the model directory (QwenVL.downloadWeightsOnNode). */
 @Command(name = "download", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
         description = {"Download a model's weights into MODEL_DIR/<model id> at the pinned revision. A complete copy "
-                + "is detected without any network request, so rerunning is cheap; an interrupted download resumes. "
+                + "is detected without any network request, so rerunning is cheap; a connection cut mid-file resumes "
+                + "where it stopped (a killed run fetches its unfinished file again). "
                 + "The token comes from HF_TOKEN (or the token file of `hf auth login`).", ""},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:the weights are complete", "1:the download failed (the message says why and how to fix it)",
@@ -29,13 +29,8 @@ final class DownloadCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--variant", paramLabel = "KEY", defaultValue = "qwen", converter = VariantConverters.Model.class,
-            description = "Model variant: qwen (Qwen2.5-VL-7B-Instruct), qwen3. Default: ${DEFAULT-VALUE}.")
-    ModelVariant variant;
-
-    @Option(names = "--model-dir", paramLabel = "DIR", defaultValue = "${env:QWENVL_MODEL_DIR:-models}",
-            description = "Folder holding one subfolder per model id. Default: $QWENVL_MODEL_DIR, else ./models.")
-    Path modelDir;
+    @Mixin
+    ModelOptions model;
 
     @Option(names = "--revision", paramLabel = "R",
             description = "Revision (commit) to fetch. Default: the variant's pinned revision.")
@@ -55,14 +50,14 @@ final class DownloadCommand implements Callable<Integer> {
         PrintWriter err = spec.commandLine().getErr();
         boolean terminal = System.console() != null;
         DownloadProgress progress = terminal ? (done, total) -> {
-            err.print(String.format(Locale.ROOT, "\rdownloading %s: %d%% (%d of %d MB)   ", variant.modelId(),
+            err.print(String.format(Locale.ROOT, "\rdownloading %s: %d%% (%d of %d MB)   ", model.variant.modelId(),
                     total > 0 ? done * 100 / total : 100, done >> 20, total >> 20));
             err.flush();
         } : DownloadProgress.NONE;
         WeightsDownloadOptions options = new WeightsDownloadOptions(revision, System.getenv("HF_TOKEN"), endpoint, progress);
         WeightsSnapshot s;
         try {
-            s = QwenVL.downloadWeightsOnNode(modelDir, variant, options);
+            s = QwenVL.downloadWeightsOnNode(model.modelDir, model.variant, options);
         } catch (WeightsDownloadException e) {
             if (terminal) {
                 err.println();

@@ -32,7 +32,7 @@ class CaptionOptionsTest {
         QwenVlConfig library = QwenVlConfig.builder().modelDir(Path.of("models")).modelVariant(ModelVariant.QWEN)
                 .captionBatchSize(CaptionSettings.DEFAULT_BATCH_SIZE).build();
 
-        assertEquals(ModelVariant.QWEN, c.variant);
+        assertEquals(ModelVariant.QWEN, c.model.variant);
         assertEquals(QwenVlConfig.DEFAULT_FP8, c.fp8);
         assertEquals(QwenVlConfig.DEFAULT_MAX_OUTPUT_TOKENS, c.maxOutputTokens);
         assertEquals(QwenVlConfig.DEFAULT_MODEL_DOES_PREPROCESS, c.modelDoesPreprocess);
@@ -45,7 +45,7 @@ class CaptionOptionsTest {
         assertFalse(c.stage2);
         assertNull(c.seed);
         if (System.getenv("QWENVL_MODEL_DIR") == null) {
-            assertEquals(Path.of("models"), c.modelDir);
+            assertEquals(Path.of("models"), c.model.modelDir);
             assertEquals(library, config, "the CLI's defaults build the library's default config");
         }
         assertEquals(CaptionSettings.defaults(), settings);

@@ -23,9 +23,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -36,6 +36,8 @@ import org.slf4j.LoggerFactory;
  */
 class RealVllmE2EIT {
     private static final Logger LOG = LoggerFactory.getLogger(RealVllmE2EIT.class);
+    @RegisterExtension
+    static final E2ERuntime PYTHON = new E2ERuntime();
     private static PythonRuntime runtime;
     private static List<VideoSource> videos;
     /** Windows per video in {@link #videos}: 300 frames -> 1, 400 frames -> 2, 40 frames -> 1. */
@@ -46,17 +48,9 @@ class RealVllmE2EIT {
 
     @BeforeAll
     static void start() {
-        E2ETier.assumeInstalled();
-        runtime = E2ETier.startRuntime();
+        runtime = PYTHON.get();
         LOG.info("end-to-end tier: {}", runtime.call("qwenvl_e2e.checks", "versions"));
         videos = List.of(video("a.mp4", "mp4", 300, 30), video("b.mkv", "mkv", 400, 30), video("c.webm", "webm", 40, 10));
-    }
-
-    @AfterAll
-    static void stop() {
-        if (runtime != null) {
-            runtime.close();
-        }
     }
 
     private static VideoSource video(String name, String ext, int frames, int fps) {

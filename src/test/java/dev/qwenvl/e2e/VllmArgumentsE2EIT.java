@@ -4,36 +4,22 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.qwenvl.model.QwenVlSettings;
-import dev.qwenvl.python.PythonRuntime;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Every argument QwenVL passes exists in the installed vLLM, so a rename there fails here, not for
  * a user; and the video metadata the library sends moves the model's time positions with the rate.
  */
 class VllmArgumentsE2EIT {
-    private static PythonRuntime runtime;
-
-    @BeforeAll
-    static void start() {
-        E2ETier.assumeInstalled();
-        runtime = E2ETier.startRuntime();
-    }
-
-    @AfterAll
-    static void stop() {
-        if (runtime != null) {
-            runtime.close();
-        }
-    }
+    @RegisterExtension
+    static final E2ERuntime PYTHON = new E2ERuntime();
 
     private static Set<String> names(String function) {
-        return new HashSet<>(castList(runtime.call("qwenvl_e2e.checks", function)));
+        return new HashSet<>(castList(PYTHON.get().call("qwenvl_e2e.checks", function)));
     }
 
     @SuppressWarnings("unchecked")
@@ -56,8 +42,8 @@ class VllmArgumentsE2EIT {
     @Test
     void theSamplingRateInTheVideoMetadataSetsTheModelsTimePositions() {
         // temporal patch 2: seconds per temporal grid step = 2 / fps
-        assertEquals(List.of(1.0), runtime.call("qwenvl_e2e.checks", "seconds_per_grid", E2ETier.weights().toString(), 2.0));
-        assertEquals(List.of(4.0), runtime.call("qwenvl_e2e.checks", "seconds_per_grid", E2ETier.weights().toString(), 0.5));
+        assertEquals(List.of(1.0), PYTHON.get().call("qwenvl_e2e.checks", "seconds_per_grid", E2ETier.weights().toString(), 2.0));
+        assertEquals(List.of(4.0), PYTHON.get().call("qwenvl_e2e.checks", "seconds_per_grid", E2ETier.weights().toString(), 0.5));
     }
 
     @Test
