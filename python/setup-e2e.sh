@@ -31,9 +31,15 @@ if [[ ! -f "$venv/.qwenvl-e2e-stamp" || "$(cat "$venv/.qwenvl-e2e-stamp")" != "$
   "$py" -m pip install --disable-pip-version-check --no-input -q --no-deps --prefer-binary -r "$requirements"
   # The tier must not move numpy away from the version jep was built against.
   "$py" - <<'PY'
-import numpy, torch, vllm, vllm._C  # noqa: F401  the compiled CPU extension loads against this torch
+import numpy, torch, vllm  # noqa: F401
 from vllm.platforms import current_platform
 assert current_platform.device_type == "cpu", current_platform
+# The compiled CPU kernels load against this torch. vLLM ships one library per instruction set
+# (_C: AVX-512 with BF16, _C_AVX512, _C_AVX2) and picks by CPU; importing vllm._C by name dies
+# with SIGILL on an AVX2-only machine, so let vLLM choose as it does at run time.
+current_platform.import_kernels()
+import torch.ops  # noqa: E402
+assert hasattr(torch.ops._C, "rms_norm"), "vLLM's CPU kernels did not register"
 print(f"[setup-e2e] vllm {vllm.__version__}, torch {torch.__version__}, numpy {numpy.__version__}")
 PY
   echo "$want" > "$venv/.qwenvl-e2e-stamp"
