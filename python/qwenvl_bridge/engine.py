@@ -9,6 +9,8 @@ import itertools
 import logging
 import os
 
+from . import start_method
+
 log = logging.getLogger(__name__)
 
 #: Sampling rate assumed for a video whose request names none (the library's default rate).
@@ -26,6 +28,8 @@ class VllmNotInstalled(ImportError):
 def _import_vllm():
     # vLLM would install its own logging handlers on stdout; ours forward to SLF4J instead.
     os.environ.setdefault("VLLM_CONFIGURE_LOGGING", "0")
+    # Its processes must be spawned, never forked from the JVM (raises UnsafeStartMethod on fork).
+    start_method.require_spawn()
     try:
         import vllm
     except ImportError as error:

@@ -55,6 +55,9 @@ public final class JepLlmEngine implements LlmEngine {
             if (e.isType("VllmNotInstalled")) {
                 throw new EngineUnavailableException(e.pythonMessage(), e);
             }
+            if (e.isType("UnsafeStartMethod")) {
+                throw new UnsafeStartMethodException(e.pythonMessage(), e);
+            }
             throw new EngineException("vLLM could not load the model at " + args.model() + ": " + e.pythonType() + ": "
                     + e.pythonMessage() + " (check that the folder holds the model's weights and config; the Python "
                     + "traceback is in the cause)", e);
