@@ -12,7 +12,7 @@ import picocli.CommandLine.Spec;
  * captions videos into JSON lines. Run with {@code java -jar qwenvl-cli.jar}.
  */
 @Command(name = "qwenvl", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
-        subcommands = {DownloadCommand.class, CaptionCommand.class},
+        subcommands = {DownloadCommand.class, CaptionCommand.class, BenchmarkCommand.class},
         description = {"Caption videos with Qwen2.5-VL through vLLM, in-process (embedded CPython through JEP).",
                 "The Python environment: --python PATH, $QWENVL_PYTHON, else ./.venv/bin/python."})
 public final class QwenVlCli implements Callable<Integer> {
