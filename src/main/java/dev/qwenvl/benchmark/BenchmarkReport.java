@@ -35,7 +35,7 @@ public record BenchmarkReport(Accelerator accelerator, ModelVariant variant, Ben
                 case SKIPPED -> out.add(p + "skipped: " + r.reason());
                 case FAILED -> out.add(p + "failed: " + r.reason());
                 default -> {
-                    out.add(String.format(Locale.ROOT, "%sengine start: %.1f s", p, r.engineStartSeconds()));
+                    out.add(String.format(Locale.ROOT, "%sengine start: %.2f s", p, r.engineStartSeconds()));
                     out.add(String.format(Locale.ROOT, "%swindows: %d in %.2f s (%d videos failed): %.3f windows/s", p, r.windows(),
                             r.totalSeconds(), r.failedVideos(), r.windowsPerSecond()));
                     out.add(String.format(Locale.ROOT, "%soutput tokens: %d: %.1f tokens/s", p, r.outputTokens(), r.outputTokensPerSecond()));

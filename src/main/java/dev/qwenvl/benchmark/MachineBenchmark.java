@@ -55,7 +55,7 @@ public final class MachineBenchmark {
     /** Why {@code precision} cannot run on {@code machine}, or null when it can. */
     static String skipReason(Precision precision, Accelerator machine) {
         if (precision == Precision.FP8 && !machine.gpu()) {
-            return "FP8 skipped: vLLM's CPU build has no FP8 kernels (no NVIDIA GPU found)";
+            return "vLLM's CPU build has no FP8 kernels (no NVIDIA GPU found)";
         }
         return null;
     }

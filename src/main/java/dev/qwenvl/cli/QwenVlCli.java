@@ -9,7 +9,8 @@ import picocli.CommandLine.Spec;
 
 /**
  * The {@code qwenvl} command line: {@code qwenvl download} fetches weights, {@code qwenvl caption}
- * captions videos into JSON lines. Run with {@code java -jar qwenvl-cli.jar}.
+ * captions videos into JSON lines, {@code qwenvl benchmark} measures the machine with dummy weights.
+ * Run with {@code java -jar qwenvl-cli.jar}.
  */
 @Command(name = "qwenvl", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
         subcommands = {DownloadCommand.class, CaptionCommand.class, BenchmarkCommand.class},

@@ -117,7 +117,7 @@ class BenchmarkPlanTest {
                 List.of(PrecisionResult.skipped(Precision.FP8, "FP8 skipped: why"), ran));
         String text = String.join("\n", report.lines());
         assertTrue(text.contains("[fp8] skipped: FP8 skipped: why"), text);
-        assertTrue(text.contains("[bf16] engine start: 42.5 s"), text);
+        assertTrue(text.contains("[bf16] engine start: 42.50 s"), text);
         assertTrue(text.contains("[bf16] windows: 4 in 8.00 s (0 videos failed): 0.500 windows/s"), text);
         assertTrue(text.contains("[bf16] output tokens: 64: 8.0 tokens/s"), text);
         assertTrue(text.contains("[bf16] prompt (video) tokens: 4000: 500.0 tokens/s"), text);

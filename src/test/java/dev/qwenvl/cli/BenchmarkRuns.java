@@ -57,7 +57,7 @@ public final class BenchmarkRuns {
     /** Every figure is printed and sane; output tokens = windows x max tokens; FP8 skipped on a CPU. */
     public static void assertEveryFigure(Run run, int expectedWindows, int maxTokens) {
         assertEquals(0, run.exitCode(), run.out() + run.err());
-        assertTrue(run.out().contains("qwenvl benchmark: [fp8] skipped: FP8 skipped: vLLM's CPU build has no FP8 kernels"), run.out());
+        assertTrue(run.out().contains("qwenvl benchmark: [fp8] skipped: vLLM's CPU build has no FP8 kernels"), run.out());
         assertTrue(run.out().contains("tiny architecture, vLLM dummy weights (load_format=dummy)"), run.out());
         assertTrue(run.figure("[bf16] engine start:") > 0, run.out());
         double windows = run.figure("[bf16] windows:");
