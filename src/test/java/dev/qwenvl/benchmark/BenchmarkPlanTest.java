@@ -100,6 +100,13 @@ class BenchmarkPlanTest {
     }
 
     @Test
+    void aMissingTinyQwen3NamesItsOwnGenerator() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> DummyModel.write(ModelVariant.QWEN3, BenchmarkArchitecture.PUBLISHED, dir.resolve("nothing"), dir.resolve("out")));
+        assertTrue(e.getMessage().contains("make_tiny_qwen3_vl.py"), e.getMessage());
+    }
+
+    @Test
     void invalidSettingsAreListedTogether() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> BenchmarkConfig.builder(dir)
                 .generatedClips(0, 0).maxOutputTokens(0).precisions(List.of())
