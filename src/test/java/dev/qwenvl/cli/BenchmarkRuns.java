@@ -15,7 +15,10 @@ import java.util.concurrent.TimeUnit;
 public final class BenchmarkRuns {
     private BenchmarkRuns() {}
 
-    /** Runs {@code qwenvl ARGS} like QwenVlCliIT does: the launcher jar when built, else the test classpath. */
+    /**
+     * Runs {@code qwenvl ARGS} like QwenVlCliIT does (the launcher jar when built, else the test
+     * classpath), with {@code VLLM_WORKER_MULTIPROC_METHOD} unset unless {@code env} sets it.
+     */
     public static Run run(Path workDir, Map<String, String> env, List<String> args) throws Exception {
         Path java = Path.of(System.getProperty("java.home"), "bin", "java");
         Path jar = Path.of(BenchmarkRuns.class.getProtectionDomain().getCodeSource().getLocation().toURI())
@@ -25,6 +28,7 @@ public final class BenchmarkRuns {
                 : List.of(java.toString(), "-cp", System.getProperty("java.class.path"), QwenVlCli.class.getName()));
         cmd.addAll(args);
         ProcessBuilder pb = new ProcessBuilder(cmd).directory(workDir.toFile());
+        pb.environment().remove("VLLM_WORKER_MULTIPROC_METHOD"); // the library's default (spawn) unless env sets it
         pb.environment().putAll(env);
         pb.redirectOutput(workDir.resolve("stdout.txt").toFile());
         pb.redirectError(workDir.resolve("stderr.txt").toFile());

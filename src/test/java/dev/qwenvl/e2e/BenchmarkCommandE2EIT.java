@@ -11,7 +11,9 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * {@code qwenvl benchmark} on the real vLLM CPU build with the tiny architecture (as CI runs it):
  * two 2 s clips, 8 output tokens per window; every figure printed and sane, output tokens exactly
- * windows x 8 (ignore_eos), FP8 skipped with the reason. Its own JVM for the CLI.
+ * windows x 8 (ignore_eos), FP8 skipped with the reason. The CLI runs in its own JVM with
+ * {@code VLLM_WORKER_MULTIPROC_METHOD} unset, so this is also the test that the engine starts with
+ * the library's spawn default.
  */
 class BenchmarkCommandE2EIT {
 
