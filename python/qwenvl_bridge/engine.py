@@ -9,6 +9,8 @@ import itertools
 import logging
 import os
 
+from . import start_method
+
 log = logging.getLogger(__name__)
 
 #: Sampling rate assumed for a video whose request names none (the library's default rate).
@@ -26,6 +28,8 @@ class VllmNotInstalled(ImportError):
 def _import_vllm():
     # vLLM would install its own logging handlers on stdout; ours forward to SLF4J instead.
     os.environ.setdefault("VLLM_CONFIGURE_LOGGING", "0")
+    # Its processes must be spawned, never forked from the JVM (raises UnsafeStartMethod on fork).
+    start_method.require_spawn()
     try:
         import vllm
     except ImportError as error:
@@ -116,6 +120,22 @@ def generate(engine_id, prompts, videos, fps, extra_kwargs, sampling_kwargs):
     ``sampling_kwargs`` None reuses the engine's previous sampling parameters (Java sends them
     only when they change: one call per batch stays cheap).
     """
+    outputs = _generate(engine_id, prompts, videos, fps, extra_kwargs, sampling_kwargs)
+    return [out.outputs[0].text for out in outputs]
+
+
+def generate_counted(engine_id, prompts, videos, fps, extra_kwargs, sampling_kwargs):
+    """Like :func:`generate`, with token counts: ``[texts, prompt tokens, output tokens]``, one
+    entry per request. Prompt tokens include the video's tokens (vLLM's ``prompt_token_ids``)."""
+    outputs = _generate(engine_id, prompts, videos, fps, extra_kwargs, sampling_kwargs)
+    return [
+        [out.outputs[0].text for out in outputs],
+        [len(out.prompt_token_ids or ()) for out in outputs],
+        [len(out.outputs[0].token_ids or ()) for out in outputs],
+    ]
+
+
+def _generate(engine_id, prompts, videos, fps, extra_kwargs, sampling_kwargs):
     llm = _engine(engine_id)
     vllm = _import_vllm()
     if sampling_kwargs is not None:
@@ -127,7 +147,7 @@ def generate(engine_id, prompts, videos, fps, extra_kwargs, sampling_kwargs):
     outputs = llm.generate(inputs, sampling_params=params, use_tqdm=False)
     if len(outputs) != len(inputs):
         raise RuntimeError(f"vllm returned {len(outputs)} outputs for {len(inputs)} prompts")
-    return [out.outputs[0].text for out in outputs]
+    return outputs
 
 
 def close(engine_id):

@@ -23,13 +23,15 @@ class SamplingParams:
 
 
 class _Completion:
-    def __init__(self, text):
+    def __init__(self, text, token_ids=()):
         self.text = text
+        self.token_ids = list(token_ids)
 
 
 class _RequestOutput:
-    def __init__(self, text):
-        self.outputs = [_Completion(text)]
+    def __init__(self, text, prompt_token_ids=(), token_ids=()):
+        self.outputs = [_Completion(text, token_ids)]
+        self.prompt_token_ids = list(prompt_token_ids)
 
 
 class _EngineCore:
@@ -82,7 +84,11 @@ class LLM:
             summary = _summary(video)
             calls.append({"prompt": prompt, "video": summary, "mm_processor_kwargs": mm})
             digest = hashlib.sha256(prompt.encode("utf-8")).hexdigest()[:8]
-            outputs.append(_RequestOutput(f"caption-{digest}"))
+            # Token counts: one "prompt token" per prompt character; max_tokens outputs with
+            # ignore_eos, else one (the stand-in "stops" at once).
+            sampling = sampling_params.kwargs
+            n_out = int(sampling.get("max_tokens", 1)) if sampling.get("ignore_eos") else 1
+            outputs.append(_RequestOutput(f"caption-{digest}", range(len(prompt)), range(n_out)))
         _generate_calls.append({"inputs": calls, "sampling": dict(sampling_params.kwargs), "use_tqdm": use_tqdm})
         return outputs
 

@@ -55,6 +55,9 @@ public final class JepLlmEngine implements LlmEngine {
             if (e.isType("VllmNotInstalled")) {
                 throw new EngineUnavailableException(e.pythonMessage(), e);
             }
+            if (e.isType("UnsafeStartMethod")) {
+                throw new UnsafeStartMethodException(e.pythonMessage(), e);
+            }
             throw new EngineException("vLLM could not load the model at " + args.model() + ": " + e.pythonType() + ": "
                     + e.pythonMessage() + " (check that the folder holds the model's weights and config; the Python "
                     + "traceback is in the cause)", e);
@@ -65,6 +68,38 @@ public final class JepLlmEngine implements LlmEngine {
 
     @Override
     public List<String> generate(List<EngineRequest> requests, SamplingParams sampling) {
+        List<?> texts = (List<?>) call("generate", requests, sampling);
+        if (texts.size() != requests.size()) {
+            throw new EngineException("vLLM returned " + texts.size() + " texts for " + requests.size() + " requests");
+        }
+        List<String> out = new ArrayList<>(texts.size());
+        for (Object t : texts) {
+            out.add((String) t);
+        }
+        return out;
+    }
+
+    /**
+     * Like {@link #generate}, with the token counts vLLM reports for each request: prompt tokens
+     * (text and video) and output tokens. For measurements (see {@code dev.qwenvl.benchmark}).
+     */
+    public List<Generation> generateCounted(List<EngineRequest> requests, SamplingParams sampling) {
+        List<?> result = (List<?>) call("generate_counted", requests, sampling);
+        List<?> texts = (List<?>) result.get(0);
+        List<?> prompt = (List<?>) result.get(1);
+        List<?> output = (List<?>) result.get(2);
+        if (texts.size() != requests.size()) {
+            throw new EngineException("vLLM returned " + texts.size() + " texts for " + requests.size() + " requests");
+        }
+        List<Generation> out = new ArrayList<>(texts.size());
+        for (int i = 0; i < texts.size(); i++) {
+            out.add(new Generation((String) texts.get(i), ((Number) prompt.get(i)).intValue(),
+                    ((Number) output.get(i)).intValue()));
+        }
+        return out;
+    }
+
+    private Object call(String function, List<EngineRequest> requests, SamplingParams sampling) {
         Objects.requireNonNull(requests, "requests");
         Objects.requireNonNull(sampling, "sampling");
         if (closed.get()) {
@@ -93,30 +128,21 @@ public final class JepLlmEngine implements LlmEngine {
                 extraKwargs.set(i, extra);
             }
         }
-        Object result;
         // Calls run one at a time on the interpreter thread anyway; holding the lock across the call
         // keeps "what Python holds" and lastSampling in step when several threads generate at once.
         synchronized (this) {
             // Sampling parameters cross only when they change: the Python side keeps the last ones.
             Map<String, Object> samplingKwargs = sampling.equals(lastSampling) ? null : sampling.toKwargs();
             try {
-                result = runtime.call(MODULE, "generate", engineId, prompts, videos, fps, extraKwargs, samplingKwargs);
+                Object result = runtime.call(MODULE, function, engineId, prompts, videos, fps, extraKwargs, samplingKwargs);
                 lastSampling = sampling;
+                return result;
             } catch (PythonException e) {
                 lastSampling = null; // resend next time: the Python side may not have stored them
                 throw new EngineException("vLLM generate failed for a batch of " + n + " requests on " + model
                         + ": " + e.pythonType() + ": " + e.pythonMessage(), e);
             }
         }
-        List<?> texts = (List<?>) result;
-        if (texts.size() != requests.size()) {
-            throw new EngineException("vLLM returned " + texts.size() + " texts for " + requests.size() + " requests");
-        }
-        List<String> out = new ArrayList<>(texts.size());
-        for (Object t : texts) {
-            out.add((String) t);
-        }
-        return out;
     }
 
     /** A payload as the Python side takes it: an ndarray over the same memory, or a handle id. */

@@ -62,6 +62,7 @@ public final class PythonRuntime implements AutoCloseable {
     private final AtomicBoolean closed = new AtomicBoolean();
     private volatile Thread thread;
     private Interpreter interpreter; // touched only on the runtime thread
+    private PythonStdio stdio; // touched only on the runtime thread
 
     private PythonRuntime(PythonEnvironment environment) {
         this.environment = environment;
@@ -142,6 +143,7 @@ public final class PythonRuntime implements AutoCloseable {
                         + "import qwenvl_bridge.bridge as " + BRIDGE);
                 int level = PythonLogSink.pythonLevelFor(LoggerFactory.getLogger(PythonLogSink.PREFIX + "root"));
                 interpreter.invoke(BRIDGE + ".install_logging", new PythonLogSink(), level);
+                stdio = PythonStdio.install(interpreter); // sys.stdout/stderr with a real fileno()
                 return null;
             });
         } catch (RuntimeException e) {
@@ -307,9 +309,13 @@ public final class PythonRuntime implements AutoCloseable {
             submit(() -> {
                 if (interpreter != null) {
                     try {
+                        if (stdio != null) {
+                            stdio.close(interpreter);
+                        }
                         interpreter.close();
                     } finally {
                         interpreter = null;
+                        stdio = null;
                     }
                 }
                 return null;
