@@ -13,6 +13,8 @@ import java.util.List;
  *   <li>Implementations are thread-safe.</li>
  *   <li>{@link #close()} releases the engine and is idempotent; {@link #generate} after close
  *       throws {@link EngineException}.</li>
+ *   <li>When the engine's process dies, calls in flight and later calls throw
+ *       {@link EngineDiedException} and {@link #isAlive()} is false.</li>
  * </ul>
  */
 public interface LlmEngine extends AutoCloseable {
@@ -23,6 +25,14 @@ public interface LlmEngine extends AutoCloseable {
      * @throws EngineException when the engine fails; the message names the failure
      */
     List<String> generate(List<EngineRequest> requests, SamplingParams sampling);
+
+    /**
+     * False once the engine can no longer answer (its process died, or it was closed); a new
+     * engine must then be started. Engines without a process of their own are always alive.
+     */
+    default boolean isAlive() {
+        return true;
+    }
 
     @Override
     void close();

@@ -1,0 +1,68 @@
+package dev.qwenvl.chaos;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/** Finding and killing the processes of the chaos tests (Linux /proc). */
+final class Processes {
+    private Processes() {}
+
+    /** Descendants of this JVM started by multiprocessing spawn (engine cores and their workers). */
+    static List<ProcessHandle> spawnedChildren() {
+        return ProcessHandle.current().descendants()
+                .filter(p -> p.info().commandLine().map(c -> c.contains("spawn_main")).orElse(false)).toList();
+    }
+
+    /** Processes (anywhere) whose initial environment holds {@code entry}, e.g. QWENVL_JEP_OWNER=token. */
+    static List<Long> withEnvironment(String entry) {
+        List<Long> out = new ArrayList<>();
+        try (var dirs = Files.list(Path.of("/proc"))) {
+            for (Path d : (Iterable<Path>) dirs::iterator) {
+                String name = d.getFileName().toString();
+                if (!name.chars().allMatch(Character::isDigit)) {
+                    continue;
+                }
+                try {
+                    String env = new String(Files.readAllBytes(d.resolve("environ")), java.nio.charset.StandardCharsets.UTF_8);
+                    if (List.of(env.split("\0")).contains(entry) && !zombie(d)) {
+                        out.add(Long.parseLong(name));
+                    }
+                } catch (IOException | RuntimeException gone) {
+                    // ended meanwhile
+                }
+            }
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+        return out;
+    }
+
+    private static boolean zombie(Path procDir) throws IOException {
+        String stat = Files.readString(procDir.resolve("stat"));
+        return stat.charAt(stat.lastIndexOf(')') + 2) == 'Z';
+    }
+
+    /** {@code kill -9 pid}. */
+    static void kill9(long pid) throws IOException, InterruptedException {
+        Process p = new ProcessBuilder("kill", "-9", Long.toString(pid)).inheritIO().start();
+        if (!p.waitFor(10, TimeUnit.SECONDS) || p.exitValue() != 0) {
+            throw new IllegalStateException("kill -9 " + pid + " failed");
+        }
+    }
+
+    /** Waits up to {@code seconds} until {@code check} holds; returns whether it did. */
+    static boolean within(double seconds, java.util.function.BooleanSupplier check) throws InterruptedException {
+        long deadline = System.nanoTime() + (long) (seconds * 1e9);
+        while (System.nanoTime() < deadline) {
+            if (check.getAsBoolean()) {
+                return true;
+            }
+            Thread.sleep(50);
+        }
+        return check.getAsBoolean();
+    }
+}
