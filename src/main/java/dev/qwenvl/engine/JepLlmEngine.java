@@ -187,7 +187,7 @@ public final class JepLlmEngine implements LlmEngine {
     private EngineDiedException died(EngineDiedException e) {
         if (died == null) {
             died = e;
-            LOG.error("{}", e.getMessage());
+            LOG.warn("{}", e.getMessage());
         }
         pids.forEach(runtime.children()::forget);
         return e;

@@ -8,17 +8,22 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /** Finding and killing the processes of the chaos tests (Linux /proc). */
-final class Processes {
+public final class Processes {
     private Processes() {}
 
     /** Descendants of this JVM started by multiprocessing spawn (engine cores and their workers). */
-    static List<ProcessHandle> spawnedChildren() {
-        return ProcessHandle.current().descendants()
+    public static List<ProcessHandle> spawnedChildren() {
+        return spawnedDescendants(ProcessHandle.current());
+    }
+
+    /** Descendants of {@code parent} started by multiprocessing spawn, the resource tracker left out. */
+    public static List<ProcessHandle> spawnedDescendants(ProcessHandle parent) {
+        return parent.descendants()
                 .filter(p -> p.info().commandLine().map(c -> c.contains("spawn_main")).orElse(false)).toList();
     }
 
     /** Processes (anywhere) whose initial environment holds {@code entry}, e.g. QWENVL_JEP_OWNER=token. */
-    static List<Long> withEnvironment(String entry) {
+    public static List<Long> withEnvironment(String entry) {
         List<Long> out = new ArrayList<>();
         try (var dirs = Files.list(Path.of("/proc"))) {
             for (Path d : (Iterable<Path>) dirs::iterator) {
@@ -41,13 +46,22 @@ final class Processes {
         return out;
     }
 
+    /** Alive and not a zombie (a killed child whose parent died stays a zombie where nobody reaps it). */
+    public static boolean alive(ProcessHandle p) {
+        try {
+            return p.isAlive() && !zombie(Path.of("/proc", Long.toString(p.pid())));
+        } catch (IOException | RuntimeException gone) {
+            return false;
+        }
+    }
+
     private static boolean zombie(Path procDir) throws IOException {
         String stat = Files.readString(procDir.resolve("stat"));
         return stat.charAt(stat.lastIndexOf(')') + 2) == 'Z';
     }
 
     /** {@code kill -9 pid}. */
-    static void kill9(long pid) throws IOException, InterruptedException {
+    public static void kill9(long pid) throws IOException, InterruptedException {
         Process p = new ProcessBuilder("kill", "-9", Long.toString(pid)).inheritIO().start();
         if (!p.waitFor(10, TimeUnit.SECONDS) || p.exitValue() != 0) {
             throw new IllegalStateException("kill -9 " + pid + " failed");
@@ -55,7 +69,7 @@ final class Processes {
     }
 
     /** Waits up to {@code seconds} until {@code check} holds; returns whether it did. */
-    static boolean within(double seconds, java.util.function.BooleanSupplier check) throws InterruptedException {
+    public static boolean within(double seconds, java.util.function.BooleanSupplier check) throws InterruptedException {
         long deadline = System.nanoTime() + (long) (seconds * 1e9);
         while (System.nanoTime() < deadline) {
             if (check.getAsBoolean()) {
