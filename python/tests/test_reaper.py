@@ -59,3 +59,33 @@ def test_the_guard_also_acts_when_its_parent_is_gone():
     finally:
         marked.kill()
         marked.wait()
+
+
+def test_a_renamed_vllm_process_below_the_parent_is_recorded_and_killed_though_its_environ_is_gone():
+    pytest = __import__("pytest")
+    pytest.importorskip("setproctitle")
+    token = f"test-{uuid.uuid4()}"
+    # like vLLM's engine core: started with the token, then renamed, which overwrites /proc/PID/environ
+    renamed = _sleeper_titled(token, "VLLM::EngineCore")
+    guard = subprocess.Popen([sys.executable, "-S", "-E", REAPER, str(os.getpid()), token], stdin=subprocess.PIPE)
+    try:
+        deadline = time.time() + 10
+        while renamed.pid in reaper.marked(token) and time.time() < deadline:
+            time.sleep(0.1)
+        assert renamed.pid not in reaper.marked(token), "the rename hid the token"
+        time.sleep(1.2)  # the guard looks twice a second
+        guard.stdin.close()
+        assert _ended(renamed, 5) and renamed.returncode == -9
+        assert _ended(guard, 5)
+    finally:
+        renamed.kill()
+        renamed.wait()
+        guard.kill()
+        guard.wait()
+
+
+def _sleeper_titled(token, title):
+    env = dict(os.environ)
+    env[reaper.ENV] = token
+    code = f"import setproctitle, time; setproctitle.setproctitle({title!r} + ' ' * 400); time.sleep(3600)"
+    return subprocess.Popen([sys.executable, "-c", code], env=env)

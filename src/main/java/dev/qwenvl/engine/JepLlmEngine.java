@@ -29,7 +29,7 @@ import org.slf4j.LoggerFactory;
  * ({@code qwenvl_bridge.enginewatch}) and ends a call waiting on a dead core at once; the runtime
  * also watches the core's pid from Java ({@link dev.qwenvl.python.ChildProcesses}) and gives up a
  * call still stuck 20 s after the death. Either way the call, and every later one, throws
- * {@link EngineDiedException}; {@link #isAlive()} turns false. While the engine is open an
+ * {@link EngineDiedException}; {@link #isDead()} turns true. While the engine is open an
  * {@link OrphanGuard} makes sure its processes die with the JVM.
  */
 public final class JepLlmEngine implements LlmEngine {
@@ -95,10 +95,10 @@ public final class JepLlmEngine implements LlmEngine {
         return new JepLlmEngine(runtime, engineId, args.model(), List.copyOf(pids));
     }
 
-    /** False once the engine's process died (or the engine was closed). */
+    /** True once the engine's process died. */
     @Override
-    public boolean isAlive() {
-        return died == null && !closed.get();
+    public boolean isDead() {
+        return died != null;
     }
 
     @Override

@@ -14,7 +14,7 @@ import java.util.List;
  *   <li>{@link #close()} releases the engine and is idempotent; {@link #generate} after close
  *       throws {@link EngineException}.</li>
  *   <li>When the engine's process dies, calls in flight and later calls throw
- *       {@link EngineDiedException} and {@link #isAlive()} is false.</li>
+ *       {@link EngineDiedException} and {@link #isDead()} is true.</li>
  * </ul>
  */
 public interface LlmEngine extends AutoCloseable {
@@ -27,11 +27,11 @@ public interface LlmEngine extends AutoCloseable {
     List<String> generate(List<EngineRequest> requests, SamplingParams sampling);
 
     /**
-     * False once the engine can no longer answer (its process died, or it was closed); a new
-     * engine must then be started. Engines without a process of their own are always alive.
+     * True once the engine's process died: it can no longer answer and a new engine must be
+     * started. Engines without a process of their own never die.
      */
-    default boolean isAlive() {
-        return true;
+    default boolean isDead() {
+        return false;
     }
 
     @Override

@@ -152,7 +152,7 @@ public final class QwenVL implements ModelInterface {
         write.lock();
         try {
             if (state == State.READY) {
-                if (engine.isAlive()) {
+                if (!engine.isDead()) {
                     return;
                 }
                 LOG.warn("The engine for {} died; closing it and starting a new one", config.modelId());

@@ -15,14 +15,17 @@ import org.slf4j.LoggerFactory;
  *
  * <p>How: the runtime puts {@code QWENVL_JEP_OWNER=<token of this JVM>} into the interpreter's
  * environment, so every process it starts (vLLM's engine core, the core's workers, the
- * multiprocessing resource tracker) inherits it. While an engine is open, a small guard process
- * ({@code qwenvl_bridge/reaper.py}, standard library only) waits on a pipe from this JVM; when the
- * pipe closes (the kernel closes it when the JVM dies, whatever kills it) or the JVM is no longer
- * its parent, it SIGKILLs every process carrying this JVM's token, and exits. The last engine to
- * close releases the guard, which then removes any leftover (the resource tracker) and exits: a
- * closed engine leaves no child process. Why not a parent-death signal in each child: vLLM starts
- * its children from code we do not control, the signal fires when the parent <em>thread</em>
- * ends, and it does not reach grandchildren (the core's workers). Linux only, like the library.
+ * multiprocessing resource tracker) inherits it. vLLM renames its processes ({@code VLLM::EngineCore})
+ * with setproctitle, which overwrites the environment that /proc shows; so while an engine is open,
+ * a small guard process ({@code qwenvl_bridge/reaper.py}, standard library only) also records twice
+ * a second this JVM's descendants that carry the token or a {@code VLLM::} title, with their start
+ * times. It waits on a pipe from this JVM; when the pipe closes (the kernel closes it when the JVM
+ * dies, whatever kills it) or the JVM is no longer its parent, it SIGKILLs the recorded processes,
+ * every process carrying the token, and their descendants, and exits. The last engine to close
+ * releases the guard, which then removes any leftover (the resource tracker) and exits: a closed
+ * engine leaves no child process. Why not a parent-death signal in each child: vLLM starts its
+ * children from code we do not control, the signal fires when the parent <em>thread</em> ends,
+ * and it does not reach grandchildren (the core's workers). Linux only, like the library.
  */
 public final class OrphanGuard {
     private static final Logger LOG = LoggerFactory.getLogger(OrphanGuard.class);

@@ -16,10 +16,32 @@ public final class Processes {
         return spawnedDescendants(ProcessHandle.current());
     }
 
-    /** Descendants of {@code parent} started by multiprocessing spawn, the resource tracker left out. */
+    /** The direct children of {@code parent} started by multiprocessing spawn: vLLM's engine cores. */
+    public static List<ProcessHandle> engineCores(ProcessHandle parent) {
+        long pid = parent.pid();
+        return spawnedDescendants(parent).stream()
+                .filter(p -> p.parent().map(pp -> pp.pid() == pid).orElse(false)).toList();
+    }
+
+    /**
+     * Descendants of {@code parent} started by multiprocessing spawn (vLLM renames its engine core
+     * {@code VLLM::EngineCore}), the resource tracker left out.
+     */
     public static List<ProcessHandle> spawnedDescendants(ProcessHandle parent) {
-        return parent.descendants()
-                .filter(p -> p.info().commandLine().map(c -> c.contains("spawn_main")).orElse(false)).toList();
+        return parent.descendants().filter(p -> {
+            String c = commandLine(p.pid());
+            return (c.contains("spawn_main") || c.startsWith("VLLM::")) && alive(p);
+        }).toList();
+    }
+
+    /** /proc/PID/cmdline with spaces between the arguments; empty when the process is gone. */
+    public static String commandLine(long pid) {
+        try {
+            return new String(Files.readAllBytes(Path.of("/proc", Long.toString(pid), "cmdline")),
+                    java.nio.charset.StandardCharsets.UTF_8).replace('\0', ' ').trim();
+        } catch (IOException e) {
+            return "";
+        }
     }
 
     /** Processes (anywhere) whose initial environment holds {@code entry}, e.g. QWENVL_JEP_OWNER=token. */

@@ -91,7 +91,7 @@ class CliChaosE2EIT {
         Process cli = startCli(work, out);
         await(cli, 600, "loaded engine", () -> stderr(work).contains("vLLM engine 1 loaded"));
         double loadSeconds = (System.nanoTime() - t0) / 1e9;
-        List<ProcessHandle> cores = Processes.spawnedDescendants(cli.toHandle());
+        List<ProcessHandle> cores = Processes.engineCores(cli.toHandle());
         assertEquals(1, cores.size(), "one engine core: " + cores);
         Thread.sleep(1500); // the first group's window is being captioned (1024 tokens)
         Processes.kill9(cores.get(0).pid());

@@ -46,7 +46,7 @@ class EngineDeathE2EIT {
         QwenVL model = new QwenVL(E2ETier.config().modelDoesPreprocess(true).maxOutputTokens(2048).build(),
                 JepLlmEngine.factory(PYTHON.get()));
         model.setup();
-        List<ProcessHandle> cores = Processes.spawnedChildren();
+        List<ProcessHandle> cores = Processes.engineCores(ProcessHandle.current());
         assertEquals(1, cores.size(), "one engine core: " + cores);
         List<EngineRequest> batch = new ArrayList<>();
         for (int i = 0; i < 4; i++) {
