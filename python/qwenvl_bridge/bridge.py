@@ -7,9 +7,11 @@ message and formatted traceback are kept until Java collects them with :func:`ta
 so that Java can raise an exception that carries all three.
 """
 
+import collections
 import importlib
 import logging
 import sys
+import threading
 import traceback
 
 _last_error = None
@@ -27,6 +29,8 @@ def call(module, function, args, kwargs):
     except BaseException as error:  # noqa: BLE001 - every failure must reach Java with its details
         _last_error = describe(error)
         raise
+    finally:
+        flush_logs()
 
 
 def describe(error):
@@ -65,17 +69,57 @@ def to_python(value):
 
 
 class _JavaLogHandler(logging.Handler):
-    """Forwards records to a Java sink object (``sink.log(name, levelno, message)``)."""
+    """Forwards records to a Java sink object (``sink.log(name, levelno, message)``).
+
+    Only the interpreter's own thread (the one that installed the handler) may call into Java:
+    JEP does not support Python threads calling Java. Records of other Python threads (the
+    engine loop of :mod:`qwenvl_bridge.stream`, the engine watch, vLLM's threads) wait in a
+    bounded buffer and reach Java at the end of the next call from Java (:func:`flush_logs`).
+    """
+
+    #: Records of other threads kept at most; older ones are dropped (and counted) beyond it.
+    BUFFERED = 10000
 
     def __init__(self, sink):
         super().__init__()
         self._sink = sink
+        self._owner = threading.get_ident()
+        self._pending = collections.deque()
+        self._dropped = 0
 
     def emit(self, record):
         try:
+            if threading.get_ident() != self._owner:
+                if len(self._pending) >= self.BUFFERED:
+                    self._pending.popleft()
+                    self._dropped += 1
+                self._pending.append((record.name, record.levelno, self.format(record)))
+                return
+            self.flush_pending()
             self._sink.log(record.name, record.levelno, self.format(record))
         except Exception:  # noqa: BLE001 - logging must never break the caller
             self.handleError(record)
+
+    def flush_pending(self):
+        """Sends the other threads' records; only on the interpreter thread."""
+        if threading.get_ident() != self._owner:
+            return
+        if self._dropped:
+            dropped, self._dropped = self._dropped, 0
+            self._sink.log(__name__, logging.WARNING, f"{dropped} log records of background threads were dropped")
+        while self._pending:
+            name, level, message = self._pending.popleft()
+            self._sink.log(name, level, message)
+
+
+def flush_logs():
+    """Sends log records buffered from background threads to Java (see :class:`_JavaLogHandler`)."""
+    for handler in logging.getLogger().handlers:
+        if isinstance(handler, _JavaLogHandler):
+            try:
+                handler.flush_pending()
+            except Exception:  # noqa: BLE001 - logging must never break the caller
+                pass
 
 
 def install_logging(sink, level):

@@ -151,6 +151,10 @@ def generate_counted(engine_id, prompts, videos, fps, extra_kwargs, sampling_kwa
 
 def _generate(engine_id, prompts, videos, fps, extra_kwargs, sampling_kwargs):
     llm = _engine(engine_id)
+    from . import stream
+
+    if stream.active(engine_id):
+        raise RuntimeError(f"engine {engine_id} runs a request stream: its batches must go through the stream")
     watch = _watches.get(engine_id)
     died = enginewatch.death_of(watch)
     if died is not None:
@@ -176,6 +180,9 @@ def _generate(engine_id, prompts, videos, fps, extra_kwargs, sampling_kwargs):
 
 def close(engine_id):
     """Shuts the engine down and forgets it; unknown ids are ignored (close is idempotent)."""
+    from . import stream
+
+    stream.stop(engine_id)  # aborts the requests in flight first
     llm = _engines.pop(engine_id, None)
     _sampling.pop(engine_id, None)
     watch = _watches.pop(engine_id, None)

@@ -26,6 +26,9 @@ __version__ = "0.0.0-standin"
 _constructed = []  # kwargs of every LLM(...)
 _generate_calls = []  # per generate call: list of (prompt, video summary, mm kwargs), sampling kwargs
 _closed = []
+_added = []  # per LLMEngine.add_request: request id, prompt, sampling kwargs
+_aborted = []  # request ids aborted
+_step_sizes = []  # running requests at each LLMEngine.step
 
 
 class SamplingParams:
@@ -40,9 +43,11 @@ class _Completion:
 
 
 class _RequestOutput:
-    def __init__(self, text, prompt_token_ids=(), token_ids=()):
+    def __init__(self, text, prompt_token_ids=(), token_ids=(), request_id=None, finished=True):
         self.outputs = [_Completion(text, token_ids)]
         self.prompt_token_ids = list(prompt_token_ids)
+        self.request_id = request_id
+        self.finished = finished
 
 
 class _EngineCore:
@@ -124,11 +129,56 @@ class _ProcessEngineCore(_EngineCore):
 
 
 class _LlmEngine:
+    """vLLM's ``LLMEngine`` surface the request stream uses: ``add_request``, ``step``,
+    ``abort_request``, ``get_num_unfinished_requests``. Each step models accelerator time by
+    sleeping ``QWENVL_STANDIN_STEP_S`` seconds (no CPU) and advances every running request by one
+    token; a request finishes after its output tokens (``max_tokens`` with ``ignore_eos``, else
+    ``QWENVL_STANDIN_TOKENS``, default 1). Captions are those of ``LLM.generate``."""
+
     def __init__(self, owner):
         if os.environ.get("QWENVL_STANDIN_ENGINE_PROCESS") == "1":
             self.engine_core = _ProcessEngineCore(owner)
         else:
             self.engine_core = _EngineCore(owner)
+        self._running = {}  # request id -> [output, tokens left]
+
+    def add_request(self, request_id, prompt, params):
+        if not isinstance(request_id, str):
+            raise TypeError(f"request_id must be a string, got {type(request_id)}")
+        output, n_out = _answer(prompt, params)
+        sampling = params.kwargs
+        tokens = n_out if sampling.get("ignore_eos") else int(os.environ.get("QWENVL_STANDIN_TOKENS", "1") or 1)
+        self._running[request_id] = [output, max(1, tokens)]
+        output.request_id = request_id
+        _added.append({"request_id": request_id, "prompt": prompt["prompt"], "sampling": dict(sampling)})
+        return request_id
+
+    def get_num_unfinished_requests(self):
+        return len(self._running)
+
+    def has_unfinished_requests(self):
+        return bool(self._running)
+
+    def abort_request(self, request_ids, internal=False):
+        for request_id in request_ids:
+            if self._running.pop(request_id, None) is not None:
+                _aborted.append(request_id)
+
+    def step(self):
+        _step_sizes.append(len(self._running))
+        delay = float(os.environ.get("QWENVL_STANDIN_STEP_S", "0") or 0)
+        if delay > 0:
+            time.sleep(delay)
+        core = self.engine_core
+        if isinstance(core, _ProcessEngineCore):
+            core.round_trip(len(self._running))
+        done = []
+        for request_id, entry in list(self._running.items()):
+            entry[1] -= 1
+            if entry[1] <= 0:
+                del self._running[request_id]
+                done.append(entry[0])
+        return done
 
 
 def _summary(video):
@@ -142,6 +192,23 @@ def _summary(video):
         return {"kind": type(video).__name__}
     return {"kind": "ndarray", "shape": list(shape), "dtype": str(video.dtype),
             "sum": float(video.astype("float64").sum())}
+
+
+def _answer(item, sampling_params):
+    """The stand-in's output for one prompt dict, and its output token count."""
+    prompt = item["prompt"]
+    video = item["multi_modal_data"]["video"]
+    mm = dict(item.get("mm_processor_kwargs") or {})
+    if "FAIL" in prompt:
+        raise RuntimeError("stand-in engine was told to fail")
+    digest = hashlib.sha256(prompt.encode("utf-8")).hexdigest()[:8]
+    # Token counts: one "prompt token" per prompt character; max_tokens outputs with
+    # ignore_eos, else one (the stand-in "stops" at once).
+    sampling = sampling_params.kwargs
+    n_out = int(sampling.get("max_tokens", 1)) if sampling.get("ignore_eos") else 1
+    output = _RequestOutput(f"caption-{digest}", range(len(prompt)), range(n_out))
+    output.recorded = {"prompt": prompt, "video": _summary(video), "mm_processor_kwargs": mm}
+    return output, n_out
 
 
 class LLM:
@@ -160,19 +227,9 @@ class LLM:
         calls = []
         outputs = []
         for item in inputs:
-            prompt = item["prompt"]
-            video = item["multi_modal_data"]["video"]
-            mm = dict(item.get("mm_processor_kwargs") or {})
-            if "FAIL" in prompt:
-                raise RuntimeError("stand-in engine was told to fail")
-            summary = _summary(video)
-            calls.append({"prompt": prompt, "video": summary, "mm_processor_kwargs": mm})
-            digest = hashlib.sha256(prompt.encode("utf-8")).hexdigest()[:8]
-            # Token counts: one "prompt token" per prompt character; max_tokens outputs with
-            # ignore_eos, else one (the stand-in "stops" at once).
-            sampling = sampling_params.kwargs
-            n_out = int(sampling.get("max_tokens", 1)) if sampling.get("ignore_eos") else 1
-            outputs.append(_RequestOutput(f"caption-{digest}", range(len(prompt)), range(n_out)))
+            output, _ = _answer(item, sampling_params)
+            calls.append(output.recorded)
+            outputs.append(output)
         core = self.llm_engine.engine_core
         if isinstance(core, _ProcessEngineCore):
             core.round_trip(len(outputs))
@@ -185,10 +242,14 @@ class LLM:
 
 def recorded():
     """Everything recorded so far: constructed kwargs, generate calls, closed models."""
-    return {"constructed": list(_constructed), "generate_calls": list(_generate_calls), "closed": list(_closed)}
+    return {"constructed": list(_constructed), "generate_calls": list(_generate_calls), "closed": list(_closed),
+            "added": list(_added), "aborted": list(_aborted), "step_sizes": list(_step_sizes)}
 
 
 def reset():
     _constructed.clear()
     _generate_calls.clear()
     _closed.clear()
+    _added.clear()
+    _aborted.clear()
+    _step_sizes.clear()

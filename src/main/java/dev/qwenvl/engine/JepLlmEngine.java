@@ -12,6 +12,9 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import jep.DirectNDArray;
 import org.slf4j.Logger;
@@ -31,6 +34,12 @@ import org.slf4j.LoggerFactory;
  * call still stuck 20 s after the death. Either way the call, and every later one, throws
  * {@link EngineDiedException}; {@link #isDead()} turns true. While the engine is open an
  * {@link OrphanGuard} makes sure its processes die with the JVM.
+ *
+ * <p>Streaming: the first {@link #submit} starts the engine's request stream ({@link RequestStream}:
+ * one vLLM engine loop on a Python thread, fed request by request, continuous batching). From
+ * then on {@link #generate} goes through the stream too (its requests are submitted and awaited),
+ * because only one loop may drive the engine. Before the first submit, {@link #generate} is one
+ * {@code LLM.generate} call per batch, as it always was.
  */
 public final class JepLlmEngine implements LlmEngine {
     private static final Logger LOG = LoggerFactory.getLogger(JepLlmEngine.class);
@@ -46,6 +55,8 @@ public final class JepLlmEngine implements LlmEngine {
     private final List<Long> pids;
     /** Set once the engine's process died. */
     private volatile EngineDiedException died;
+    /** The request stream, started by the first submit; guarded by this for the start. */
+    private volatile RequestStream stream;
 
     private JepLlmEngine(PythonRuntime runtime, long engineId, String model, List<Long> pids) {
         this.runtime = runtime;
@@ -105,7 +116,101 @@ public final class JepLlmEngine implements LlmEngine {
     }
 
     @Override
+    public CompletableFuture<String> submit(EngineRequest request, SamplingParams sampling) {
+        Objects.requireNonNull(request, "request");
+        Objects.requireNonNull(sampling, "sampling");
+        try {
+            checkUsable();
+            return stream().submit(request, sampling);
+        } catch (RuntimeException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+    }
+
+    @Override
+    public StreamStats streamStats() {
+        RequestStream s = stream;
+        return s == null ? StreamStats.NONE : s.stats();
+    }
+
+    private RequestStream stream() {
+        RequestStream s = stream;
+        if (s != null) {
+            return s;
+        }
+        synchronized (this) {
+            if (stream == null) {
+                checkUsable();
+                stream = new RequestStream(runtime, engineId, model, this::diedInStream);
+                LOG.info("vLLM engine {} for {} streams requests from now on", engineId, model);
+            }
+            return stream;
+        }
+    }
+
+    private void checkUsable() {
+        if (closed.get()) {
+            throw new EngineException("The engine for " + model + " is closed; call setup() on a new model");
+        }
+        EngineDiedException dead = died;
+        if (dead != null) {
+            throw dead.again("The engine for " + model + " died earlier");
+        }
+    }
+
+    private EngineDiedException diedInStream(String pythonMessage) {
+        EngineDiedException already = died;
+        if (already != null) {
+            return already;
+        }
+        return died(fromPython("vLLM stopped the engine's request stream on " + model + ": ",
+                new EngineException(pythonMessage)));
+    }
+
+    /** {@link #generate} through the stream: every request submitted, then all awaited. */
+    private List<String> generateStreamed(RequestStream s, List<EngineRequest> requests, SamplingParams sampling) {
+        List<CompletableFuture<String>> futures = new ArrayList<>(requests.size());
+        for (EngineRequest r : requests) {
+            futures.add(s.submit(r, sampling));
+        }
+        List<String> out = new ArrayList<>(futures.size());
+        for (CompletableFuture<String> f : futures) {
+            try {
+                out.add(f.get());
+            } catch (ExecutionException | CompletionException e) {
+                futures.forEach(other -> other.cancel(false));
+                Throwable cause = e.getCause();
+                if (cause instanceof EngineDiedException ede) {
+                    throw ede.again("vLLM generate for a batch of " + requests.size() + " requests on " + model
+                            + " failed");
+                }
+                if (cause instanceof EngineException ee) {
+                    throw new EngineException("vLLM generate failed for a batch of " + requests.size()
+                            + " requests on " + model + ": " + ee.getMessage(), ee);
+                }
+                throw new EngineException("vLLM generate failed for a batch of " + requests.size() + " requests on "
+                        + model + ": " + cause, cause);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new EngineException("Interrupted while waiting for a batch of " + requests.size()
+                        + " requests on " + model, e);
+            }
+        }
+        return out;
+    }
+
+    @Override
     public List<String> generate(List<EngineRequest> requests, SamplingParams sampling) {
+        RequestStream s = stream;
+        if (s != null) {
+            Objects.requireNonNull(requests, "requests");
+            Objects.requireNonNull(sampling, "sampling");
+            if (requests.isEmpty()) {
+                throw new IllegalArgumentException("an engine call needs at least one request");
+            }
+            checkUsable();
+            return generateStreamed(s, requests, sampling);
+        }
         List<?> texts = (List<?>) call("generate", requests, sampling);
         if (texts.size() != requests.size()) {
             throw new EngineException("vLLM returned " + texts.size() + " texts for " + requests.size() + " requests");
@@ -185,7 +290,7 @@ public final class JepLlmEngine implements LlmEngine {
             } catch (PythonException e) {
                 lastSampling = null; // resend next time: the Python side may not have stored them
                 if (e.isType("EngineDied")) {
-                    throw died(fromPython(n, e));
+                    throw died(fromPython("vLLM generate failed for a batch of " + n + " requests on " + model + ": ", e));
                 }
                 throw new EngineException("vLLM generate failed for a batch of " + n + " requests on " + model
                         + ": " + e.pythonType() + ": " + e.pythonMessage(), e);
@@ -193,16 +298,16 @@ public final class JepLlmEngine implements LlmEngine {
         }
     }
 
-    private EngineDiedException fromPython(int n, PythonException e) {
+    private EngineDiedException fromPython(String prefix, RuntimeException e) {
         List<?> d = null;
         try {
             d = (List<?>) runtime.call(MODULE, "death", engineId);
         } catch (RuntimeException nested) {
             LOG.debug("Reading the engine's death details failed: {}", nested.toString());
         }
-        String prefix = "vLLM generate failed for a batch of " + n + " requests on " + model + ": ";
         if (d == null || d.size() < 5) {
-            return new EngineDiedException(prefix + e.pythonMessage(), "engine", -1, null, null, e);
+            String message = e instanceof PythonException pe ? pe.pythonMessage() : e.getMessage();
+            return new EngineDiedException(prefix + message, "engine", -1, null, null, e);
         }
         Integer code = d.get(2) instanceof Number num && num.intValue() >= 0 ? num.intValue() : null;
         return new EngineDiedException(prefix + d.get(4), String.valueOf(d.get(0)), ((Number) d.get(1)).longValue(),
@@ -237,6 +342,13 @@ public final class JepLlmEngine implements LlmEngine {
     public void close() {
         if (!closed.compareAndSet(false, true)) {
             return;
+        }
+        RequestStream s;
+        synchronized (this) {
+            s = stream;
+        }
+        if (s != null) {
+            s.close(); // aborts the requests in flight: their futures fail, none is left hanging
         }
         pids.forEach(runtime.children()::forget); // a shutdown is not a death
         try {

@@ -1,0 +1,275 @@
+"""One continuously running vLLM engine loop per engine, for asynchronous requests.
+
+Why ``LLMEngine.add_request``/``step`` (``llm.llm_engine``) and not vLLM's ``AsyncLLM``: the
+``LLM`` is already built (one engine per model, started by :mod:`qwenvl_bridge.engine`), and
+its engine loop is a plain ``while: step()`` that one Python thread can drive without an
+asyncio event loop in the embedded interpreter (an event loop would need its own thread and
+every Java call would cross into it through ``run_coroutine_threadsafe``). ``step()`` waits for
+the engine core's outputs with the GIL released, so the interpreter thread stays free for
+decoding and other calls while the engine works. Requests added between two steps join the
+running batch (vLLM's scheduler admits them at the next step): continuous batching.
+
+The protocol with Java (all calls are short; none waits for the engine):
+
+* :func:`start` starts the loop thread of an engine (idempotent).
+* :func:`submit` enqueues one request under a Java-chosen id; the loop thread renders it
+  (vLLM's processor) and adds it to the engine before its next step.
+* :func:`take` returns the finished requests since the last take:
+  ``[[id, text, None, None], ...]`` or ``[[id, None, error type, message], ...]`` for a request
+  that failed alone (its input was refused). When the engine dies, every pending id is
+  returned with the type ``EngineDied``.
+* :func:`stats` returns ``[held, steps, batched, submitted, finished]``: requests the engine
+  holds now, steps that ran with work, the sum of the running batch sizes over those steps.
+* :func:`stop` aborts what is in flight and ends the loop thread.
+
+The loop thread never calls Java (JEP does not support Python threads calling Java); its log
+records are buffered by the bridge and reach Java with the next call.
+"""
+
+import copy
+import logging
+import queue
+import threading
+import time
+
+from . import engine as engine_bridge
+from . import enginewatch
+
+log = logging.getLogger(__name__)
+
+_streams = {}  # engine id -> EngineStream
+_lock = threading.Lock()
+
+#: How long the idle loop waits for a new request before looking again (seconds).
+IDLE_WAIT_S = 0.05
+
+
+class EngineStream:
+    """The loop thread of one engine and its request and result queues."""
+
+    def __init__(self, engine_id, llm, watch):
+        self.engine_id = engine_id
+        self._llm = llm
+        self._engine = llm.llm_engine
+        self._watch = watch
+        self._incoming = queue.Queue()
+        self._finished = queue.Queue()
+        self._vllm_to_java = {}  # vLLM's request id -> Java's id, for requests in the engine
+        self._stopping = threading.Event()
+        self._died = None  # [type, message] once the engine died
+        self._sampling = None
+        self.steps = 0
+        self.batched = 0
+        self.submitted = 0
+        self.finished = 0
+        self._counter = 0
+        self._thread = threading.Thread(target=self._run, name=f"qwenvl-stream-{engine_id}", daemon=True)
+
+    # --- called on the interpreter thread -------------------------------------------------
+
+    def start(self):
+        self._thread.start()
+        return self
+
+    def submit(self, java_id, item, sampling_params):
+        self.submitted += 1
+        if self._died is not None:
+            self._finished.put([java_id, None, self._died[0], self._died[1]])
+            return
+        self._incoming.put((java_id, item, sampling_params))
+
+    def take(self):
+        out = []
+        while True:
+            try:
+                out.append(self._finished.get_nowait())
+            except queue.Empty:
+                return out
+
+    def held(self):
+        return len(self._vllm_to_java) + self._incoming.qsize()
+
+    def stop(self, timeout=10.0):
+        self._stopping.set()
+        self._incoming.put(None)  # wakes an idle loop
+        if self._thread.is_alive() and self._thread is not threading.current_thread():
+            self._thread.join(timeout)
+        return not self._thread.is_alive()
+
+    # --- the loop thread ------------------------------------------------------------------
+
+    def _run(self):
+        try:
+            while not self._stopping.is_set():
+                busy = bool(self._vllm_to_java)
+                self._admit(block=not busy)
+                if self._stopping.is_set():
+                    break
+                if not self._vllm_to_java:
+                    continue
+                self._step()
+        except BaseException as error:  # noqa: BLE001 - every pending request must hear of it
+            self._fail_all(error)
+        finally:
+            self._abort_in_flight()
+
+    def _admit(self, block):
+        """Adds every waiting request to the engine (waits for one while the engine is idle)."""
+        first = True
+        while True:
+            try:
+                entry = self._incoming.get(timeout=IDLE_WAIT_S) if (block and first) else self._incoming.get_nowait()
+            except queue.Empty:
+                return
+            first = False
+            if entry is None:
+                if self._stopping.is_set():
+                    return
+                continue
+            java_id, item, params = entry
+            try:
+                self._add(java_id, item, params)
+            except Exception as error:  # noqa: BLE001 - this request fails alone
+                died = enginewatch.death_of(self._watch, error)
+                if died is not None:
+                    raise died from error
+                log.warning("request %s was refused by the engine: %s: %s", java_id, type(error).__name__, error)
+                self.finished += 1
+                self._finished.put([java_id, None, type(error).__name__, str(error)])
+
+    def _add(self, java_id, item, params):
+        params = copy.copy(params)
+        try:  # like LLM.generate: only the final output of each request
+            from vllm.sampling_params import RequestOutputKind
+
+            params.output_kind = RequestOutputKind.FINAL_ONLY
+        except ImportError:  # the stand-in vllm of the bridge tests
+            pass
+        self._counter += 1
+        vllm_id = f"qwenvl-{self._counter}"
+        render = getattr(self._llm, "_preprocess_cmpl_one", None)
+        prompt = render(item) if callable(render) else item
+        added = self._engine.add_request(vllm_id, prompt, params)
+        self._vllm_to_java[added if isinstance(added, str) else vllm_id] = java_id
+
+    def _step(self):
+        running = len(self._vllm_to_java)
+        try:
+            outputs = self._engine.step()
+        except Exception as error:
+            died = enginewatch.death_of(self._watch, error)
+            raise (died if died is not None else error) from error
+        self.steps += 1
+        self.batched += running
+        for output in outputs:
+            if not getattr(output, "finished", True):
+                continue
+            java_id = self._vllm_to_java.pop(output.request_id, None)
+            if java_id is None:
+                continue
+            self.finished += 1
+            self._finished.put([java_id, output.outputs[0].text, None, None])
+
+    def _fail_all(self, error):
+        kind = "EngineDied" if isinstance(error, enginewatch.EngineDied) else type(error).__name__
+        message = str(error)
+        if kind != "EngineDied":
+            log.error("the engine loop of engine %s failed: %s: %s", self.engine_id, kind, message, exc_info=error)
+        self._died = [kind, message]
+        pending = list(self._vllm_to_java.values())
+        self._vllm_to_java.clear()
+        while True:
+            try:
+                entry = self._incoming.get_nowait()
+            except queue.Empty:
+                break
+            if entry is not None:
+                pending.append(entry[0])
+        for java_id in pending:
+            self.finished += 1
+            self._finished.put([java_id, None, kind, message])
+
+    def _abort_in_flight(self):
+        """On stop: aborts what the engine still holds, and answers every pending id."""
+        if self._died is not None:
+            return
+        ids = list(self._vllm_to_java)
+        if ids:
+            try:
+                self._engine.abort_request(ids)
+            except Exception:  # noqa: BLE001 - the engine is being closed anyway
+                log.debug("aborting %s requests failed", len(ids), exc_info=True)
+        self._fail_all_quietly("Aborted", "the engine was closed before the request finished")
+
+    def _fail_all_quietly(self, kind, message):
+        self._died = [kind, message]
+        pending = list(self._vllm_to_java.values())
+        self._vllm_to_java.clear()
+        while True:
+            try:
+                entry = self._incoming.get_nowait()
+            except queue.Empty:
+                break
+            if entry is not None:
+                pending.append(entry[0])
+        for java_id in pending:
+            self._finished.put([java_id, None, kind, message])
+
+
+def start(engine_id):
+    """Starts the loop of engine ``engine_id`` (idempotent)."""
+    with _lock:
+        stream = _streams.get(engine_id)
+        if stream is None:
+            llm = engine_bridge._engine(engine_id)  # noqa: SLF001 - the engine module's registry
+            stream = EngineStream(engine_id, llm, engine_bridge._watches.get(engine_id)).start()  # noqa: SLF001
+            _streams[engine_id] = stream
+    return True
+
+
+def active(engine_id):
+    return engine_id in _streams
+
+
+def _stream(engine_id):
+    stream = _streams.get(engine_id)
+    if stream is None:
+        raise KeyError(f"engine {engine_id} has no running stream: start it first")
+    return stream
+
+
+def submit(engine_id, java_id, prompt, video, fps, extra_kwargs, sampling_kwargs):
+    """Enqueues one request; ``sampling_kwargs`` None reuses the previous ones of this stream."""
+    stream = _stream(engine_id)
+    if sampling_kwargs is not None:
+        stream._sampling = engine_bridge._import_vllm().SamplingParams(**sampling_kwargs)  # noqa: SLF001
+    if stream._sampling is None:  # noqa: SLF001
+        raise ValueError(f"engine {engine_id} has no sampling parameters yet: send them with the first request")
+    (item,) = engine_bridge.build_inputs([prompt], [video], [fps], [extra_kwargs])
+    stream.submit(java_id, item, stream._sampling)  # noqa: SLF001
+    return True
+
+
+def take(engine_id):
+    """The requests finished since the last take (see the module notes)."""
+    stream = _streams.get(engine_id)
+    return stream.take() if stream is not None else []
+
+
+def stats(engine_id):
+    """``[held, steps, batched, submitted, finished]`` (see the module notes)."""
+    stream = _streams.get(engine_id)
+    if stream is None:
+        return [0, 0, 0, 0, 0]
+    return [stream.held(), stream.steps, stream.batched, stream.submitted, stream.finished]
+
+
+def stop(engine_id):
+    """Aborts the requests in flight and ends the loop; returns the ids it answered as aborted."""
+    with _lock:
+        stream = _streams.pop(engine_id, None)
+    if stream is None:
+        return []
+    if not stream.stop():
+        log.warning("the engine loop of engine %s did not end within 10 s", engine_id)
+    return stream.take()

@@ -1,0 +1,112 @@
+"""The engine loop of qwenvl_bridge.stream over the stand-in vllm (src/test/python/vllm)."""
+
+import os
+import sys
+import threading
+import time
+
+import numpy as np
+import pytest
+
+sys.path.insert(0, os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", "src", "test", "python")))
+
+import vllm  # noqa: E402 - the stand-in
+
+from qwenvl_bridge import engine, stream  # noqa: E402
+
+
+@pytest.fixture
+def engine_id(monkeypatch):
+    monkeypatch.setenv("QWENVL_STANDIN_STEP_S", "0.01")
+    monkeypatch.setenv("QWENVL_STANDIN_TOKENS", "3")
+    vllm.reset()
+    engine_id = engine.create({"model": "/models/stream"})
+    stream.start(engine_id)
+    yield engine_id
+    engine.close(engine_id)
+
+
+def _video():
+    return np.zeros((2, 4, 4, 3), dtype=np.uint8)
+
+
+def _take_all(engine_id, count, timeout=10):
+    out, deadline = {}, time.monotonic() + timeout
+    while len(out) < count and time.monotonic() < deadline:
+        for java_id, text, kind, message in stream.take(engine_id):
+            assert java_id not in out, f"{java_id} answered twice"
+            out[java_id] = (text, kind, message)
+        time.sleep(0.005)
+    return out
+
+
+def test_each_result_reaches_its_own_id_with_the_captions_of_generate(engine_id):
+    sampling = {"max_tokens": 8}
+    for i in range(20):
+        stream.submit(engine_id, i, f"prompt {i}", _video(), 2.0, None, sampling if i == 0 else None)
+    out = _take_all(engine_id, 20)
+    llm = vllm.LLM(model="/models/reference")
+    expected = llm.generate(engine.build_inputs([f"prompt {i}" for i in range(20)], [_video()] * 20, None),
+                            vllm.SamplingParams(**sampling))
+    assert {i: out[i][0] for i in range(20)} == {i: expected[i].outputs[0].text for i in range(20)}
+
+
+def test_requests_submitted_while_the_engine_runs_join_the_running_batch(engine_id):
+    stream.submit(engine_id, 0, "first", _video(), None, None, {"max_tokens": 8})
+    time.sleep(0.015)  # the first request is running (3 steps of 10 ms)
+    for i in range(1, 6):
+        stream.submit(engine_id, i, f"later {i}", _video(), None, None, None)
+    _take_all(engine_id, 6)
+    assert max(vllm.recorded()["step_sizes"]) == 6
+    held, steps, batched, submitted, finished = stream.stats(engine_id)
+    assert (held, submitted, finished) == (0, 6, 6)
+    assert batched / steps > 1
+
+
+def test_a_refused_request_fails_alone(engine_id):
+    stream.submit(engine_id, 1, "good", _video(), None, None, {"max_tokens": 8})
+    stream.submit(engine_id, 2, "please FAIL", _video(), None, None, None)
+    stream.submit(engine_id, 3, "also good", _video(), None, None, None)
+    out = _take_all(engine_id, 3)
+    assert out[2][0] is None and out[2][1] == "RuntimeError"
+    assert out[1][0].startswith("caption-") and out[3][0].startswith("caption-")
+
+
+def test_close_answers_every_request_in_flight_as_aborted(engine_id, monkeypatch):
+    monkeypatch.setenv("QWENVL_STANDIN_STEP_S", "0.2")
+    for i in range(4):
+        stream.submit(engine_id, i, f"slow {i}", _video(), None, None, {"max_tokens": 8})
+    time.sleep(0.1)
+    answered = stream.stop(engine_id)
+    assert sorted(a[0] for a in answered) == [0, 1, 2, 3]
+    assert {a[2] for a in answered} == {"Aborted"}
+    assert not stream.active(engine_id)
+    assert not any(t.name == f"qwenvl-stream-{engine_id}" for t in threading.enumerate())
+
+
+def test_batches_of_generate_are_refused_while_a_stream_runs(engine_id):
+    with pytest.raises(RuntimeError, match="stream"):
+        engine.generate(engine_id, ["p"], [_video()], None, None, {"max_tokens": 8})
+
+
+def test_engine_death_answers_every_pending_request_with_engine_died(monkeypatch):
+    monkeypatch.setenv("QWENVL_STANDIN_ENGINE_PROCESS", "1")
+    monkeypatch.setenv("QWENVL_STANDIN_CORE_DELAY_S", "0.5")
+    vllm.reset()
+    engine_id = engine.create({"model": "/models/dying"})
+    try:
+        stream.start(engine_id)
+        for i in range(5):
+            stream.submit(engine_id, i, f"doomed {i}", _video(), None, None, {"max_tokens": 8})
+        time.sleep(0.2)
+        (pid, _name), = engine.processes(engine_id)
+        os.kill(pid, 9)
+        started = time.monotonic()
+        out = _take_all(engine_id, 5, timeout=10)
+        assert time.monotonic() - started < 5
+        assert sorted(out) == [0, 1, 2, 3, 4]
+        assert {v[1] for v in out.values()} == {"EngineDied"}
+        stream.submit(engine_id, 9, "after", _video(), None, None, None)
+        assert _take_all(engine_id, 1)[9][1] == "EngineDied"
+    finally:
+        engine.close(engine_id)
