@@ -9,5 +9,8 @@ public interface CaptionProgress {
     /** {@code windows} more windows were captioned (or failed). */
     default void windowsDone(int windows) {}
 
+    /** The engine holds {@code requests} requests now (queued or running); told while streaming. */
+    default void engineHolds(long requests) {}
+
     CaptionProgress NONE = new CaptionProgress() {};
 }

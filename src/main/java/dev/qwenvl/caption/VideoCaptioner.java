@@ -17,6 +17,15 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -33,6 +42,14 @@ import org.slf4j.LoggerFactory;
  * <p>Memory: the frames of all windows of the videos passed to one {@link #caption} call are held
  * (on the Python side) until the call returns; callers with many videos pass them in groups.
  * Thread-safe when its model and decoder are.
+ *
+ * <p>Streaming ({@link #stream}): a feeder thread probes and prepares one video after another
+ * while the engine works (the engine's loop does not hold the interpreter thread), and submits
+ * every window to the model's request stream as soon as its video is prepared; with stage 2 a
+ * window's second request enters the stream as soon as its first caption arrives. Each video is
+ * handed to the caller as soon as all its windows are done. Frames in flight are bounded by
+ * {@link StreamSettings#framesInFlightBytes()}, so memory stays flat however many videos are
+ * streamed. A window that fails fails alone; when the engine dies, no further video is started.
  */
 public final class VideoCaptioner {
     private static final Logger LOG = LoggerFactory.getLogger(VideoCaptioner.class);
@@ -112,6 +129,191 @@ public final class VideoCaptioner {
         return results;
     }
 
+    /** {@link #stream(List, StreamSettings, CaptionProgress, Consumer)} with the default settings. */
+    public List<VideoSource> stream(List<VideoSource> sources, CaptionProgress progress, Consumer<VideoCaptions> onVideo) {
+        return stream(sources, StreamSettings.defaults(), progress, onVideo);
+    }
+
+    /**
+     * Captions {@code sources} as a stream (see the class notes): {@code onVideo} gets each
+     * video's result as soon as all its windows are done, in completion order, on the calling
+     * thread; {@code progress} is told on the calling thread too.
+     *
+     * <p>Stops starting videos when the engine dies or the calling thread is interrupted; the
+     * videos already started are finished (drained) and reported first. The interrupt status is
+     * kept.
+     *
+     * @return the sources that were never started (empty when every source was reported)
+     */
+    public List<VideoSource> stream(List<VideoSource> sources, StreamSettings stream, CaptionProgress progress,
+                                    Consumer<VideoCaptions> onVideo) {
+        Objects.requireNonNull(sources, "sources");
+        Objects.requireNonNull(stream, "stream");
+        Objects.requireNonNull(progress, "progress");
+        Objects.requireNonNull(onVideo, "onVideo");
+        for (int i = 0; i < sources.size(); i++) {
+            if (sources.get(i) == null) {
+                throw new IllegalArgumentException("sources[" + i + "] is null; pass a VideoSource for every element");
+            }
+        }
+        Feed feed = new Feed(List.copyOf(sources), new FrameBudget(stream.framesInFlightBytes()));
+        Thread feeder = new Thread(feed::run, "qwenvl-captioner-feed");
+        feeder.setDaemon(true);
+        feeder.start();
+        boolean interrupted = false;
+        RuntimeException failure = null;
+        long lastLoad = 0;
+        try {
+            while (true) {
+                VideoCaptions r;
+                try {
+                    r = feed.done.poll(50, TimeUnit.MILLISECONDS);
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                    feed.stop.set(true);
+                    continue;
+                }
+                if (r != null) {
+                    feed.reported++;
+                    progress.windowsDone(r.captions().size() + feed.failedWindows(r));
+                    if (failure == null) {
+                        try {
+                            onVideo.accept(r);
+                        } catch (RuntimeException e) {
+                            failure = e; // stop starting videos, drain the ones in flight, then rethrow
+                            feed.stop.set(true);
+                        }
+                    }
+                } else if (!feeder.isAlive() && feed.reported == feed.started.get()) {
+                    break;
+                }
+                long now = System.nanoTime();
+                if (now - lastLoad > TimeUnit.MILLISECONDS.toNanos(500)) {
+                    lastLoad = now;
+                    progress.engineHolds(model.streamStats().held());
+                }
+            }
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        if (failure != null) {
+            throw failure;
+        }
+        return sources.subList(feed.next, sources.size()).stream().toList();
+    }
+
+    /** The feeder of one {@link #stream} call: prepares and submits videos in order. */
+    private final class Feed {
+        final List<VideoSource> sources;
+        final FrameBudget budget;
+        final BlockingQueue<VideoCaptions> done = new LinkedBlockingQueue<>();
+        final AtomicBoolean stop = new AtomicBoolean();
+        final AtomicInteger started = new AtomicInteger();
+        final Map<VideoCaptions, Integer> failed = new ConcurrentHashMap<>();
+        /** Index of the first source not started; read after the feeder ended. */
+        volatile int next;
+        /** Touched by the calling thread only. */
+        int reported;
+
+        Feed(List<VideoSource> sources, FrameBudget budget) {
+            this.sources = sources;
+            this.budget = budget;
+        }
+
+        int failedWindows(VideoCaptions r) {
+            Integer n = failed.remove(r);
+            return n == null ? 0 : n;
+        }
+
+        void run() {
+            String instruction = instruction();
+            String prompt = formatter.format(instruction);
+            for (int v = 0; v < sources.size(); v++) {
+                next = v;
+                if (stop.get()) {
+                    return;
+                }
+                VideoSource source = sources.get(v);
+                Outcome outcome = new Outcome(source);
+                PreparedVideo video;
+                try {
+                    video = prepare(source, outcome);
+                } catch (RuntimeException e) {
+                    LOG.error("Preparing {} failed: {}", source.displayName(), e.toString(), e);
+                    outcome.fail(new EngineException("preparing " + source.displayName() + " failed: " + e, e));
+                    video = null;
+                }
+                started.incrementAndGet();
+                if (video == null) {
+                    done.add(outcome.result());
+                    continue;
+                }
+                long bytes = video.frameBytes();
+                try {
+                    if (!budget.acquire(bytes, stop::get)) {
+                        video.close();
+                        started.decrementAndGet();
+                        return; // stopped while waiting: this video was not started
+                    }
+                } catch (InterruptedException e) {
+                    video.close();
+                    started.decrementAndGet();
+                    Thread.currentThread().interrupt();
+                    return;
+                }
+                submit(video, outcome, prompt, instruction, bytes);
+            }
+            next = sources.size();
+        }
+
+        private void submit(PreparedVideo video, Outcome outcome, String prompt, String instruction, long bytes) {
+            List<CompletableFuture<Void>> windows = new ArrayList<>(video.windows().size());
+            AtomicInteger failedWindows = new AtomicInteger();
+            int stage = settings.stage2() ? 2 : 1;
+            for (int w = 0; w < video.windows().size(); w++) {
+                VideoWindow window = video.windows().get(w);
+                EngineRequest request = new EngineRequest(prompt, video.payloads().get(w),
+                        Map.of("fps", window.sampledFps()), instruction);
+                CompletableFuture<String> caption;
+                try {
+                    caption = model.submit(request, settings.stage2());
+                } catch (RuntimeException e) {
+                    caption = CompletableFuture.failedFuture(e);
+                }
+                windows.add(caption.handle((text, error) -> {
+                    if (error == null) {
+                        outcome.add(new WindowCaption(outcome.source.displayName(), window, text, stage));
+                        return null;
+                    }
+                    Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+                    QwenVlException e = cause instanceof QwenVlException q ? q
+                            : new EngineException("window " + window.windowIndex() + " of " + outcome.source.displayName()
+                                    + " failed: " + cause, cause);
+                    if (e instanceof EngineDiedException || e instanceof dev.qwenvl.model.ModelStateException) {
+                        stop.set(true); // the engine is gone: start no more videos
+                    } else {
+                        LOG.warn("Window {} of {} failed: {}", window.windowIndex(), outcome.source.displayName(),
+                                e.getMessage());
+                    }
+                    failedWindows.incrementAndGet();
+                    outcome.fail(e);
+                    return null;
+                }));
+            }
+            CompletableFuture.allOf(windows.toArray(CompletableFuture[]::new)).whenComplete((ignored, error) -> {
+                video.close();
+                budget.release(bytes);
+                VideoCaptions result = outcome.result();
+                if (failedWindows.get() > 0) {
+                    failed.put(result, failedWindows.get());
+                }
+                done.add(result);
+            });
+        }
+    }
+
     private PreparedVideo prepare(VideoSource source, Outcome outcome) {
         try {
             VideoInfo info = decoder.probe(source);
@@ -173,14 +375,18 @@ public final class VideoCaptioner {
             this.source = source;
         }
 
-        void fail(QwenVlException e) {
+        synchronized void add(WindowCaption caption) {
+            captions.add(caption);
+        }
+
+        synchronized void fail(QwenVlException e) {
             // the engine's death wins: it tells the caller that the engine must be restarted
             if (error == null || e instanceof EngineDiedException && !(error instanceof EngineDiedException)) {
                 error = e;
             }
         }
 
-        VideoCaptions result() {
+        synchronized VideoCaptions result() {
             List<WindowCaption> ordered = new ArrayList<>(captions);
             ordered.sort((a, b) -> Integer.compare(a.window().windowIndex(), b.window().windowIndex()));
             return new VideoCaptions(source, ordered, error);

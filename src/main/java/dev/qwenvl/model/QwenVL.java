@@ -7,6 +7,7 @@ import dev.qwenvl.engine.JepLlmEngine;
 import dev.qwenvl.engine.LlmEngine;
 import dev.qwenvl.engine.LlmEngineFactory;
 import dev.qwenvl.engine.SamplingParams;
+import dev.qwenvl.engine.StreamStats;
 import dev.qwenvl.prompt.Stage2Rewrite;
 import dev.qwenvl.prompt.Stage2Rewriter;
 import dev.qwenvl.python.PythonRuntime;
@@ -15,6 +16,9 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import java.util.concurrent.Executors;
 import java.util.concurrent.locks.Lock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 import org.slf4j.Logger;
@@ -46,6 +50,14 @@ import org.slf4j.event.Level;
  * gets only its own captions; {@code setup} and {@code close} take the write lock, so
  * {@code close} waits until running generate calls have finished and never pulls the engine out
  * from under them.
+ *
+ * <p>Streaming: {@link #submit(EngineRequest, boolean)} hands one input to the engine's request
+ * stream ({@link LlmEngine#submit}) and returns a future of its caption; with stage 2, the
+ * stage-2 request enters the same stream as soon as the stage-1 caption arrives. It holds the
+ * read lock only while submitting: {@link #close()} does not wait for submitted requests, it
+ * aborts them (their futures fail with an {@link EngineException} saying the engine was closed).
+ * {@link #generate(List, boolean, int)} keeps its chunked contract and results; on a streaming
+ * engine its chunks go through the same stream once the stream has started.
  *
  * <p>Logging: per-chunk progress at INFO when {@link QwenVlConfig#verbose()} is set, otherwise
  * at DEBUG.
@@ -222,6 +234,61 @@ public final class QwenVL implements ModelInterface {
                 captions.addAll(captionChunk(current, chunk, chunks.size(), videos.size(), generateStage2Caption));
             }
             return Collections.unmodifiableList(captions);
+        } finally {
+            read.unlock();
+        }
+    }
+
+    /**
+     * Submits one input to the engine's request stream; the future completes with its caption
+     * (the stage-2 caption when {@code generateStage2Caption} is set and the prompt could be
+     * rewritten, as in {@link #generate(List, boolean, int)}), or fails with the engine's
+     * exception for this input alone. Returns at once; safe from any thread.
+     *
+     * @throws ModelStateException before {@link #setup()} or after {@link #close()}
+     */
+    public CompletableFuture<String> submit(EngineRequest video, boolean generateStage2Caption) {
+        Objects.requireNonNull(video, "video");
+        LlmEngine current;
+        CompletableFuture<String> stage1;
+        Lock read = lock.readLock();
+        read.lock();
+        try {
+            current = readyEngine();
+            stage1 = current.submit(video, samplingParams);
+        } finally {
+            read.unlock();
+        }
+        if (!generateStage2Caption) {
+            return stage1;
+        }
+        String stage2Text = config.stage2PromptText();
+        return stage1.thenComposeAsync(caption -> {
+            Stage2Rewrite rewrite = video.instruction() != null
+                    ? rewriter.rewriteFormatted(video.prompt(), caption, stage2Text)
+                    : rewriter.rewrite(video.prompt(), caption, stage2Text);
+            if (!rewrite.rewritten()) {
+                LOG.warn("An input keeps its stage-1 caption: its prompt could not be rewritten for stage 2 "
+                        + "(the stage-2 rewriter logged why)");
+                return CompletableFuture.completedFuture(caption);
+            }
+            return current.submit(video.withPrompt(rewrite.prompt()), samplingParams);
+        }, STAGE2_EXECUTOR);
+    }
+
+    /** Stage-2 submissions leave the engine's completion thread at once (a submit is an interpreter call). */
+    private static final Executor STAGE2_EXECUTOR = Executors.newCachedThreadPool(r -> {
+        Thread t = new Thread(r, "qwenvl-stage2");
+        t.setDaemon(true);
+        return t;
+    });
+
+    /** What the engine's request stream has done so far ({@link StreamStats#NONE} when not set up). */
+    public StreamStats streamStats() {
+        Lock read = lock.readLock();
+        read.lock();
+        try {
+            return state == State.READY ? engine.streamStats() : StreamStats.NONE;
         } finally {
             read.unlock();
         }

@@ -59,7 +59,24 @@ public final class JepVideoDecoder implements VideoDecoder {
             payloads.add(new VideoPayload.PythonHandle(h));
         }
         LOG.debug("prepared {} window(s) of {} as {} {}", ids.size(), source.displayName(), answer.get("dtype"), answer.get("shapes"));
-        return new PreparedVideo(source, windows, payloads, () -> release(handleIds));
+        return new PreparedVideo(source, windows, payloads, () -> release(handleIds), frameBytes(answer));
+    }
+
+    /** Bytes of the prepared frames, from the shapes and dtype Python reports. */
+    private static long frameBytes(Map<?, ?> answer) {
+        long perElement = "float32".equals(String.valueOf(answer.get("dtype"))) ? 4 : 1;
+        long total = 0;
+        Object shapes = answer.get("shapes");
+        if (shapes instanceof List<?> list) {
+            for (Object shape : list) {
+                long elements = perElement;
+                for (Object d : (List<?>) shape) {
+                    elements *= ((Number) d).longValue();
+                }
+                total += elements;
+            }
+        }
+        return total;
     }
 
     private void release(List<Long> handleIds) {

@@ -13,9 +13,21 @@ public final class PreparedVideo implements AutoCloseable {
     private final List<VideoWindow> windows;
     private final List<VideoPayload> payloads;
     private final Runnable release;
+    private final long frameBytes;
     private boolean closed;
 
+    /** Frames held by Java count their buffers' bytes; frames held by Python count nothing. */
     public PreparedVideo(VideoSource source, List<VideoWindow> windows, List<VideoPayload> payloads, Runnable release) {
+        this(source, windows, payloads, release, javaBytes(payloads));
+    }
+
+    /**
+     * @param frameBytes the bytes of all windows' frames, wherever they are held (the streaming
+     *                   captioner's memory budget counts them)
+     */
+    public PreparedVideo(VideoSource source, List<VideoWindow> windows, List<VideoPayload> payloads, Runnable release,
+                         long frameBytes) {
+        this.frameBytes = frameBytes;
         this.source = Objects.requireNonNull(source, "source");
         this.windows = List.copyOf(windows);
         this.payloads = List.copyOf(payloads);
@@ -36,6 +48,21 @@ public final class PreparedVideo implements AutoCloseable {
     /** One payload per window, in window order. */
     public List<VideoPayload> payloads() {
         return payloads;
+    }
+
+    /** The bytes of all windows' frames (see the constructors). */
+    public long frameBytes() {
+        return frameBytes;
+    }
+
+    private static long javaBytes(List<VideoPayload> payloads) {
+        long bytes = 0;
+        for (VideoPayload p : payloads) {
+            if (p instanceof VideoPayload.Frames f) {
+                bytes += f.data().remaining();
+            }
+        }
+        return bytes;
     }
 
     /** Releases the frames; idempotent. */
