@@ -1,6 +1,7 @@
 package dev.qwenvl.cli;
 
 import dev.qwenvl.caption.CaptionSettings;
+import dev.qwenvl.caption.StreamSettings;
 import dev.qwenvl.caption.VideoCaptioner;
 import dev.qwenvl.engine.JepTokenCounter;
 import dev.qwenvl.model.PromptBudget;
@@ -36,8 +37,8 @@ import picocli.CommandLine.Spec;
                 + "index, first/last frame, start/end seconds, caption, model id, stage, settings fingerprint and timings.",
                 "",
                 "Resumable: rerunning the same command skips windows already in the output (same video, window and "
-                + "caption settings). Videos are captioned in groups; each group's lines are appended and synced to disk "
-                + "before the next group starts, so an interruption loses at most the group in flight. A torn last line "
+                + "caption settings). Videos stream through the engine; each video's lines are appended and synced to disk "
+                + "as soon as all its windows are done, so an interruption loses at most the videos in flight. A torn last line "
                 + "left by a crash is removed when the next run starts.",
                 ""},
         exitCodeListHeading = "%nExit codes:%n",
@@ -123,8 +124,14 @@ final class CaptionCommand implements Callable<Integer> {
     Map<String, String> engineArgs = new LinkedHashMap<>();
 
     @Option(names = "--group-size", paramLabel = "N", defaultValue = "" + DEFAULT_GROUP_SIZE,
-            description = "Videos per captioning call and per durable write to the output. Default: ${DEFAULT-VALUE}.")
+            description = "Accepted for older scripts and ignored: videos now stream, each written when it is done.")
     int groupSize;
+
+    @Option(names = "--frames-in-flight-mib", paramLabel = "MIB", defaultValue = ""
+            + (StreamSettings.DEFAULT_FRAMES_IN_FLIGHT_BYTES >> 20),
+            description = "Most MiB of decoded frames held ahead of and inside the engine; memory stays flat "
+                    + "whatever the number of videos. Default: ${DEFAULT-VALUE}.")
+    long framesInFlightMib;
 
     @Option(names = "--verbose", description = "Log the library's progress (INFO) on stderr.")
     boolean verbose;
@@ -140,6 +147,10 @@ final class CaptionCommand implements Callable<Integer> {
         CaptionSettings settings = captionSettings();
         if (groupSize < 1) {
             throw new CliFailure(ExitCodes.CANNOT_START, "--group-size must be at least 1, got " + groupSize);
+        }
+        if (framesInFlightMib < 1) {
+            throw new CliFailure(ExitCodes.CANNOT_START, "--frames-in-flight-mib must be at least 1, got "
+                    + framesInFlightMib);
         }
         List<Path> videos = findVideos(err);
         Path errorsPath = errors != null ? errors : defaultErrorsPath(output);
@@ -173,8 +184,10 @@ final class CaptionCommand implements Callable<Integer> {
                 model.setup();
                 VideoCaptioner captioner = new VideoCaptioner(model, new JepVideoDecoder(PythonRuntime.shared()), settings);
                 progress.start();
-                CaptionJob job = new CaptionJob(captioner::caption, config.modelId(), fingerprint, groupSize, captions,
-                        errorsFile, progress, model::setup); // setup() restarts an engine whose process died
+                StreamSettings streamSettings = new StreamSettings(framesInFlightMib * 1024L * 1024L);
+                CaptionJob job = new CaptionJob((sources, p, onVideo) -> captioner.stream(sources, streamSettings, p,
+                        onVideo), config.modelId(), fingerprint, captions, errorsFile, progress,
+                        model::setup); // setup() restarts an engine whose process died
                 RunSummary summary = job.run(plan, videos.size());
                 progress.finish(summaryLine(summary, errorsPath));
                 out.flush();

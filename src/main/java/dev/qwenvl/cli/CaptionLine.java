@@ -19,8 +19,10 @@ import java.util.Map;
  * @param model          model id
  * @param stage          1, or 2 when the stage-2 rewrite produced the caption
  * @param config         fingerprint of the caption settings ({@link RunFingerprint})
- * @param groupSeconds   wall-clock seconds the group of videos this window was captioned with took
- * @param groupWindows   windows captioned in that group
+ * @param groupSeconds   wall-clock seconds the group of videos this window was captioned with took; in a
+ *                       streaming run (the CLI's), the seconds between the previous video's lines
+ *                       and this video's (its share of the run's wall time)
+ * @param groupWindows   windows captioned in that group; in a streaming run, this video's windows
  */
 record CaptionLine(String video, int window, Integer windows, int firstFrame, int lastFrame, double startSeconds,
                    double endSeconds, String caption, String model, int stage, String config, double groupSeconds,

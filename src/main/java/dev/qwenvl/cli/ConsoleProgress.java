@@ -19,6 +19,8 @@ final class ConsoleProgress implements CaptionProgress {
     private int videosDone;
     private long windowsDone;
     private int groupWindows;
+    /** Requests the engine holds (streaming runs); -1 until told. */
+    private long engineHeld = -1;
     private int lastWidth;
 
     ConsoleProgress(PrintWriter err, boolean terminal, int totalVideos, LongSupplier nanoClock) {
@@ -47,6 +49,14 @@ final class ConsoleProgress implements CaptionProgress {
         draw();
     }
 
+    @Override
+    public void engineHolds(long requests) {
+        if (requests != engineHeld) {
+            engineHeld = requests;
+            draw();
+        }
+    }
+
     /** {@code videos} more videos finished (captioned or failed). */
     void videosDone(int videos) {
         videosDone += videos;
@@ -58,15 +68,19 @@ final class ConsoleProgress implements CaptionProgress {
         return (nanoClock.getAsLong() - startNanos) / 1e9;
     }
 
-    /** The progress line, e.g. {@code videos 3/10 | windows 12 (4 in this group) | 2.40 captions/s | ETA 0:42}. */
+    /**
+     * The progress line, e.g. {@code videos 3/10 | windows 12 (4 in this group) | 2.40 windows/s | ETA 0:42},
+     * or with a streaming engine {@code videos 3/10 | windows 12 | 2.40 windows/s | engine holds 9 | ETA 0:42}.
+     */
     String line() {
         double elapsed = elapsedSeconds();
         double rate = elapsed > 0 ? windowsDone / elapsed : 0;
         String eta = videosDone == 0 || elapsed <= 0 ? "--:--"
                 : duration(elapsed / videosDone * (total - videosDone));
         String inFlight = groupWindows > 0 ? " (" + groupWindows + " in this group)" : "";
-        return String.format(Locale.ROOT, "videos %d/%d | windows %d%s | %.2f captions/s | ETA %s",
-                videosDone, total, windowsDone, inFlight, rate, eta);
+        String held = engineHeld >= 0 ? " | engine holds " + engineHeld : "";
+        return String.format(Locale.ROOT, "videos %d/%d | windows %d%s | %.2f windows/s%s | ETA %s",
+                videosDone, total, windowsDone, inFlight, rate, held, eta);
     }
 
     private void draw() {

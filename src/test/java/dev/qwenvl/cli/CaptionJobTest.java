@@ -224,4 +224,76 @@ class CaptionJobTest {
         RunSummary s = run(dir, videos, new FakeCaptioner(), 1);
         assertEquals(1, s.failed());
     }
+
+    /** A stream over {@link FakeCaptioner}: one video at a time, each handed over at once; stops after a death. */
+    private static CaptionJob.StreamCaptioner streaming(FakeCaptioner fake, List<List<String>> calls,
+                                                        Runnable afterEachVideo) {
+        return (sources, progress, onVideo) -> {
+            calls.add(sources.stream().map(VideoSource::displayName).toList());
+            for (int i = 0; i < sources.size(); i++) {
+                VideoCaptions r = fake.caption(List.of(sources.get(i)), progress).get(0);
+                onVideo.accept(r);
+                afterEachVideo.run();
+                if (r.error() instanceof EngineDiedException) {
+                    return List.copyOf(sources.subList(i + 1, sources.size()));
+                }
+            }
+            return List.of();
+        };
+    }
+
+    private static RunSummary runStreaming(Path dir, List<Path> videos, CaptionJob.StreamCaptioner captioner,
+                                           CaptionJob.EngineRestart restart) throws Exception {
+        StringWriter sink = new StringWriter();
+        PrintWriter err = new PrintWriter(sink, true);
+        try (CaptionsFile out = CaptionsFile.open(dir.resolve("out.jsonl"), err);
+             ErrorsFile errors = ErrorsFile.open(dir.resolve("out.errors.jsonl"))) {
+            CaptionJob.Plan plan = CaptionJob.plan(videos, out.resumeState(), CONFIG);
+            ConsoleProgress progress = new ConsoleProgress(err, false, plan.pending().size(), System::nanoTime);
+            return new CaptionJob(captioner, "Qwen/Test", CONFIG, out, errors, progress, restart).run(plan, videos.size());
+        }
+    }
+
+    @Test
+    void aStreamingRunWritesEachVideosLinesAsSoonAsTheVideoIsDone(@TempDir Path dir) throws Exception {
+        List<Path> videos = videos(dir, "a1.mp4", "b2.mp4", "c3.mp4");
+        List<Integer> linesOnDisk = new ArrayList<>();
+        Runnable look = () -> {
+            try {
+                linesOnDisk.add(Files.readAllLines(dir.resolve("out.jsonl")).size());
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        };
+        List<List<String>> calls = new ArrayList<>();
+        RunSummary s = runStreaming(dir, videos, streaming(new FakeCaptioner(), calls, look), () -> {
+            throw new AssertionError("no restart expected");
+        });
+        assertEquals(List.of(1, 3, 6), linesOnDisk, "each video is on disk before the next one is done");
+        assertEquals(new RunSummary(3, 0, 3, 0, 6, s.seconds()), s);
+        assertEquals(1, calls.size(), "one stream for the whole run");
+        CaptionLine first = lines(dir).get(0);
+        assertEquals(1, first.groupWindows(), "a streamed line's timing is its video's");
+        RunSummary again = runStreaming(dir, videos, streaming(new FakeCaptioner(), new ArrayList<>(), () -> { }),
+                () -> {
+                    throw new AssertionError("no restart expected");
+                });
+        assertEquals(3, again.skipped());
+        assertEquals(6, lines(dir).size(), "nothing is written twice");
+    }
+
+    @Test
+    void aStreamingRunRestartsADeadEngineOnceAndStreamsTheVideosNotStarted(@TempDir Path dir) throws Exception {
+        List<Path> videos = videos(dir, "a1.mp4", "dies1.mp4", "b2.mp4", "c1.mp4");
+        List<List<String>> calls = new ArrayList<>();
+        int[] restarts = {0};
+        RunSummary s = runStreaming(dir, videos, streaming(new FakeCaptioner(), calls, () -> { }),
+                () -> restarts[0]++);
+        assertEquals(1, restarts[0]);
+        assertEquals(2, calls.size());
+        assertEquals(List.of(videos.get(2).toString(), videos.get(3).toString()), calls.get(1));
+        assertEquals(3, s.captioned());
+        assertEquals(1, s.failed());
+        assertTrue(Files.readString(dir.resolve("out.errors.jsonl")).contains("ENGINE_DIED"));
+    }
 }

@@ -19,10 +19,12 @@ class ConsoleProgressTest {
         p.windowsPlanned(6);
         clock.set(3_000_000_000L);
         p.windowsDone(6);
-        assertEquals("videos 0/4 | windows 6 (6 in this group) | 2.00 captions/s | ETA --:--", p.line());
+        assertEquals("videos 0/4 | windows 6 (6 in this group) | 2.00 windows/s | ETA --:--", p.line());
         p.videosDone(2);
-        assertEquals("videos 2/4 | windows 6 | 2.00 captions/s | ETA 0:03", p.line());
+        assertEquals("videos 2/4 | windows 6 | 2.00 windows/s | ETA 0:03", p.line());
         assertTrue(sink.toString().contains("\rvideos 2/4"), sink.toString());
+        p.engineHolds(9);
+        assertEquals("videos 2/4 | windows 6 | 2.00 windows/s | engine holds 9 | ETA 0:03", p.line());
         p.finish("done");
         assertTrue(sink.toString().endsWith("done" + System.lineSeparator()), sink.toString());
     }
