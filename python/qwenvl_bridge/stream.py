@@ -149,8 +149,10 @@ class EngineStream:
         vllm_id = f"qwenvl-{self._counter}"
         render = getattr(self._llm, "_preprocess_cmpl_one", None)
         prompt = render(item) if callable(render) else item
-        added = self._engine.add_request(vllm_id, prompt, params)
-        self._vllm_to_java[added if isinstance(added, str) else vllm_id] = java_id
+        # vLLM answers (and aborts) under this external id; add_request returns an internal one
+        # (the id plus random characters), which outputs do not carry.
+        self._engine.add_request(vllm_id, prompt, params)
+        self._vllm_to_java[vllm_id] = java_id
 
     def _step(self):
         running = len(self._vllm_to_java)

@@ -131,7 +131,8 @@ class _ProcessEngineCore(_EngineCore):
 class _LlmEngine:
     """vLLM's ``LLMEngine`` surface the request stream uses: ``add_request``, ``step``,
     ``abort_request``, ``get_num_unfinished_requests``. Each step models accelerator time by
-    sleeping ``QWENVL_STANDIN_STEP_S`` seconds (no CPU) and advances every running request by one
+    sleeping ``QWENVL_STANDIN_STEP_S`` seconds plus ``QWENVL_STANDIN_STEP_PER_REQUEST_S`` per
+    running request (no CPU) and advances every running request by one
     token; a request finishes after its output tokens (``max_tokens`` with ``ignore_eos``, else
     ``QWENVL_STANDIN_TOKENS``, default 1). Captions are those of ``LLM.generate``."""
 
@@ -151,7 +152,7 @@ class _LlmEngine:
         self._running[request_id] = [output, max(1, tokens)]
         output.request_id = request_id
         _added.append({"request_id": request_id, "prompt": prompt["prompt"], "sampling": dict(sampling)})
-        return request_id
+        return request_id + "-internal"  # like vLLM: an internal id; outputs carry the external one
 
     def get_num_unfinished_requests(self):
         return len(self._running)
@@ -167,6 +168,7 @@ class _LlmEngine:
     def step(self):
         _step_sizes.append(len(self._running))
         delay = float(os.environ.get("QWENVL_STANDIN_STEP_S", "0") or 0)
+        delay += float(os.environ.get("QWENVL_STANDIN_STEP_PER_REQUEST_S", "0") or 0) * len(self._running)
         if delay > 0:
             time.sleep(delay)
         core = self.engine_core
@@ -220,8 +222,14 @@ class LLM:
         _constructed.append(dict(kwargs))
 
     def generate(self, inputs, sampling_params=None, use_tqdm=True):
-        # Tests of interruption slow the stand-in down: QWENVL_STANDIN_DELAY_S seconds per generate call.
+        # Tests of interruption slow the stand-in down: QWENVL_STANDIN_DELAY_S seconds per generate call;
+        # benchmarks model accelerator time as the engine loop does (steps of every request's tokens).
         delay = float(os.environ.get("QWENVL_STANDIN_DELAY_S", "0") or 0)
+        per_request = float(os.environ.get("QWENVL_STANDIN_STEP_PER_REQUEST_S", "0") or 0)
+        if per_request > 0:
+            tokens = int(os.environ.get("QWENVL_STANDIN_TOKENS", "1") or 1)
+            step = float(os.environ.get("QWENVL_STANDIN_STEP_S", "0") or 0)
+            delay += tokens * (step + per_request * len(inputs))
         if delay > 0:
             time.sleep(delay)
         calls = []

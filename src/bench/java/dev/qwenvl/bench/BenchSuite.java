@@ -69,6 +69,10 @@ public final class BenchSuite {
         step("P3 decode", this::p3);
         step("P4 end to end", this::p4);
         step("P5 soak", this::p5);
+        step("P6 overlap", this::p6);
+        step("P7 continuous batching", this::p7);
+        step("P8 coalescing", this::p8);
+        step("P9 memory", this::p9);
         double minutes = (System.nanoTime() - start) / 60e9;
         String table = table();
         System.out.println();
@@ -246,6 +250,15 @@ public final class BenchSuite {
         rows.add(new Row("P4 engine start through QwenVL.setup (s)", r.get("engine_start_s"), "", "info"));
     }
 
+    /** Why the end-to-end tier cannot run (null when it can). */
+    private static String p4Missing() {
+        Path model = BenchEnv.e2eModelDir();
+        if (!Files.isRegularFile(model.resolve("Qwen/Qwen2.5-VL-7B-Instruct/config.json"))) {
+            return "no tiny model under " + model;
+        }
+        return hasVllm() ? null : "no vllm in " + BenchEnv.python();
+    }
+
     private static boolean hasVllm() {
         try {
             exec(List.of(BenchEnv.python().toString(), "-c",
@@ -280,6 +293,76 @@ public final class BenchSuite {
                 "", "info"));
         rows.add(new Row("P5 Python gc-tracked objects start -> end", r.get("python_objects_start") + " -> "
                 + r.get("python_objects_end"), "", "info"));
+    }
+
+    // --------------------------------------------------------------------------------- P6-P9
+
+    private void p6() throws Exception {
+        Map<String, String> r = childJvm(StreamBench.class, List.of("-Xmx1g"), List.of("p6"), 900);
+        Files.writeString(out.resolve("p6.txt"), r.toString() + "\n");
+        double decode = Double.parseDouble(r.get("decode_s"));
+        double engine = Double.parseDouble(r.get("engine_s"));
+        double startup = Double.parseDouble(r.get("startup_s"));
+        double sequential = Double.parseDouble(r.get("sequential_s"));
+        double stream = Double.parseDouble(r.get("stream_s"));
+        double bound = 1.15 * Math.max(decode, engine) + startup;
+        rows.add(new Row("P6 " + r.get("videos") + " videos (" + r.get("windows") + " windows), real PyAV decode, "
+                + "stand-in engine sleeping 40 ms per window: total decode / total engine (s)",
+                fmt(decode, 2) + " / " + fmt(engine, 2), "", "info"));
+        rows.add(new Row("P6 today's sequential caption() wall (s)", fmt(sequential, 2), "", "info"));
+        rows.add(new Row("P6 streaming wall (s) vs 1.15 x max(decode, engine) + start-up (" + fmt(bound, 2) + " s)",
+                fmt(stream, 2), "<= " + fmt(bound, 2), met(stream <= bound)));
+        rows.add(new Row("P6 streaming wall / sequential wall", fmt(stream / sequential, 3), "", "info"));
+        rows.add(new Row("P6 identical captions, streamed vs sequential", r.get("same_captions"), "true",
+                met("true".equals(r.get("same_captions")))));
+    }
+
+    private void p7() throws Exception {
+        String missing = p4Missing();
+        if (missing != null) {
+            say("P7: " + E2E_SKIPPED + " (" + missing + ")");
+            rows.add(new Row("P7 continuous batching (real vLLM)", E2E_SKIPPED, ">= 1.0", "skipped"));
+            return;
+        }
+        Map<String, String> r = childJvm(StreamBench.class, List.of("-Xmx1g"), List.of("p7"), 900);
+        Files.writeString(out.resolve("p7.txt"), r.toString() + "\n");
+        double windows = Double.parseDouble(r.get("windows"));
+        double chunked = windows / Double.parseDouble(r.get("chunked_s"));
+        double stream = windows / Double.parseDouble(r.get("stream_s"));
+        rows.add(new Row("P7 real vLLM " + r.get("vllm") + " CPU, tiny model, " + (int) windows
+                + " windows: chunked batch 8 / streamed (captions/s)", fmt(chunked, 2) + " / " + fmt(stream, 2), "",
+                "info"));
+        rows.add(new Row("P7 captions/s streamed / chunked", fmt(stream / chunked, 3), ">= 1.0", met(stream >= chunked)));
+        rows.add(new Row("P7 identical captions, streamed vs chunked (seed 0)", r.get("same_captions"), "true",
+                met("true".equals(r.get("same_captions")))));
+        rows.add(new Row("P7 streamed mean running batch", fmt(Double.parseDouble(r.get("stream_mean_batch")), 1), "",
+                "info"));
+    }
+
+    private void p8() throws Exception {
+        Map<String, String> r = childJvm(StreamBench.class, List.of("-Xmx1g"), List.of("p8"), 600);
+        Files.writeString(out.resolve("p8.txt"), r.toString() + "\n");
+        double today = Double.parseDouble(r.get("today_mean_batch"));
+        double stream = Double.parseDouble(r.get("stream_mean_batch"));
+        rows.add(new Row("P8 16 threads x single windows (" + r.get("requests") + "): mean batch today (generate)",
+                fmt(today, 2), "1", "info"));
+        rows.add(new Row("P8 mean running batch, streamed", fmt(stream, 2), "> 4", met(stream > 4)));
+        rows.add(new Row("P8 wall today / streamed (s)", fmt(Double.parseDouble(r.get("today_s")), 2) + " / "
+                + fmt(Double.parseDouble(r.get("stream_s")), 2), "", "info"));
+        rows.add(new Row("P8 misrouted captions, today / streamed", r.get("today_misrouted") + " / "
+                + r.get("stream_misrouted"), "0 / 0", met("0".equals(r.get("today_misrouted"))
+                && "0".equals(r.get("stream_misrouted")))));
+    }
+
+    private void p9() throws Exception {
+        Map<String, String> r = CliMemoryBench.run(out, 1000);
+        Files.writeString(out.resolve("p9.txt"), r.toString() + "\n");
+        double growth = (Long.parseLong(r.get("rss_end_kb")) - Long.parseLong(r.get("rss_warm_kb"))) / 1024.0;
+        rows.add(new Row("P9 " + r.get("videos") + " short videos through qwenvl caption (stand-in engine): RSS after "
+                + r.get("warm_videos") + " videos -> end (MB)", fmt(Long.parseLong(r.get("rss_warm_kb")) / 1024.0, 0)
+                + " -> " + fmt(Long.parseLong(r.get("rss_end_kb")) / 1024.0, 0), "", "info"));
+        rows.add(new Row("P9 RSS growth after warm-up", fmt(growth, 1) + " MB", "< 100 MB", met(growth < 100)));
+        rows.add(new Row("P9 lines written / exit code", r.get("lines") + " / " + r.get("exit"), "", "info"));
     }
 
     // -------------------------------------------------------------------------------- helpers
