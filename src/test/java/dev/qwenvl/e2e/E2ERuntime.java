@@ -11,12 +11,22 @@ import org.junit.jupiter.api.extension.ExtensionContext;
  * Use as {@code @RegisterExtension static final E2ERuntime PYTHON = new E2ERuntime();}.
  */
 final class E2ERuntime implements BeforeAllCallback, AfterAllCallback {
+    private final boolean inProcessEngine;
     private PythonRuntime runtime;
+
+    E2ERuntime() {
+        this(false);
+    }
+
+    /** {@code inProcessEngine}: see {@link E2ETier#startRuntime(boolean)}. */
+    E2ERuntime(boolean inProcessEngine) {
+        this.inProcessEngine = inProcessEngine;
+    }
 
     @Override
     public void beforeAll(ExtensionContext context) {
         E2ETier.assumeInstalled();
-        runtime = E2ETier.startRuntime();
+        runtime = E2ETier.startRuntime(inProcessEngine);
     }
 
     @Override

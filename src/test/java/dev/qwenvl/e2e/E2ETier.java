@@ -67,11 +67,22 @@ final class E2ETier {
      * RAM, and the seed's 0.85 would reserve ~20 GiB here.
      */
     static PythonRuntime startRuntime() {
-        return PythonRuntime.start(PythonRuntimeConfig.builder().python(TestPython.python())
+        return startRuntime(false);
+    }
+
+    /**
+     * As {@link #startRuntime()}; {@code inProcessEngine} runs vLLM's engine core and worker in
+     * this process ({@code VLLM_ENABLE_V1_MULTIPROCESSING=0}), so a test can hook the loaded model.
+     */
+    static PythonRuntime startRuntime(boolean inProcessEngine) {
+        PythonRuntimeConfig.Builder builder = PythonRuntimeConfig.builder().python(TestPython.python())
                 .addPath(TestPython.testSources().resolveSibling("python-e2e"))
                 .addPath(TestPython.pythonTests())
-                .environment("VLLM_CPU_KVCACHE_SPACE", "1")
-                .build());
+                .environment("VLLM_CPU_KVCACHE_SPACE", "1");
+        if (inProcessEngine) {
+            builder.environment("VLLM_ENABLE_V1_MULTIPROCESSING", "0");
+        }
+        return PythonRuntime.start(builder.build());
     }
 
     /**
