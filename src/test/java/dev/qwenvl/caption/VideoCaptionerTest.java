@@ -56,7 +56,7 @@ class VideoCaptionerTest {
             }
 
             @Override
-            public PreparedVideo prepare(VideoSource source, List<VideoWindow> windows, boolean modelPreprocesses) {
+            public PreparedVideo prepare(VideoSource source, List<VideoWindow> windows, String family, boolean modelPreprocesses) {
                 List<VideoPayload> payloads = new ArrayList<>();
                 windows.forEach(w -> payloads.add(new VideoPayload.PythonHandle(nextHandle++)));
                 return new PreparedVideo(source, windows, payloads, released::incrementAndGet);
