@@ -1,5 +1,7 @@
 package dev.qwenvl.bench;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+
 import dev.qwenvl.engine.EngineRequest;
 import dev.qwenvl.engine.VideoPayload;
 import dev.qwenvl.model.QwenVlConfig;
@@ -10,6 +12,7 @@ import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -59,15 +62,15 @@ final class BridgeWorkload {
     /** The same workload for the Python loop. */
     static void writeJson(Path file) throws IOException {
         QwenVlConfig config = config();
-        StringBuilder json = new StringBuilder("{\n");
-        json.append("\"inputs\": ").append(INPUTS).append(",\n");
-        json.append("\"batch_size\": ").append(BATCH).append(",\n");
-        json.append("\"frame_shape\": [4, 28, 28, 3],\n");
-        json.append("\"processor_kwargs\": {\"fps\": ").append(FPS).append("},\n");
-        json.append("\"engine_kwargs\": ").append(Json.value(QwenVlSettings.engineArgs(config).toKwargs())).append(",\n");
-        json.append("\"sampling_kwargs\": ").append(Json.value(QwenVlSettings.samplingParams(config).toKwargs())).append(",\n");
-        json.append("\"prompts\": ").append(Json.value(prompts(INPUTS))).append("\n}\n");
+        Map<String, Object> workload = new LinkedHashMap<>();
+        workload.put("inputs", INPUTS);
+        workload.put("batch_size", BATCH);
+        workload.put("frame_shape", List.of(4, 28, 28, 3));
+        workload.put("processor_kwargs", Map.of("fps", FPS));
+        workload.put("engine_kwargs", QwenVlSettings.engineArgs(config).toKwargs());
+        workload.put("sampling_kwargs", QwenVlSettings.samplingParams(config).toKwargs());
+        workload.put("prompts", prompts(INPUTS));
         Files.createDirectories(file.getParent());
-        Files.writeString(file, json);
+        new ObjectMapper().writerWithDefaultPrettyPrinter().writeValue(file.toFile(), workload);
     }
 }

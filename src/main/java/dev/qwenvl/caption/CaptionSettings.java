@@ -9,7 +9,8 @@ import java.util.Objects;
  * whether stage 2 runs, and how many windows go to the engine at once.
  *
  * @param promptVariant named caption instruction (general, driving, surveillance)
- * @param promptText    custom instruction that overrides the variant; {@code null} for none
+ * @param promptText    custom instruction that overrides the variant; {@code null} for none (blank
+ *                      text is refused: it would silently fall back to the variant)
  * @param windowing     window and frame-sampling settings
  * @param stage2        run the second, refining pass
  * @param batchSize     windows per engine call (at least 1)
@@ -25,7 +26,10 @@ public record CaptionSettings(
         if (batchSize < 1) {
             throw new IllegalArgumentException("batchSize must be at least 1, got " + batchSize);
         }
-        promptText = promptText == null || promptText.isBlank() ? null : promptText;
+        if (promptText != null && promptText.isBlank()) {
+            throw new IllegalArgumentException("the custom prompt text is blank; give an instruction, or pass null"
+                    + " to caption with the prompt variant's instruction (" + promptVariant.key() + ")");
+        }
     }
 
     /** General prompt, default windowing, no stage 2, batches of {@value #DEFAULT_BATCH_SIZE}. */

@@ -54,7 +54,12 @@ public final class VideoCaptioner {
 
     /** The prompt every window is captioned with. */
     public String prompt() {
-        return formatter.format(settings.promptVariant(), settings.promptText());
+        return formatter.format(instruction());
+    }
+
+    /** The instruction every window is captioned with (the custom text, else the variant's). */
+    private String instruction() {
+        return settings.promptVariant().instructionOr(settings.promptText());
     }
 
     /** Captions {@code sources}; one result per source, in input order. */
@@ -66,10 +71,17 @@ public final class VideoCaptioner {
     public List<VideoCaptions> caption(List<VideoSource> sources, CaptionProgress progress) {
         Objects.requireNonNull(sources, "sources");
         Objects.requireNonNull(progress, "progress");
+        for (int i = 0; i < sources.size(); i++) {
+            if (sources.get(i) == null) {
+                throw new IllegalArgumentException("sources[" + i + "] is null; pass a VideoSource for every element");
+            }
+        }
         Map<Integer, Outcome> outcomes = new LinkedHashMap<>();
         List<PreparedVideo> prepared = new ArrayList<>();
         try {
             List<Slot> slots = new ArrayList<>();
+            String instruction = instruction();
+            String prompt = formatter.format(instruction);
             for (int v = 0; v < sources.size(); v++) {
                 VideoSource source = sources.get(v);
                 Outcome outcome = new Outcome(source);
@@ -82,7 +94,8 @@ public final class VideoCaptioner {
                 for (int w = 0; w < video.windows().size(); w++) {
                     Map<String, Object> kwargs = new LinkedHashMap<>(video.processorKwargs().get(w));
                     kwargs.put("fps", video.windows().get(w).sampledFps());
-                    slots.add(new Slot(outcome, video.windows().get(w), new EngineRequest(prompt(), video.payloads().get(w), kwargs)));
+                    slots.add(new Slot(outcome, video.windows().get(w), new EngineRequest(prompt, video.payloads().get(w),
+                            kwargs, instruction)));
                 }
             }
             progress.windowsPlanned(slots.size());

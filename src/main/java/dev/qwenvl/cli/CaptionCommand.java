@@ -2,6 +2,8 @@ package dev.qwenvl.cli;
 
 import dev.qwenvl.caption.CaptionSettings;
 import dev.qwenvl.caption.VideoCaptioner;
+import dev.qwenvl.engine.JepTokenCounter;
+import dev.qwenvl.model.PromptBudget;
 import dev.qwenvl.model.QwenVL;
 import dev.qwenvl.model.QwenVlConfig;
 import dev.qwenvl.prompt.PromptVariant;
@@ -138,11 +140,9 @@ final class CaptionCommand implements Callable<Integer> {
         if (groupSize < 1) {
             throw new CliFailure(ExitCodes.CANNOT_START, "--group-size must be at least 1, got " + groupSize);
         }
-        List<Path> videos = findVideos();
+        List<Path> videos = findVideos(err);
         Path errorsPath = errors != null ? errors : defaultErrorsPath(output);
-        if (errorsPath.toAbsolutePath().normalize().equals(output.toAbsolutePath().normalize())) {
-            throw new CliFailure(ExitCodes.CANNOT_START, "--errors must differ from the output file " + output);
-        }
+        RunFiles.check(output, errorsPath, videos);
         String fingerprint = RunFingerprint.of(config, settings,
                 new QwenPromptFormatter().format(settings.promptVariant(), settings.promptText()));
         python.apply();
@@ -168,6 +168,7 @@ final class CaptionCommand implements Callable<Integer> {
                     err.println("qwenvl caption: loading " + config.modelId() + " from " + config.weightsPath() + " ...");
                     err.flush();
                 }
+                checkPromptsFit(model, settings);
                 model.setup();
                 VideoCaptioner captioner = new VideoCaptioner(model, new JepVideoDecoder(PythonRuntime.shared()), settings);
                 progress.start();
@@ -181,6 +182,33 @@ final class CaptionCommand implements Callable<Integer> {
                 notice.remove();
             }
         }
+    }
+
+    /**
+     * Refuses (exit 2) a caption or stage-2 prompt that cannot fit the model's context, counted with
+     * the model's own tokenizer before the weights load. Skipped when the weights folder has no
+     * tokenizer to count with (loading then reports what is missing).
+     */
+    private void checkPromptsFit(QwenVL model, CaptionSettings settings) {
+        QwenPromptFormatter formatter = new QwenPromptFormatter();
+        QwenVlConfig config = model.config();
+        List<String> prompts = new java.util.ArrayList<>();
+        prompts.add(formatter.format(settings.promptVariant().instructionOr(settings.promptText())));
+        if (settings.stage2()) {
+            prompts.add(formatter.format(config.stage2PromptText()));
+        }
+        PromptBudget budget = PromptBudget.of(model);
+        new JepTokenCounter(PythonRuntime.shared()).count(config.weightsPath(), prompts).ifPresent(tokens -> {
+            try {
+                budget.check(prompt != null ? "the --prompt text" : "the caption prompt", tokens.get(0));
+                if (tokens.size() > 1) {
+                    budget.check("the stage-2 prompt (its instruction plus a stage-1 caption of up to "
+                            + config.maxOutputTokens() + " tokens)", tokens.get(1) + config.maxOutputTokens());
+                }
+            } catch (IllegalArgumentException e) {
+                throw new CliFailure(ExitCodes.CANNOT_START, e.getMessage(), e);
+            }
+        });
     }
 
     QwenVlConfig modelConfig() {
@@ -223,13 +251,20 @@ final class CaptionCommand implements Callable<Integer> {
         }
     }
 
-    private List<Path> findVideos() throws IOException {
-        List<Path> videos;
+    private List<Path> findVideos(PrintWriter err) throws IOException {
+        VideoFinder.Scan scan;
         try {
-            videos = VideoFinder.find(inputs);
+            scan = VideoFinder.scan(inputs);
         } catch (IllegalArgumentException e) {
             throw new CliFailure(ExitCodes.CANNOT_START, e.getMessage(), e);
         }
+        if (!scan.skipped().isEmpty()) {
+            err.println("qwenvl caption: " + scan.skipSummary() + (verbose ? ":" : " (--verbose lists them)"));
+            if (verbose) {
+                scan.skipped().forEach(s -> err.println("  skipped " + s.path() + ": " + s.reason().description()));
+            }
+        }
+        List<Path> videos = scan.videos();
         if (videos.isEmpty()) {
             throw new CliFailure(ExitCodes.CANNOT_START, "no videos found in " + inputs + " (looked for files ending in "
                     + String.join(", ", VideoFinder.EXTENSIONS) + ")");

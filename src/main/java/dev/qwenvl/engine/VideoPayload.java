@@ -42,12 +42,17 @@ public sealed interface VideoPayload {
                 throw new IllegalArgumentException("frames shape must be (T, H, W, C), got " + Arrays.toString(shape));
             }
             shape = shape.clone();
-            long expected = (long) dtype.bytes();
+            long expected = dtype.bytes();
             for (int d : shape) {
                 if (d <= 0) {
                     throw new IllegalArgumentException("frames shape must be positive, got " + Arrays.toString(shape));
                 }
-                expected *= d;
+                try {
+                    expected = Math.multiplyExact(expected, d);
+                } catch (ArithmeticException overflow) {
+                    throw new IllegalArgumentException("frames shape " + Arrays.toString(shape) + " of " + dtype
+                            + " needs more bytes than any buffer can hold; check the shape");
+                }
             }
             if (data.remaining() != expected) {
                 throw new IllegalArgumentException("frames buffer holds " + data.remaining() + " bytes but shape "

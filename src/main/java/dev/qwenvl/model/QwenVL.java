@@ -261,7 +261,9 @@ public final class QwenVL implements ModelInterface {
         String stage2Text = config.stage2PromptText();
         for (int i = 0; i < stage1.size(); i++) {
             EngineRequest request = chunk.items().get(i);
-            Stage2Rewrite rewrite = rewriter.rewrite(request.prompt(), stage1.get(i), stage2Text);
+            Stage2Rewrite rewrite = request.instruction() != null
+                    ? rewriter.rewriteFormatted(request.prompt(), stage1.get(i), stage2Text)
+                    : rewriter.rewrite(request.prompt(), stage1.get(i), stage2Text);
             if (rewrite.rewritten()) {
                 second.add(request.withPrompt(rewrite.prompt()));
                 positions.add(i);

@@ -57,6 +57,19 @@ public final class Stage2Rewriter {
         return rewriteUserTurn(originalPrompt, insertion);
     }
 
+    /**
+     * Rewrites a prompt that {@link QwenPromptFormatter} built from an instruction: only the user
+     * turn rule applies, so the instruction is replaced as a whole and its text is never read as
+     * a template (an instruction containing {@code user_prompt} is an instruction, not a
+     * placeholder).
+     */
+    public Stage2Rewrite rewriteFormatted(String formattedPrompt, String caption, String stage2Text) {
+        Objects.requireNonNull(formattedPrompt, "formattedPrompt");
+        Objects.requireNonNull(caption, "caption");
+        Objects.requireNonNull(stage2Text, "stage2Text");
+        return rewriteUserTurn(formattedPrompt, ChatControlTokens.neutralize(stage2Text + caption));
+    }
+
     private static Stage2Rewrite rewriteUserTurn(String prompt, String insertion) {
         String turnStartTag = QwenPromptFormatter.USER_TURN_START;
         int turnTag = prompt.lastIndexOf(turnStartTag);

@@ -70,7 +70,14 @@ public sealed interface VideoSource {
                 throw new VideoInputException(display, Reason.UNSUPPORTED_CHANNELS,
                         "unsupported channel count " + channels + " (" + hint + "); frames must be RGB, C = 3");
             }
-            long expected = (long) shape[0] * shape[1] * shape[2] * shape[3];
+            long expected;
+            try {
+                expected = Math.multiplyExact(Math.multiplyExact((long) shape[0], shape[1]),
+                        Math.multiplyExact((long) shape[2], shape[3]));
+            } catch (ArithmeticException overflow) {
+                throw new VideoInputException(display, Reason.BAD_SHAPE, "shape " + Arrays.toString(shape)
+                        + " needs more bytes than any buffer can hold; check the shape");
+            }
             if (frames.remaining() != expected) {
                 throw new VideoInputException(display, Reason.BAD_SHAPE,
                         "buffer holds " + frames.remaining() + " bytes but shape " + Arrays.toString(shape)
@@ -82,9 +89,9 @@ public sealed interface VideoSource {
                         "frame size " + shape[2] + "x" + shape[1] + " has aspect ratio " + String.format("%.1f", ratio)
                                 + ", over the limit of " + (int) MAX_ASPECT_RATIO + "; crop or pad the frames");
             }
-            if (!Double.isFinite(fps) || fps <= 0) {
+            if (!FrameRates.isSane(fps)) {
                 throw new VideoInputException(display, Reason.BAD_FPS,
-                        "fps must be a positive number, got " + fps);
+                        "fps must be a positive number " + FrameRates.range() + ", got " + fps);
             }
         }
 

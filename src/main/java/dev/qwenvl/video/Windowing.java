@@ -57,9 +57,9 @@ public final class Windowing {
 
     /** As {@link #plan(int, double, WindowingConfig)}, naming the video in errors. */
     public static List<VideoWindow> plan(String sourceName, int frameCount, double sourceFps, WindowingConfig config) {
-        if (!Double.isFinite(sourceFps) || sourceFps <= 0) {
+        if (!FrameRates.isSane(sourceFps)) {
             throw new VideoInputException(sourceName, VideoInputException.Reason.BAD_FPS,
-                    "frame rate must be a positive number, got " + sourceFps
+                    "frame rate must be a positive number " + FrameRates.range() + ", got " + sourceFps
                             + "; check the video's timestamps or pass the frame rate explicitly");
         }
         if (frameCount < config.minSampledFrames()) {

@@ -18,7 +18,7 @@ package dev.qwenvl.video;
  * <p>Rules checked by {@link Builder#build()}: all counts positive, {@code minSampledFrames} and
  * {@code maxSampledFrames} even (the model merges frames in pairs),
  * {@code minSampledFrames <= maxSampledFrames}, {@code minSampledFrames <= minRemainderFrames <=
- * windowFrames}, {@code samplingFps} positive and finite.
+ * windowFrames}, {@code samplingFps} within {@link FrameRates}' range.
  */
 public final class WindowingConfig {
     public static final int DEFAULT_WINDOW_FRAMES = 256;
@@ -152,8 +152,8 @@ public final class WindowingConfig {
             require(minRemainderFrames >= minSampledFrames && minRemainderFrames <= windowFrames,
                     "minRemainderFrames (" + minRemainderFrames + ") must lie between minSampledFrames ("
                             + minSampledFrames + ") and windowFrames (" + windowFrames + ")");
-            require(Double.isFinite(samplingFps) && samplingFps > 0,
-                    "samplingFps must be a positive finite number, got " + samplingFps);
+            require(FrameRates.isSane(samplingFps),
+                    "samplingFps must be a positive finite number " + FrameRates.range() + ", got " + samplingFps);
             return new WindowingConfig(this);
         }
 

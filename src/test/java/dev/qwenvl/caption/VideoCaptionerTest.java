@@ -132,8 +132,35 @@ class VideoCaptionerTest {
         VideoCaptioner captioner = new VideoCaptioner(model(), decoder(), CaptionSettings.defaults().withPromptText("Count the cars."));
         captioner.caption(List.of(file("n300.mp4")));
         verify(engine).generate(eq(List.of(new EngineRequest(captioner.prompt(), new VideoPayload.PythonHandle(1),
-                java.util.Map.of("fps", 2.0)))), any());
+                java.util.Map.of("fps", 2.0), "Count the cars."))), any());
         assertTrue(captioner.prompt().contains("Count the cars.<|im_end|>"));
+    }
+
+    @Test
+    void aNullSourceIsRefusedNamingItsIndex() {
+        VideoCaptioner captioner = new VideoCaptioner(model(), decoder(), CaptionSettings.defaults());
+        java.util.List<dev.qwenvl.video.VideoSource> sources = new java.util.ArrayList<>();
+        sources.add(file("n300.mp4"));
+        sources.add(null);
+        IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> captioner.caption(sources));
+        assertTrue(e.getMessage().contains("sources[1] is null"), e.getMessage());
+        verify(engine, times(0)).generate(anyList(), any());
+    }
+
+    @Test
+    void anInstructionContainingThePlaceholderWordIsReplacedWholeInStage2() {
+        when(engine.generate(anyList(), any())).thenAnswer(inv -> echo(inv.getArgument(0)));
+        String instruction = "Describe the user_prompt sign.";
+        VideoCaptioner captioner = new VideoCaptioner(model(), decoder(),
+                CaptionSettings.defaults().withPromptText(instruction).withStage2(true));
+        captioner.caption(List.of(file("n300.mp4")));
+        org.mockito.ArgumentCaptor<List<EngineRequest>> calls = org.mockito.ArgumentCaptor.forClass(List.class);
+        verify(engine, times(2)).generate(calls.capture(), any());
+        String stage2Prompt = calls.getAllValues().get(1).get(0).prompt();
+        assertTrue(!stage2Prompt.contains(instruction) && !stage2Prompt.contains("Describe the "), stage2Prompt);
+        assertTrue(stage2Prompt.contains("<|vision_end|>" + dev.qwenvl.model.QwenVlConfig.DEFAULT_STAGE2_PROMPT_TEXT),
+                stage2Prompt);
     }
 
     @Test

@@ -72,8 +72,30 @@ class QwenVlCliTest {
         assertTrue(err.toString().contains("add --stage2"), err.toString());
         assertEquals(ExitCodes.CANNOT_START, run("caption", video.toString(), "-o", o, "--sampling-fps", "-1"));
         assertTrue(err.toString().contains("samplingFps must be a positive finite number"), err.toString());
+        assertEquals(ExitCodes.CANNOT_START, run("caption", video.toString(), "-o", o, "--sampling-fps", "1e300"));
+        assertTrue(err.toString().contains("between 0.01 and 1000 frames per second"), err.toString());
+        assertEquals(ExitCodes.CANNOT_START, run("caption", video.toString(), "-o", o, "--prompt", "  "));
+        assertTrue(err.toString().contains("custom prompt text is blank"), err.toString());
         assertEquals(ExitCodes.CANNOT_START, run("caption", video.toString(), "-o", o, "--group-size", "0"));
         assertEquals(ExitCodes.CANNOT_START, run("caption", video.toString(), "-o", o, "--errors", o));
+    }
+
+    @Test
+    void anOutputOrErrorsFileThatIsAVideoExitsTwoAndIsNotTouched(@TempDir Path dir) throws Exception {
+        Path a = Files.write(dir.resolve("a.mp4"), RunFilesTest.MP4_HEAD);
+        Path b = Files.write(dir.resolve("b.mp4"), RunFilesTest.MP4_HEAD);
+        Path d = Files.write(dir.resolve("d.mp4"), RunFilesTest.MP4_HEAD);
+        assertEquals(ExitCodes.CANNOT_START, run("caption", b.toString(), "-o", a.toString()));
+        assertTrue(err.toString().contains(a.toString()), err.toString());
+        assertEquals(ExitCodes.CANNOT_START, run("caption", b.toString(), "-o", b.toString()));
+        assertEquals(ExitCodes.CANNOT_START,
+                run("caption", b.toString(), "-o", dir.resolve("o.jsonl").toString(), "--errors", d.toString()));
+        assertEquals(ExitCodes.CANNOT_START, run("caption", dir.toString(), "-o", dir.resolve("o.jsonl").toString(),
+                "--errors", a.toString()));
+        for (Path video : new Path[] {a, b, d}) {
+            org.junit.jupiter.api.Assertions.assertArrayEquals(RunFilesTest.MP4_HEAD, Files.readAllBytes(video), video.toString());
+        }
+        assertTrue(Files.notExists(dir.resolve("o.jsonl")));
     }
 
     @Test

@@ -47,4 +47,20 @@ class VideoFinderTest {
                 () -> VideoFinder.find(List.of(dir.resolve("nope"))));
         assertTrue(e.getMessage().contains("nope") && e.getMessage().contains("does not exist"), e.getMessage());
     }
+
+    @Test
+    void filesPassedOverInsideFoldersAreReportedWithTheirReason(@TempDir Path dir) throws Exception {
+        Path v = touch(dir.resolve("v.mp4"));
+        Path notes = touch(dir.resolve("notes.txt"));
+        Path dangling = Files.createSymbolicLink(dir.resolve("gone.mp4"), dir.resolve("deleted.mp4"));
+        Path loop = Files.createSymbolicLink(Files.createDirectories(dir.resolve("sub")).resolve("loop"), dir);
+        VideoFinder.Scan scan = VideoFinder.scan(List.of(dir));
+        assertEquals(List.of(v), scan.videos());
+        assertEquals(List.of(new VideoFinder.Skipped(dangling, VideoFinder.SkipReason.DANGLING_LINK),
+                new VideoFinder.Skipped(notes, VideoFinder.SkipReason.NOT_A_VIDEO_EXTENSION),
+                new VideoFinder.Skipped(loop, VideoFinder.SkipReason.LINK_LOOP)), scan.skipped());
+        assertEquals("3 files in the input folders skipped: 1 without a video extension, 1 links to nothing, "
+                + "1 folder links that loop", scan.skipSummary());
+        assertEquals("", VideoFinder.scan(List.of(v)).skipSummary());
+    }
 }

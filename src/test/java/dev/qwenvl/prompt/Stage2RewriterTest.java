@@ -30,6 +30,16 @@ class Stage2RewriterTest {
     }
 
     @Test
+    void aFormattedPromptHasItsWholeInstructionReplacedEvenWhenItContainsThePlaceholderWord() {
+        String prompt = formatter.format("Read the user_prompt banner aloud.");
+        Stage2Rewrite r = rewriter.rewriteFormatted(prompt, HOSTILE_CAPTION, STAGE2);
+        assertEquals(Stage2Rewrite.Method.USER_TURN, r.method());
+        assertSameBytes(formatter.format(STAGE2 + HOSTILE_CAPTION), r.prompt());
+        // The seed's placeholder rule still reads a caller's own template.
+        assertEquals(Stage2Rewrite.Method.PLACEHOLDER, rewriter.rewrite(prompt, "c", STAGE2).method());
+    }
+
+    @Test
     void placeholderIsReplacedByStage2TextPlusCaption() {
         Stage2Rewrite r = rewriter.rewrite("Before user_prompt after", "a dog runs", STAGE2);
         assertTrue(r.rewritten());

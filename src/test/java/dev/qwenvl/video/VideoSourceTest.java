@@ -90,6 +90,25 @@ class VideoSourceTest {
     void badFpsIsRejected() {
         rejected(Reason.BAD_FPS, () -> new VideoSource.JavaFrames(ByteBuffer.allocateDirect(576), new int[] {4, 6, 8, 3}, 0.0));
         rejected(Reason.BAD_FPS, () -> new VideoSource.JavaFrames(ByteBuffer.allocateDirect(576), new int[] {4, 6, 8, 3}, Double.NaN));
+        VideoInputException e = rejected(Reason.BAD_FPS,
+                () -> new VideoSource.JavaFrames(ByteBuffer.allocateDirect(576), new int[] {4, 6, 8, 3}, 1e-300));
+        assertTrue(e.getMessage().contains("between 0.01 and 1000"), e.getMessage());
+        rejected(Reason.BAD_FPS, () -> new VideoSource.JavaFrames(ByteBuffer.allocateDirect(576), new int[] {4, 6, 8, 3}, 1e300));
+        new VideoSource.JavaFrames(ByteBuffer.allocateDirect(576), new int[] {4, 6, 8, 3}, FrameRates.MIN_FPS);
+        new VideoSource.JavaFrames(ByteBuffer.allocateDirect(576), new int[] {4, 6, 8, 3}, FrameRates.MAX_FPS);
+    }
+
+    @Test
+    void aShapeWhoseByteCountOverflowsIsRejectedNotWrapped() {
+        int big = 1 << 30;
+        VideoInputException e = rejected(Reason.BAD_SHAPE,
+                () -> new VideoSource.JavaFrames(ByteBuffer.allocateDirect(0), new int[] {16, big, big, 3}, 30));
+        assertTrue(e.getMessage().contains("more bytes than any buffer can hold"), e.getMessage());
+        IllegalArgumentException payload = assertThrows(IllegalArgumentException.class, () -> new VideoPayload.Frames(
+                ByteBuffer.allocateDirect(0), new int[] {16, big, big, 3}, VideoPayload.DType.UINT8));
+        assertTrue(payload.getMessage().contains("more bytes than any buffer can hold"), payload.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> new VideoPayload.Frames(
+                ByteBuffer.allocateDirect(0), new int[] {big, big, 4, 1}, VideoPayload.DType.FLOAT32));
     }
 
     @Test

@@ -1,0 +1,47 @@
+package dev.qwenvl;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import javax.xml.parsers.DocumentBuilderFactory;
+import org.junit.jupiter.api.Test;
+import org.w3c.dom.Document;
+import org.w3c.dom.Element;
+import org.w3c.dom.NodeList;
+
+/**
+ * What a library user's build pulls in transitively: only JEP and the SLF4J API. The CLI's
+ * picocli, logback and Jackson are optional, Spark is provided, test libraries are test-scoped;
+ * a new dependency must say which it is, or this test names it.
+ */
+class LibraryDependenciesTest {
+
+    @Test
+    void libraryUsersGetOnlyJepAndSlf4jApi() throws Exception {
+        Document pom = DocumentBuilderFactory.newInstance().newDocumentBuilder().parse(Path.of("pom.xml").toFile());
+        Element project = pom.getDocumentElement();
+        Element dependencies = (Element) project.getElementsByTagName("dependencies").item(0);
+        NodeList deps = dependencies.getElementsByTagName("dependency");
+        List<String> transitive = new ArrayList<>();
+        for (int i = 0; i < deps.getLength(); i++) {
+            Element d = (Element) deps.item(i);
+            if (d.getParentNode() != dependencies) {
+                continue;
+            }
+            String scope = text(d, "scope", "compile");
+            boolean optional = Boolean.parseBoolean(text(d, "optional", "false"));
+            if (!optional && (scope.equals("compile") || scope.equals("runtime"))) {
+                transitive.add(text(d, "groupId", "?") + ":" + text(d, "artifactId", "?"));
+            }
+        }
+        assertEquals(List.of("black.ninia:jep", "org.slf4j:slf4j-api"), transitive,
+                "dependencies a library user would inherit; mark CLI-only ones <optional>true</optional>");
+    }
+
+    private static String text(Element e, String tag, String otherwise) {
+        NodeList n = e.getElementsByTagName(tag);
+        return n.getLength() == 0 ? otherwise : n.item(0).getTextContent().trim();
+    }
+}
