@@ -89,6 +89,8 @@ class VideoError(ValueError):
     EXTREME_ASPECT_RATIO = "EXTREME_ASPECT_RATIO"
     BAD_FPS = "BAD_FPS"
     EMPTY_DATA = "EMPTY_DATA"
+    #: raised on the Java side (VideoCaptioner), from the token counts ``inputs.prepare`` returns
+    WINDOW_TOO_LONG = "WINDOW_TOO_LONG"
 
     def __init__(self, reason: str, source: str, detail: str):
         super().__init__(f"video '{source}': {detail} [{reason}]")
