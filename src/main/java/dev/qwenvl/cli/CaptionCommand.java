@@ -93,12 +93,12 @@ final class CaptionCommand implements Callable<Integer> {
     boolean stage2;
 
     @Option(names = "--stage2-prompt", paramLabel = "TEXT",
-            description = "Instruction of the second pass (with --stage2); the first caption follows it.")
+            description = "Instruction of the second pass (with --stage2); the first caption follows it. Default: Curator's \"Please refine this caption: \".")
     String stage2Prompt;
 
     @Option(names = "--prompt-variant", paramLabel = "NAME", defaultValue = "default",
             converter = VariantConverters.Prompt.class,
-            description = "Built-in instruction: default, driving, surveillance. Default: ${DEFAULT-VALUE}.")
+            description = "Built-in instruction, NeMo Curator's: default, av, av-surveillance (aliases: driving, surveillance). Default: ${DEFAULT-VALUE}.")
     PromptVariant promptVariant;
 
     @Option(names = "--prompt", paramLabel = "TEXT", description = "Custom caption instruction; replaces --prompt-variant.")

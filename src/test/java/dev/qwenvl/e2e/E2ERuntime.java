@@ -12,20 +12,25 @@ import org.junit.jupiter.api.extension.ExtensionContext;
  */
 final class E2ERuntime implements BeforeAllCallback, AfterAllCallback {
     private final boolean inProcessEngine;
+    private final String modelId;
     private PythonRuntime runtime;
 
     E2ERuntime() {
-        this(false);
+        this(false, "Qwen/Qwen2.5-VL-7B-Instruct");
     }
 
-    /** {@code inProcessEngine}: see {@link E2ETier#startRuntime(boolean)}. */
-    E2ERuntime(boolean inProcessEngine) {
+    /**
+     * {@code inProcessEngine}: see {@link E2ETier#startRuntime(boolean)}; {@code modelId}: the tiny
+     * model the class needs.
+     */
+    E2ERuntime(boolean inProcessEngine, String modelId) {
         this.inProcessEngine = inProcessEngine;
+        this.modelId = modelId;
     }
 
     @Override
     public void beforeAll(ExtensionContext context) {
-        E2ETier.assumeInstalled();
+        E2ETier.assumeInstalled(modelId);
         runtime = E2ETier.startRuntime(inProcessEngine);
     }
 

@@ -31,9 +31,14 @@ final class E2ETier {
 
     /** Skips (or fails, when required) unless vllm and the tiny model are installed. */
     static void assumeInstalled() {
+        assumeInstalled("Qwen/Qwen2.5-VL-7B-Instruct");
+    }
+
+    /** As {@link #assumeInstalled()}, for the tiny model of {@code modelId} (the setup generates one per family). */
+    static void assumeInstalled(String modelId) {
         String missing = null;
-        if (!Files.isRegularFile(modelDir().resolve("Qwen/Qwen2.5-VL-7B-Instruct/config.json"))) {
-            missing = "the tiny model is missing under " + modelDir();
+        if (!Files.isRegularFile(modelDir().resolve(modelId).resolve("config.json"))) {
+            missing = "the tiny model " + modelId + " is missing under " + modelDir();
         } else if (!hasVllm()) {
             missing = "vllm is not installed in " + TestPython.python();
         }

@@ -66,10 +66,10 @@ class QwenPromptFormatterTest {
 
     @Test
     void variantUsesItsInstructionAndCustomTextOverridesIt() {
-        assertEquals(reference(PromptVariant.DRIVING.instruction()), formatter.format(PromptVariant.DRIVING));
-        assertEquals(reference("my own words"), formatter.format(PromptVariant.DRIVING, "my own words"));
-        assertEquals(reference(PromptVariant.SURVEILLANCE.instruction()),
-                formatter.format(PromptVariant.SURVEILLANCE, "  "));
+        assertEquals(reference(PromptVariant.AV.instruction()), formatter.format(PromptVariant.AV));
+        assertEquals(reference("my own words"), formatter.format(PromptVariant.AV, "my own words"));
+        assertEquals(reference(PromptVariant.AV_SURVEILLANCE.instruction()),
+                formatter.format(PromptVariant.AV_SURVEILLANCE, "  "));
         assertEquals(reference(PromptVariant.DEFAULT.instruction()), formatter.format(PromptVariant.DEFAULT, null));
     }
 
