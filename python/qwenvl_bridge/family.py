@@ -29,8 +29,7 @@ _PATH = os.path.join(os.path.dirname(os.path.abspath(__file__)), "families.json"
 
 @dataclass(frozen=True)
 class Family:
-    key: str
-    aliases: tuple
+    keys: tuple
     name: str
     model_id: str
     revision: str
@@ -45,6 +44,11 @@ class Family:
     default_system_prompt: Optional[str]
     prompt_tokens_per_temporal_patch: int
     processor_pixel_bounds: str
+
+    @property
+    def key(self) -> str:
+        """The canonical key (the first of :attr:`keys`)."""
+        return self.keys[0]
 
     @property
     def factor(self) -> int:
@@ -99,17 +103,17 @@ def _all() -> dict:
     families = {}
     for entry in data["families"]:
         entry = dict(entry)
-        entry["aliases"] = tuple(entry.get("aliases", ()))
+        entry["keys"] = tuple(entry["keys"])
         entry["image_mean"] = tuple(entry["image_mean"])
         entry["image_std"] = tuple(entry["image_std"])
         family = Family(**entry)
-        for key in (family.key,) + family.aliases:
+        for key in family.keys:
             families[key] = family
     return families
 
 
 def get(key: str) -> Family:
-    """The family for ``key`` (its key or an alias, case-insensitive)."""
+    """The family for ``key`` (any of its keys, case-insensitive)."""
     families = _all()
     try:
         return families[str(key).strip().lower()]
@@ -118,7 +122,7 @@ def get(key: str) -> Family:
 
 
 def keys() -> list:
-    """Every family's key, in file order."""
+    """Every family's canonical key, in file order."""
     seen = []
     for family in _all().values():
         if family.key not in seen:

@@ -255,7 +255,7 @@ def test_processor_bounds_size_raw_frames_as_our_resize_does():
 
 
 def test_families_are_data_with_their_keys_and_aliases():
-    assert family.keys() == ["qwen2.5", "qwen3"]
+    assert family.keys() == ["qwen", "qwen3"]
     assert family.get("qwen") is family.get("qwen2.5")
     assert family.get(" QWEN3 ").factor == 32
     with pytest.raises(ValueError, match="unknown model family 'qwen4'"):

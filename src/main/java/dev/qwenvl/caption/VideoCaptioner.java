@@ -40,12 +40,13 @@ public final class VideoCaptioner {
     private final QwenVL model;
     private final VideoDecoder decoder;
     private final CaptionSettings settings;
-    private final QwenPromptFormatter formatter = new QwenPromptFormatter();
+    private final QwenPromptFormatter formatter;
 
     public VideoCaptioner(QwenVL model, VideoDecoder decoder, CaptionSettings settings) {
         this.model = Objects.requireNonNull(model, "model");
         this.decoder = Objects.requireNonNull(decoder, "decoder");
         this.settings = Objects.requireNonNull(settings, "settings");
+        this.formatter = new QwenPromptFormatter(model.config().modelVariant().family().defaultSystemPrompt());
     }
 
     public CaptionSettings settings() {

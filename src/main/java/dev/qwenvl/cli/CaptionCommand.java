@@ -144,7 +144,8 @@ final class CaptionCommand implements Callable<Integer> {
         Path errorsPath = errors != null ? errors : defaultErrorsPath(output);
         RunFiles.check(output, errorsPath, videos);
         String fingerprint = RunFingerprint.of(config, settings,
-                new QwenPromptFormatter().format(settings.promptVariant(), settings.promptText()));
+                new QwenPromptFormatter(config.modelVariant().family().defaultSystemPrompt())
+                        .format(settings.promptVariant(), settings.promptText()));
         python.apply();
         if (verbose) {
             CliLogging.verbose();
@@ -190,8 +191,8 @@ final class CaptionCommand implements Callable<Integer> {
      * tokenizer to count with (loading then reports what is missing).
      */
     private void checkPromptsFit(QwenVL model, CaptionSettings settings) {
-        QwenPromptFormatter formatter = new QwenPromptFormatter();
         QwenVlConfig config = model.config();
+        QwenPromptFormatter formatter = new QwenPromptFormatter(config.modelVariant().family().defaultSystemPrompt());
         List<String> prompts = new java.util.ArrayList<>();
         prompts.add(formatter.format(settings.promptVariant().instructionOr(settings.promptText())));
         if (settings.stage2()) {

@@ -1,5 +1,6 @@
 package dev.qwenvl.e2e;
 
+import dev.qwenvl.model.ModelFamily;
 import dev.qwenvl.python.PythonRuntime;
 import java.nio.file.Path;
 import java.util.List;
@@ -24,8 +25,8 @@ class Qwen25VisionInputOracleE2EIT extends VisionInputOracle {
     }
 
     @Override
-    Family family() {
-        return new Family("qwen", "Qwen/Qwen2.5-VL-7B-Instruct", 14, 24576L * 28 * 28);
+    ModelFamily family() {
+        return ModelFamily.of("qwen2.5");
     }
 
     @Override

@@ -1,5 +1,6 @@
 package dev.qwenvl.e2e;
 
+import dev.qwenvl.model.ModelFamily;
 import dev.qwenvl.python.PythonRuntime;
 import java.nio.file.Path;
 import java.util.List;
@@ -24,8 +25,8 @@ class Qwen3VisionInputOracleE2EIT extends VisionInputOracle {
     }
 
     @Override
-    Family family() {
-        return new Family("qwen3", "Qwen/Qwen3-VL-8B-Instruct", 16, 24576L * 32 * 32);
+    ModelFamily family() {
+        return ModelFamily.of("qwen3");
     }
 
     @Override

@@ -7,6 +7,7 @@ import dev.qwenvl.caption.CaptionSettings;
 import dev.qwenvl.caption.VideoCaptioner;
 import dev.qwenvl.caption.VideoCaptions;
 import dev.qwenvl.engine.JepLlmEngine;
+import dev.qwenvl.model.ModelFamily;
 import dev.qwenvl.model.QwenVL;
 import dev.qwenvl.model.QwenVlConfig;
 import dev.qwenvl.python.PythonRuntime;
@@ -63,15 +64,18 @@ abstract class VisionInputOracle {
             new Case("256 frames at 30 fps", 640, 360, 256, 30),
             new Case("256 frames at 10 fps", 960, 540, 256, 10));
 
-    /** The family's values the reference needs (qwen-vl-utils' patch size and window budget). */
-    record Family(String variant, String modelId, int patchSize, long totalPixels) {}
-
-    abstract Family family();
+    /** The family under test, from the family description. */
+    abstract ModelFamily family();
 
     abstract PythonRuntime runtime();
 
     Path weights() {
         return E2ETier.modelDir().resolve(family().modelId());
+    }
+
+    /** qwen-vl-utils' total_pixels for a window: the family's token budget in pixels. */
+    private long totalPixels() {
+        return (long) family().videoWindowTokens() * family().factor() * family().factor();
     }
 
     /** Writes every case's clip into {@code dir}; returns them in {@link #CASES} order. */
@@ -88,7 +92,7 @@ abstract class VisionInputOracle {
 
     /** Captions every clip with {@code modelDoesPreprocess} and compares each window with the reference. */
     void runOracle(List<Path> clips, boolean modelDoesPreprocess) {
-        QwenVlConfig config = E2ETier.config().modelVariant(family().variant()).modelDoesPreprocess(modelDoesPreprocess)
+        QwenVlConfig config = E2ETier.config().modelVariant(family().key()).modelDoesPreprocess(modelDoesPreprocess)
                 .maxOutputTokens(2).build();
         List<Map<String, Object>> rows = new ArrayList<>();
         try (QwenVL model = new QwenVL(config, JepLlmEngine.factory(runtime()))) {
@@ -110,13 +114,13 @@ abstract class VisionInputOracle {
                 VideoWindow window = result.get(0).captions().get(0).window();
                 Map<?, ?> measured = (Map<?, ?>) runtime().call(ORACLE, "compare", clips.get(i).toString(),
                         window.firstFrame(), window.lastFrame(), c.fps(), weights().toString(), family().patchSize(),
-                        family().totalPixels(), window.sampledFrameIndices());
+                        totalPixels(), window.sampledFrameIndices());
                 measured.forEach((k, v) -> row.put(String.valueOf(k), v));
                 row.put("device_normalize", deviceNormalize);
                 rows.add(row);
             }
         }
-        StringBuilder table = new StringBuilder("vision-input oracle, " + family().variant() + ", model_does_preprocess="
+        StringBuilder table = new StringBuilder("vision-input oracle, " + family().name() + ", model_does_preprocess="
                 + modelDoesPreprocess + ":");
         for (Map<String, Object> row : rows) {
             table.append("\n  ").append(row.get("case")).append(": grid ").append(row.get("grid")).append(" (reference ")

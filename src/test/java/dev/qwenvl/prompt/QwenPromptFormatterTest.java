@@ -92,4 +92,11 @@ class QwenPromptFormatterTest {
         }
         return n;
     }
+
+    @Test
+    void qwen3LayoutHasNoDefaultSystemTurn() {
+        assertEquals("<|im_start|>user\n<|vision_start|><|video_pad|><|vision_end|>Describe.<|im_end|>\n<|im_start|>assistant\n",
+                new QwenPromptFormatter(null).format("Describe."));
+        assertEquals(formatter.format("x"), new QwenPromptFormatter(QwenPromptFormatter.SYSTEM_MESSAGE).format("x"));
+    }
 }
