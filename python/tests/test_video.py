@@ -383,3 +383,22 @@ def test_select_windows_from_frames_in_memory():
     err = _raises(VideoError.BAD_SHAPE, video.select_windows, frames, [[0, 10]], True, name="java clip")
     assert "frame 10" in str(err) and err.source == "java clip"
     _raises(VideoError.UNSUPPORTED_CHANNELS, video.select_windows, frames[..., :1].copy(), [[0]], True)
+
+
+def test_prepare_returns_tokens_and_the_processor_bounds_per_window(tmp_path):
+    from qwenvl_bridge import handles, inputs
+
+    path = str(videos.write_video(tmp_path / "v.mp4", width=640, height=360, frames=30))
+    ours = inputs.prepare("path", path, "v", [[0, 9, 19, 29]], False, "qwen2.5")
+    theirs = inputs.prepare("path", path, "v", [[0, 9, 19, 29]], True, "qwen2.5")
+    qwen3 = inputs.prepare("path", path, "v", [[0, 9, 19, 29]], False, "qwen3")
+    try:
+        assert ours["shapes"] == [[4, 364, 644, 3]] and ours["dtype"] == "uint8"
+        assert ours["processor_kwargs"] == [{}]
+        assert theirs["shapes"] == [[4, 360, 640, 3]]
+        assert theirs["processor_kwargs"] == [{"min_pixels": 100352, "max_pixels": 602112}]
+        # the same size either way, so the same cost: 2 temporal patches of 13 x 23 tokens
+        assert ours["video_tokens"] == theirs["video_tokens"] == [2 * 13 * 23]
+        assert qwen3["shapes"] == [[4, 352, 640, 3]] and qwen3["video_tokens"] == [2 * (11 * 20 + 8)]
+    finally:
+        handles.release(ours["handles"] + theirs["handles"] + qwen3["handles"])
