@@ -88,12 +88,14 @@ class Family:
 
         Qwen2.5-VL's video processor bounds each frame (``per_frame``); Qwen3-VL's bounds the
         whole clip, frames x height x width (``per_video``), so its bounds scale with ``frames``.
+        transformers takes whole numbers only, so the upper bound is rounded down (frame areas are
+        whole numbers: "area > bound" does not change; only the scale of a frame that is too large
+        moves by less than a pixel in a million).
         """
         low, high = self.min_pixels, self.frame_max_pixels(frames)
         if self.processor_pixel_bounds == "per_video":
-            low, high = low * frames, high * frames
-            return {"min_pixels": low, "max_pixels": high, "cap_pixels_per_frame": False}
-        return {"min_pixels": low, "max_pixels": high}
+            return {"min_pixels": low * frames, "max_pixels": math.floor(high * frames), "cap_pixels_per_frame": False}
+        return {"min_pixels": low, "max_pixels": math.floor(high)}
 
 
 @lru_cache(maxsize=1)

@@ -248,10 +248,13 @@ def test_smart_resize_stays_within_limits_over_a_grid():
 
 
 def test_processor_bounds_size_raw_frames_as_our_resize_does():
-    assert family.get("qwen2.5").processor_bounds(128) == {"min_pixels": 100352, "max_pixels": 301056.0}
+    assert family.get("qwen2.5").processor_bounds(128) == {"min_pixels": 100352, "max_pixels": 301056}
     # Qwen3-VL's video processor bounds frames x height x width
     assert family.get("qwen3").processor_bounds(128) == {
-        "min_pixels": 128 * 131072, "max_pixels": 128 * 393216.0, "cap_pixels_per_frame": False}
+        "min_pixels": 128 * 131072, "max_pixels": 128 * 393216, "cap_pixels_per_frame": False}
+    # transformers refuses a float bound: 19267584 / 130 * 2 = 296424.36...
+    bounds = family.get("qwen2.5").processor_bounds(130)
+    assert bounds["max_pixels"] == 296424 and isinstance(bounds["max_pixels"], int)
 
 
 def test_families_are_data_with_their_keys_and_aliases():
