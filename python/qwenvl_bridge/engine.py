@@ -22,8 +22,47 @@ _sampling = {}  # engine id -> the SamplingParams of its latest batch
 _next_id = itertools.count(1)
 
 
+#: vLLM versions the library supports: from ``SUPPORTED_VLLM[0]`` up to, not including,
+#: ``SUPPORTED_VLLM[1]``. Below 0.11 vLLM takes no video metadata with frames (the sampled rate
+#: could not reach the model) and has no Qwen3-VL; 0.32 is the version the tests run. Above, the
+#: multimodal path changes from release to release (0.32 moved normalisation onto the device), so
+#: a newer vLLM is refused until the vision-input oracle test has passed on it.
+SUPPORTED_VLLM = ("0.11.0", "0.33.0")
+
+
 class VllmNotInstalled(ImportError):
     """vllm cannot be imported in the embedded interpreter's environment."""
+
+
+class VllmVersionUnsupported(ImportError):
+    """The installed vllm is outside :data:`SUPPORTED_VLLM`."""
+
+
+def _release(version):
+    """(major, minor, patch) of a version string such as ``0.32.0``, ``0.11.1rc2`` or ``0.9.0+cpu``."""
+    parts = []
+    for piece in str(version).split("+")[0].split(".")[:3]:
+        digits = ""
+        for ch in piece:
+            if not ch.isdigit():
+                break
+            digits += ch
+        parts.append(int(digits) if digits else 0)
+    while len(parts) < 3:
+        parts.append(0)
+    return tuple(parts)
+
+
+def check_version(version):
+    """Raises :class:`VllmVersionUnsupported` unless ``version`` is within :data:`SUPPORTED_VLLM`."""
+    low, high = SUPPORTED_VLLM
+    if not (_release(low) <= _release(version) < _release(high)):
+        import sys
+
+        raise VllmVersionUnsupported(
+            f"vllm {version} is installed in {sys.executable}, but qwenvl-jep supports vllm >= {low} and < {high} "
+            f"(tested with 0.32.0): install a supported version, e.g. {sys.executable} -m pip install 'vllm>={low},<{high}'"
+        )
 
 
 def _import_vllm():
@@ -41,6 +80,7 @@ def _import_vllm():
             f"{sys.executable} -m pip install vllm on a GPU machine, or on a CPU-only machine run "
             f"`bash python/setup-e2e.sh` from the qwenvl-jep sources (vLLM's CPU build)"
         ) from error
+    check_version(getattr(vllm, "__version__", "0"))
     return vllm
 
 

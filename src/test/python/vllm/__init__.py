@@ -21,7 +21,8 @@ import queue
 import threading
 import time
 
-__version__ = "0.0.0-standin"
+# The version the stand-in claims; QWENVL_STANDIN_VLLM_VERSION fakes another (version-check tests).
+__version__ = os.environ.get("QWENVL_STANDIN_VLLM_VERSION") or "0.32.0"
 
 _constructed = []  # kwargs of every LLM(...)
 _generate_calls = []  # per generate call: list of (prompt, video summary, mm kwargs), sampling kwargs

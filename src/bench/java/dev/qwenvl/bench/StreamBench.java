@@ -85,7 +85,7 @@ public final class StreamBench {
                 Path target = dir.resolve("v" + i + ".mp4");
                 if (!Files.exists(target)) {
                     runtime.callWithKeywords("videos", "write_video", List.of(target.toString()),
-                            Map.of("ext", "mp4", "frames", 600, "fps", 30, "width", 640, "height", 360, "noise", true));
+                            Map.of("ext", "mp4", "frames", 300, "fps", 30, "width", 640, "height", 360));
                 }
                 sources.add(new VideoSource.VideoFile(target));
             }
@@ -103,14 +103,14 @@ public final class StreamBench {
                     var info = decoder.probe(s);
                     List<VideoWindow> windows = Windowing.plan(s.displayName(), info.frameCount(), info.fps(),
                             settings.windowing());
-                    PreparedVideo v = decoder.prepare(s, windows, false);
+                    PreparedVideo v = decoder.prepare(s, windows, model.config().modelVariant().keys().get(0), false);
                     if (firstDecode == 0) {
                         firstDecode = since(t0);
                     }
                     prepared.add(v);
                     for (int w = 0; w < windows.size(); w++) {
                         requests.add(new EngineRequest(new VideoCaptioner(model, decoder, settings).prompt(),
-                                v.payloads().get(w), Map.of("fps", windows.get(w).sampledFps())));
+                                v.payloads().get(w), kwargs(v, w)));
                     }
                 }
                 double decode = since(t0);
@@ -143,6 +143,13 @@ public final class StreamBench {
                 System.out.println("mean_batch=" + model.streamStats().meanBatchSize());
             }
         }
+    }
+
+    /** Window {@code w}'s processor arguments, as VideoCaptioner sends them. */
+    private static Map<String, Object> kwargs(PreparedVideo v, int w) {
+        Map<String, Object> kwargs = new java.util.LinkedHashMap<>(v.processorKwargs().get(w));
+        kwargs.put("fps", v.windows().get(w).sampledFps());
+        return kwargs;
     }
 
     private static List<String> captions(List<VideoCaptions> results) {
@@ -288,9 +295,9 @@ public final class StreamBench {
             VideoSource s = new VideoSource.VideoFile(target);
             var info = decoder.probe(s);
             List<VideoWindow> windows = Windowing.plan(s.displayName(), info.frameCount(), info.fps(), settings.windowing());
-            PreparedVideo v = decoder.prepare(s, windows, false); // held until the JVM ends
+            PreparedVideo v = decoder.prepare(s, windows, qwen.config().modelVariant().keys().get(0), false); // kept
             for (int w = 0; w < windows.size() && out.size() < 32; w++) {
-                out.add(new EngineRequest(prompt, v.payloads().get(w), Map.of("fps", windows.get(w).sampledFps())));
+                out.add(new EngineRequest(prompt, v.payloads().get(w), kwargs(v, w)));
             }
         }
         return out;

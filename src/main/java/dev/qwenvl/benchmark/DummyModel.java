@@ -56,7 +56,7 @@ public final class DummyModel {
             String generator = variant == ModelVariant.QWEN3 ? "make_tiny_qwen3_vl.py" : "make_tiny_qwen2_5_vl.py";
             throw new IllegalArgumentException("no tiny " + variant.modelId() + " in " + tinyModel + " (its tokenizer and "
                     + "processor files are reused): generate it with `python python/tools/" + generator + " --out "
-                    + tinyModel + "`" + (variant == ModelVariant.QWEN ? " or `bash python/setup-e2e.sh`" : "")
+                    + tinyModel + "` or `bash python/setup-e2e.sh` (which makes both tiny models)"
                     + ", or point --tiny-model-dir at the folder that holds it");
         }
         Path target = modelDir.resolve(variant.modelId());

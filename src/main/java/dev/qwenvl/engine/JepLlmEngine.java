@@ -87,7 +87,7 @@ public final class JepLlmEngine implements LlmEngine {
         try {
             id = runtime.call(MODULE, "create", args.toKwargs());
         } catch (PythonException e) {
-            if (e.isType("VllmNotInstalled")) {
+            if (e.isType("VllmNotInstalled") || e.isType("VllmVersionUnsupported")) {
                 throw new EngineUnavailableException(e.pythonMessage(), e);
             }
             if (e.isType("UnsafeStartMethod")) {
