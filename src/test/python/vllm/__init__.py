@@ -227,9 +227,9 @@ class LLM:
         # benchmarks model accelerator time as the engine loop does (steps of every request's tokens).
         delay = float(os.environ.get("QWENVL_STANDIN_DELAY_S", "0") or 0)
         per_request = float(os.environ.get("QWENVL_STANDIN_STEP_PER_REQUEST_S", "0") or 0)
-        if per_request > 0:
+        step = float(os.environ.get("QWENVL_STANDIN_STEP_S", "0") or 0)
+        if per_request > 0 or step > 0:
             tokens = int(os.environ.get("QWENVL_STANDIN_TOKENS", "1") or 1)
-            step = float(os.environ.get("QWENVL_STANDIN_STEP_S", "0") or 0)
             delay += tokens * (step + per_request * len(inputs))
         if delay > 0:
             time.sleep(delay)

@@ -307,7 +307,7 @@ public final class BenchSuite {
         double stream = Double.parseDouble(r.get("stream_s"));
         double bound = 1.15 * Math.max(decode, engine) + startup;
         rows.add(new Row("P6 " + r.get("videos") + " videos (" + r.get("windows") + " windows), real PyAV decode, "
-                + "stand-in engine sleeping 40 ms per window: total decode / total engine (s)",
+                + "stand-in engine sleeping 0.4 s per window: total decode / total engine (s)",
                 fmt(decode, 2) + " / " + fmt(engine, 2), "", "info"));
         rows.add(new Row("P6 today's sequential caption() wall (s)", fmt(sequential, 2), "", "info"));
         rows.add(new Row("P6 streaming wall (s) vs 1.15 x max(decode, engine) + start-up (" + fmt(bound, 2) + " s)",

@@ -75,8 +75,9 @@ public final class StreamBench {
     // ---------------------------------------------------------------------------------------- P6
 
     private static void p6() throws Exception {
-        // 10 ms per request per step, 4 tokens: 40 ms of "accelerator" per window, batched or not
-        try (PythonRuntime runtime = standInRuntime(Map.of("QWENVL_STANDIN_STEP_PER_REQUEST_S", "0.01",
+        // 100 ms per request per step, 4 tokens: 0.4 s of "accelerator" per window, batched or not
+        // (about what decoding and preprocessing one of these videos costs on 2 cores)
+        try (PythonRuntime runtime = standInRuntime(Map.of("QWENVL_STANDIN_STEP_PER_REQUEST_S", "0.1",
                 "QWENVL_STANDIN_TOKENS", "4"))) {
             Path dir = BenchEnv.out().resolve("p6-videos");
             Files.createDirectories(dir);
