@@ -246,7 +246,9 @@ public final class StreamBench {
     private static void p7() throws Exception {
         Path model = BenchEnv.e2eModelDir();
         try (PythonRuntime runtime = PythonRuntime.start(PythonRuntimeConfig.builder().python(BenchEnv.python())
-                .addPath(BenchEnv.root().resolve("python/tests")).environment("VLLM_CPU_KVCACHE_SPACE", "1").build())) {
+                .addPath(BenchEnv.root().resolve("python/tests")).addPath(BenchEnv.benchPython())
+                .environment("VLLM_CPU_KVCACHE_SPACE", "1").build())) {
+            System.out.println("vllm=" + ((Map<?, ?>) runtime.call("p4_python_loop", "versions")).get("vllm"));
             QwenVlConfig config = QwenVlConfig.builder().modelDir(model).modelVariant("qwen").captionBatchSize(8)
                     .fp8(false).maxOutputTokens(16).extraEngineArg("enforce_eager", true).samplingSeed(0).build();
             try (QwenVL qwen = new QwenVL(config, JepLlmEngine.factory(runtime))) {
@@ -274,7 +276,6 @@ public final class StreamBench {
                 System.out.println("stream_s=" + streamS);
                 System.out.println("same_captions=" + chunked.equals(streamed));
                 System.out.println("stream_mean_batch=" + qwen.streamStats().meanBatchSize());
-                System.out.println("vllm=" + runtime.call("importlib.metadata", "version", "vllm"));
             }
         }
     }
