@@ -28,6 +28,10 @@ _generate_calls = []  # per generate call: list of (prompt, video summary, mm kw
 _closed = []
 
 
+class EngineDeadError(RuntimeError):
+    """Named like vLLM's own notice that its engine core died (vllm.v1.engine.exceptions)."""
+
+
 class SamplingParams:
     def __init__(self, **kwargs):
         self.kwargs = dict(kwargs)
@@ -163,6 +167,8 @@ class LLM:
             mm = dict(item.get("mm_processor_kwargs") or {})
             if "FAIL" in prompt:
                 raise RuntimeError("stand-in engine was told to fail")
+            if "ENGINE_DEAD" in prompt:
+                raise EngineDeadError("EngineCore encountered an issue (stand-in)")
             summary = _summary(video)
             calls.append({"prompt": prompt, "video": summary, "mm_processor_kwargs": mm})
             digest = hashlib.sha256(prompt.encode("utf-8")).hexdigest()[:8]

@@ -149,7 +149,7 @@ public final class JepLlmEngine implements LlmEngine {
                         + " was given up: " + e.getMessage(), e.death().name(), e.death().pid(), null, null, e));
             } catch (PythonException e) {
                 lastSampling = null; // resend next time: the Python side may not have stored them
-                if (e.isType("EngineDied")) {
+                if (e.isType("EngineDied") || e.isType("EngineDeadError")) { // ours, or vLLM's own notice
                     throw died(fromPython(n, e));
                 }
                 throw new EngineException("vLLM generate failed for a batch of " + n + " requests on " + model
@@ -175,8 +175,10 @@ public final class JepLlmEngine implements LlmEngine {
             LOG.debug("Reading the engine's death details failed: {}", nested.toString());
         }
         String prefix = "vLLM generate failed for a batch of " + n + " requests on " + model + ": ";
-        if (d == null || d.size() < 5) {
-            return new EngineDiedException(prefix + e.pythonMessage(), "engine", -1, null, null, e);
+        if (d == null || d.size() < 5) { // vLLM reported the death before its process ended
+            return new EngineDiedException(prefix + "vLLM's engine core died (" + e.pythonMessage()
+                    + "); the engine cannot answer any more requests: start a new one (QwenVL.setup() restarts it)",
+                    "EngineCore", pids.isEmpty() ? -1 : pids.get(0), null, null, e);
         }
         Integer code = d.get(2) instanceof Number num && num.intValue() >= 0 ? num.intValue() : null;
         return new EngineDiedException(prefix + d.get(4), String.valueOf(d.get(0)), ((Number) d.get(1)).longValue(),

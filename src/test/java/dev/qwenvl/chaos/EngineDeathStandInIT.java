@@ -142,6 +142,19 @@ class EngineDeathStandInIT {
     }
 
     @Test
+    void vllmsOwnDeathNoticeAlsoEndsTheEngineAndSetupStartsANewOne() {
+        QwenVL model = model();
+        model.setup();
+        EngineDiedException e = org.junit.jupiter.api.Assertions.assertThrows(EngineDiedException.class,
+                () -> model.generate(List.of(request("ENGINE_DEAD now."))));
+        assertTrue(e.getMessage().contains("engine core died"), e.getMessage());
+        org.junit.jupiter.api.Assertions.assertThrows(EngineDiedException.class, () -> model.generate(List.of(request("later."))));
+        model.setup();
+        assertEquals(List.of(standInCaption(request("again.").prompt())), model.generate(List.of(request("again."))));
+        model.close();
+    }
+
+    @Test
     void aGenerateWaitingOnAKilledEngineFailsAtOnceNamingTheSignalAndSetupStartsANewOne() throws Exception {
         QwenVL model = model();
         model.setup();
