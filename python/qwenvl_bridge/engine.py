@@ -9,7 +9,7 @@ import itertools
 import logging
 import os
 
-from . import enginewatch
+from . import enginewatch, start_method
 
 log = logging.getLogger(__name__)
 
@@ -22,13 +22,54 @@ _sampling = {}  # engine id -> the SamplingParams of its latest batch
 _next_id = itertools.count(1)
 
 
+#: vLLM versions the library supports: from ``SUPPORTED_VLLM[0]`` up to, not including,
+#: ``SUPPORTED_VLLM[1]``. Below 0.11 vLLM takes no video metadata with frames (the sampled rate
+#: could not reach the model) and has no Qwen3-VL; 0.32 is the version the tests run. Above, the
+#: multimodal path changes from release to release (0.32 moved normalisation onto the device), so
+#: a newer vLLM is refused until the vision-input oracle test has passed on it.
+SUPPORTED_VLLM = ("0.11.0", "0.33.0")
+
+
 class VllmNotInstalled(ImportError):
     """vllm cannot be imported in the embedded interpreter's environment."""
+
+
+class VllmVersionUnsupported(ImportError):
+    """The installed vllm is outside :data:`SUPPORTED_VLLM`."""
+
+
+def _release(version):
+    """(major, minor, patch) of a version string such as ``0.32.0``, ``0.11.1rc2`` or ``0.9.0+cpu``."""
+    parts = []
+    for piece in str(version).split("+")[0].split(".")[:3]:
+        digits = ""
+        for ch in piece:
+            if not ch.isdigit():
+                break
+            digits += ch
+        parts.append(int(digits) if digits else 0)
+    while len(parts) < 3:
+        parts.append(0)
+    return tuple(parts)
+
+
+def check_version(version):
+    """Raises :class:`VllmVersionUnsupported` unless ``version`` is within :data:`SUPPORTED_VLLM`."""
+    low, high = SUPPORTED_VLLM
+    if not (_release(low) <= _release(version) < _release(high)):
+        import sys
+
+        raise VllmVersionUnsupported(
+            f"vllm {version} is installed in {sys.executable}, but qwenvl-jep supports vllm >= {low} and < {high} "
+            f"(tested with 0.32.0): install a supported version, e.g. {sys.executable} -m pip install 'vllm>={low},<{high}'"
+        )
 
 
 def _import_vllm():
     # vLLM would install its own logging handlers on stdout; ours forward to SLF4J instead.
     os.environ.setdefault("VLLM_CONFIGURE_LOGGING", "0")
+    # Its processes must be spawned, never forked from the JVM (raises UnsafeStartMethod on fork).
+    start_method.require_spawn()
     try:
         import vllm
     except ImportError as error:
@@ -39,6 +80,7 @@ def _import_vllm():
             f"{sys.executable} -m pip install vllm on a GPU machine, or on a CPU-only machine run "
             f"`bash python/setup-e2e.sh` from the qwenvl-jep sources (vLLM's CPU build)"
         ) from error
+    check_version(getattr(vllm, "__version__", "0"))
     return vllm
 
 
@@ -132,6 +174,22 @@ def generate(engine_id, prompts, videos, fps, extra_kwargs, sampling_kwargs):
     ``sampling_kwargs`` None reuses the engine's previous sampling parameters (Java sends them
     only when they change: one call per batch stays cheap).
     """
+    outputs = _generate(engine_id, prompts, videos, fps, extra_kwargs, sampling_kwargs)
+    return [out.outputs[0].text for out in outputs]
+
+
+def generate_counted(engine_id, prompts, videos, fps, extra_kwargs, sampling_kwargs):
+    """Like :func:`generate`, with token counts: ``[texts, prompt tokens, output tokens]``, one
+    entry per request. Prompt tokens include the video's tokens (vLLM's ``prompt_token_ids``)."""
+    outputs = _generate(engine_id, prompts, videos, fps, extra_kwargs, sampling_kwargs)
+    return [
+        [out.outputs[0].text for out in outputs],
+        [len(out.prompt_token_ids or ()) for out in outputs],
+        [len(out.outputs[0].token_ids or ()) for out in outputs],
+    ]
+
+
+def _generate(engine_id, prompts, videos, fps, extra_kwargs, sampling_kwargs):
     llm = _engine(engine_id)
     watch = _watches.get(engine_id)
     died = enginewatch.death_of(watch)
@@ -153,7 +211,7 @@ def generate(engine_id, prompts, videos, fps, extra_kwargs, sampling_kwargs):
         raise
     if len(outputs) != len(inputs):
         raise RuntimeError(f"vllm returned {len(outputs)} outputs for {len(inputs)} prompts")
-    return [out.outputs[0].text for out in outputs]
+    return outputs
 
 
 def close(engine_id):

@@ -14,6 +14,7 @@ import logging
 
 import numpy as np
 
+from . import family as family_mod
 from . import handles, video
 
 log = logging.getLogger(__name__)
@@ -43,23 +44,41 @@ def probe(kind, source, name):
         return _error(error)
 
 
-def prepare(kind, source, name, windows, model_preprocesses):
-    """Decodes (or selects) each window's sampled frames, preprocessed as the model setting says,
-    and keeps them in the handle store.
+def prepare(kind, source, name, windows, model_preprocesses, family="qwen2.5"):
+    """Decodes (or selects) each window's sampled frames, sized as the model setting says, and
+    keeps them in the handle store.
 
-    Returns ``{"handles": [id per window], "shapes": [[T, H, W, C] per window],
-    "dtype": "uint8" | "float32"}`` or ``{"error": reason, "detail": ...}``.
+    ``model_preprocesses`` False: frames are resized here for ``family`` (uint8; vLLM rescales and
+    normalises). True: frames stay raw and each window carries the processor arguments (pixel
+    bounds) that make vLLM's processor size them the same way.
+
+    Returns ``{"handles": [id per window], "shapes": [[T, H, W, C] per window], "dtype": "uint8",
+    "video_tokens": [tokens per window], "processor_kwargs": [dict per window]}`` or
+    ``{"error": reason, "detail": ...}``. ``video_tokens`` is what the window costs in the prompt
+    (Java refuses windows that would not fit the model's context).
     """
+    fam = family_mod.get(family)
+    preprocess = bool(model_preprocesses)
     windows = [[int(i) for i in w] for w in windows]
     try:
         if kind == "frames":
-            arrays = video.select_windows(source, windows, bool(model_preprocesses), name=name)
+            arrays = video.select_windows(source, windows, preprocess, name=name, family=fam)
         else:
-            arrays = video.decode_windows(_source(kind, source), windows, bool(model_preprocesses), name=name)
+            arrays = video.decode_windows(_source(kind, source), windows, preprocess, name=name, family=fam)
     except video.VideoError as error:
         return _error(error)
+    tokens, kwargs = [], []
+    for a in arrays:
+        count, height, width = (int(x) for x in a.shape[:3])
+        if preprocess:
+            height, width = video.window_size(count, height, width, fam)
+            kwargs.append(fam.processor_bounds(count))
+        else:
+            kwargs.append({})
+        tokens.append(fam.video_tokens(count, height, width))
     ids = [handles.put(a) for a in arrays]
-    return {"handles": ids, "shapes": [list(a.shape) for a in arrays], "dtype": str(arrays[0].dtype)}
+    return {"handles": ids, "shapes": [list(a.shape) for a in arrays], "dtype": str(arrays[0].dtype),
+            "video_tokens": tokens, "processor_kwargs": kwargs}
 
 
 def release(ids):

@@ -1,4 +1,4 @@
-"""Video decoding and Qwen2.5-VL preprocessing with PyAV and numpy.
+"""Video decoding and Qwen-VL frame sizing with PyAV and numpy.
 
 Contracts shared with the Java half (package ``dev.qwenvl.video``):
 
@@ -31,7 +31,9 @@ Decisions:
   ``probe`` reports the size after rotation. Mirroring in the display matrix is not applied.
 * **Resizing.** PyAV's ``VideoFrame.reformat`` (FFmpeg swscale, bicubic). Qwen's own processor
   resizes with bicubic interpolation; swscale runs in C, needs no extra package (no Pillow or
-  torch in the embedded interpreter) and is already loaded for decoding.
+  torch in the embedded interpreter) and is already loaded for decoding. The sizes (factor, pixel
+  bounds, window budget) come from the model family (``family.py``); frames stay uint8 and vLLM
+  rescales and normalises them, exactly once.
 """
 
 from __future__ import annotations
@@ -46,6 +48,8 @@ from typing import Iterable, Optional, Sequence, Union
 import av
 import numpy as np
 
+from . import family as family_mod
+
 logger = logging.getLogger(__name__)
 
 __all__ = [
@@ -53,19 +57,12 @@ __all__ = [
     "probe",
     "decode_windows",
     "select_windows",
-    "preprocess_frames",
+    "resize_frames",
     "smart_resize",
-    "per_frame_max_pixels",
+    "window_size",
 ]
 
-# Qwen2.5-VL video preprocessing constants.
-FACTOR = 28
-MIN_PIXELS = 128 * 28 * 28
-MAX_PIXELS = 768 * 28 * 28
-TOTAL_PIXELS = 24576 * 28 * 28
 MAX_ASPECT_RATIO = 200.0
-CLIP_MEAN = (0.48145466, 0.4578275, 0.40821073)
-CLIP_STD = (0.26862954, 0.26130258, 0.27577711)
 
 #: A header frame count is trusted as "present" when at least this share of frames is found.
 MIN_PRESENT_SHARE = 0.99
@@ -92,6 +89,8 @@ class VideoError(ValueError):
     EXTREME_ASPECT_RATIO = "EXTREME_ASPECT_RATIO"
     BAD_FPS = "BAD_FPS"
     EMPTY_DATA = "EMPTY_DATA"
+    #: raised on the Java side (VideoCaptioner), from the token counts ``inputs.prepare`` returns
+    WINDOW_TOO_LONG = "WINDOW_TOO_LONG"
 
     def __init__(self, reason: str, source: str, detail: str):
         super().__init__(f"video '{source}': {detail} [{reason}]")
@@ -342,23 +341,18 @@ def _average_fps(count: int, span: Optional[float], stream, label: str) -> float
 
 
 # ---------------------------------------------------------------------------------------------
-# Resizing and normalisation
+# Resizing
 
 
-def smart_resize(
-    height: int,
-    width: int,
-    factor: int = FACTOR,
-    min_pixels: int = MIN_PIXELS,
-    max_pixels: int = MAX_PIXELS,
-) -> tuple[int, int]:
-    """Qwen2.5-VL's frame size for a ``height`` x ``width`` frame: returns (height, width).
+def smart_resize(height: int, width: int, factor: int, min_pixels: float, max_pixels: float) -> tuple[int, int]:
+    """Qwen's frame size for a ``height`` x ``width`` frame (qwen-vl-utils' ``smart_resize``):
+    returns (height, width).
 
     Each side is rounded to the nearest multiple of ``factor`` (ties to even, Python's ``round``;
     at least ``factor``). If the area then exceeds ``max_pixels`` both sides are scaled by
     ``sqrt(h*w / max_pixels)`` and rounded down to multiples of ``factor``; if it is below
     ``min_pixels`` they are scaled up by ``sqrt(min_pixels / (h*w))`` and rounded up. Aspect
-    ratio is kept up to the rounding. Java's ``QwenResize`` mirrors this function.
+    ratio is kept up to the rounding.
 
     Raises:
         ValueError: a side is not positive, or the aspect ratio is over 200.
@@ -382,45 +376,34 @@ def smart_resize(
     return h_bar, w_bar
 
 
-def per_frame_max_pixels(
-    frames: int,
-    min_pixels: int = MIN_PIXELS,
-    max_pixels: int = MAX_PIXELS,
-    total_pixels: int = TOTAL_PIXELS,
-) -> int:
-    """Largest frame area for a window of ``frames`` frames.
-
-    ``max(min(max_pixels, total_pixels // frames), min_pixels)``: the window's total budget is
-    shared by its frames, and the per-frame minimum wins over the budget (so a window of more than
-    ``total_pixels / min_pixels`` frames, 192 with the defaults, can exceed the budget).
-    """
-    if frames <= 0:
-        raise ValueError(f"frames must be positive, got {frames}")
-    return max(min(max_pixels, total_pixels // frames), min_pixels)
+def window_size(frames: int, height: int, width: int, family: Union[str, family_mod.Family]) -> tuple[int, int]:
+    """The size every frame of a window of ``frames`` source frames of ``height`` x ``width``
+    reaches the vision encoder at: the family's factor, per-frame bounds and window budget."""
+    fam = family_mod.get(family) if isinstance(family, str) else family
+    return smart_resize(height, width, fam.factor, fam.min_pixels, fam.frame_max_pixels(frames))
 
 
-def preprocess_frames(
+def resize_frames(
     frames: np.ndarray,
+    family: Union[str, family_mod.Family] = "qwen2.5",
     *,
     source: str = "frames",
-    factor: int = FACTOR,
-    min_pixels: int = MIN_PIXELS,
-    max_pixels: int = MAX_PIXELS,
-    total_pixels: int = TOTAL_PIXELS,
-    mean: Sequence[float] = CLIP_MEAN,
-    std: Sequence[float] = CLIP_STD,
 ) -> np.ndarray:
-    """Resizes one window's frames to Qwen's size and normalises them, as the model expects when
-    our pipeline preprocesses (``model_does_preprocess = False``).
+    """Resizes one window's frames to the size the family's vision encoder takes, as our pipeline
+    does when the model does not preprocess (``model_does_preprocess = False``).
+
+    Only resizing happens here: the frames stay uint8 RGB and vLLM rescales and normalises them
+    (in the processor, or on the device with ``mm_device_do_normalize``), so nothing normalises
+    twice whatever the installed vLLM does. vLLM is told not to resize again (``do_resize=False``).
 
     Args:
         frames: uint8 RGB, shape (T, H, W, 3); not modified.
+        family: a family key (``qwen2.5``, ``qwen3``) or :class:`family.Family`.
         source: display name for errors.
 
     Returns:
-        float32 array (T, H', W', 3): H' and W' multiples of ``factor``, each frame's area between
-        ``min_pixels`` and :func:`per_frame_max_pixels` (T), values ``(x / 255 - mean) / std``.
-        Resized with FFmpeg swscale's bicubic filter (``VideoFrame.reformat``).
+        uint8 array (T, H', W', 3), (H', W') = :func:`window_size`; resized with FFmpeg swscale's
+        bicubic filter (``VideoFrame.reformat``); the input itself when it already has that size.
 
     Raises:
         VideoError: BAD_SHAPE (not a uint8 (T, H, W, C) array), UNSUPPORTED_CHANNELS (C != 3),
@@ -429,15 +412,12 @@ def preprocess_frames(
     _check_frames(frames, source)
     count, height, width, _ = frames.shape
     _check_aspect(height, width, source)
-    th, tw = smart_resize(height, width, factor, min_pixels,
-                          per_frame_max_pixels(count, min_pixels, max_pixels, total_pixels))
-    out = np.empty((count, th, tw, 3), dtype=np.float32)
+    th, tw = window_size(count, height, width, family)
+    if (th, tw) == (height, width):
+        return frames
+    out = np.empty((count, th, tw, 3), dtype=np.uint8)
     for i in range(count):
         out[i] = _resize_rgb(frames[i], th, tw)
-    scale = (1.0 / (255.0 * np.asarray(std, dtype=np.float64))).astype(np.float32)
-    shift = (np.asarray(mean, dtype=np.float64) / np.asarray(std, dtype=np.float64)).astype(np.float32)
-    out *= scale
-    out -= shift
     return out
 
 
@@ -472,10 +452,7 @@ def decode_windows(
     preprocess: bool,
     *,
     name: Optional[str] = None,
-    factor: int = FACTOR,
-    min_pixels: int = MIN_PIXELS,
-    max_pixels: int = MAX_PIXELS,
-    total_pixels: int = TOTAL_PIXELS,
+    family: Union[str, family_mod.Family] = "qwen2.5",
 ) -> list[np.ndarray]:
     """Decodes the container once and returns the requested frames of each window.
 
@@ -485,10 +462,10 @@ def decode_windows(
             wanted in the output; usually Java's ``VideoWindow.sampledFrameIndices``).
         preprocess: **True when the model preprocesses** (QwenVL's ``model_does_preprocess``):
             frames are returned as uint8 (T, H, W, 3) at the source size. False: our pipeline
-            preprocesses, and each window goes through :func:`preprocess_frames` (float32,
-            Qwen-sized, CLIP-normalised).
+            preprocesses, and each window goes through :func:`resize_frames` (uint8, sized for
+            the family's vision encoder).
         name: display name for errors.
-        factor, min_pixels, max_pixels, total_pixels: see :func:`preprocess_frames`.
+        family: the model family whose sizes apply (see :func:`resize_frames`).
 
     Returns:
         one array per window, in the order of ``windows``; frames upright (rotation applied),
@@ -514,9 +491,7 @@ def decode_windows(
     def finish(w: int) -> None:
         frames = buffers[w]
         buffers[w] = None
-        results[w] = frames if preprocess else preprocess_frames(
-            frames, source=label, factor=factor, min_pixels=min_pixels,
-            max_pixels=max_pixels, total_pixels=total_pixels)
+        results[w] = frames if preprocess else resize_frames(frames, family, source=label)
 
     def place(frame: av.VideoFrame, targets: list[tuple[int, int]]) -> None:
         if (frame.height, frame.width) != size:  # resolution changed mid-stream: keep the first
@@ -581,17 +556,13 @@ def select_windows(
     preprocess: bool,
     *,
     name: str = "frames",
-    factor: int = FACTOR,
-    min_pixels: int = MIN_PIXELS,
-    max_pixels: int = MAX_PIXELS,
-    total_pixels: int = TOTAL_PIXELS,
+    family: Union[str, family_mod.Family] = "qwen2.5",
 ) -> list[np.ndarray]:
     """:func:`decode_windows` for frames already in memory (Java's ``JavaFrames``).
 
     Args:
         frames: uint8 RGB (T, H, W, 3), e.g. a numpy view of Java's direct buffer; not modified.
-        windows, preprocess, factor, min_pixels, max_pixels, total_pixels: as
-            :func:`decode_windows` (``preprocess`` True: the model preprocesses, frames stay
+        windows, preprocess, family: as :func:`decode_windows` (``preprocess`` True: the model preprocesses, frames stay
             uint8 at the source size).
         name: display name for errors.
 
@@ -615,9 +586,7 @@ def select_windows(
     out = []
     for indices in windows:
         picked = frames[np.asarray(indices, dtype=np.intp)]  # fancy indexing copies
-        out.append(picked if preprocess else preprocess_frames(
-            picked, source=name, factor=factor, min_pixels=min_pixels,
-            max_pixels=max_pixels, total_pixels=total_pixels))
+        out.append(picked if preprocess else resize_frames(picked, family, source=name))
     return out
 
 

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 import videos
-from qwenvl_bridge import video
+from qwenvl_bridge import family, video
 from qwenvl_bridge.video import VideoError
 
 CONTAINERS = ["mp4", "mkv", "webm", "avi", "mov"]
@@ -154,41 +154,71 @@ def test_model_preprocesses_gives_uint8_at_source_size(tmp_path):
 
 
 @pytest.mark.parametrize("size", [(97, 61), (64, 48), (1280, 720)])
-def test_our_preprocessing_gives_qwen_sized_normalised_float32(tmp_path, size):
+def test_our_preprocessing_resizes_to_the_family_size_and_stays_uint8(tmp_path, size):
     width, height = size
     path = videos.write_video(tmp_path / "v.mp4", width=width, height=height, frames=6)
     (frames,) = video.decode_windows(path, [[0, 1, 2, 3, 4, 5]], preprocess=False)
     t, h, w, c = frames.shape
-    assert frames.dtype == np.float32 and (t, c) == (6, 3)
+    assert frames.dtype == np.uint8 and (t, c) == (6, 3)
+    assert (h, w) == video.window_size(6, height, width, "qwen2.5")
     assert h % 28 == 0 and w % 28 == 0
-    assert video.MIN_PIXELS <= h * w <= video.MAX_PIXELS
-    assert t * h * w <= video.TOTAL_PIXELS
+    fam = family.get("qwen2.5")
+    assert fam.min_pixels <= h * w <= fam.max_pixels
     assert abs(math.log((w / h) / (width / height))) < 0.2
-    mean, std = np.array(video.CLIP_MEAN), np.array(video.CLIP_STD)
-    expected = (videos.frame_level(3) / 255.0 - mean) / std
-    np.testing.assert_allclose(frames[3].reshape(-1, 3).mean(axis=0), expected, atol=0.05)
+    # not normalised: vLLM rescales and normalises, once
+    assert abs(float(frames[3].mean()) - videos.frame_level(3)) <= 3
 
 
-def test_preprocess_frames_respects_the_window_budget():
-    frames = np.full((64, 720, 1280, 3), 128, dtype=np.uint8)
-    out = video.preprocess_frames(frames)
-    _, h, w, _ = out.shape
-    assert h % 28 == 0 and w % 28 == 0
-    assert 64 * h * w <= video.TOTAL_PIXELS
-    assert h * w >= video.MIN_PIXELS
+def test_qwen3_frames_are_sized_in_multiples_of_32(tmp_path):
+    path = videos.write_video(tmp_path / "v.mp4", width=640, height=360, frames=6)
+    (frames,) = video.decode_windows(path, [[0, 1, 2, 3]], preprocess=False, family="qwen3")
+    assert frames.shape == (4, 352, 640, 3)  # 360 -> 11.25 x 32 -> 352; 640 = 20 x 32
 
 
-def test_preprocess_frames_minimum_wins_over_budget_for_many_frames():
-    frames = np.zeros((200, 32, 32, 3), dtype=np.uint8)
-    out = video.preprocess_frames(frames)
-    assert out.shape[1] * out.shape[2] >= video.MIN_PIXELS
+@pytest.mark.parametrize(
+    "key, frames, expected",
+    [
+        # qwen-vl-utils fetch_video: max(min(768 * f^2, 24576 * f^2 / T * 2), int(128 * f^2 * 1.05))
+        ("qwen2.5", 4, 602112),
+        ("qwen2.5", 18, 602112),
+        ("qwen2.5", 52, 602112),   # 741061.5 capped at 768 tokens
+        ("qwen2.5", 64, 602112),   # the budget and the cap meet
+        ("qwen2.5", 128, 301056),
+        ("qwen2.5", 256, 150528),
+        ("qwen2.5", 400, 105369),  # floor int(100352 * 1.05) wins over 96337.92
+        ("qwen3", 18, 786432),
+        ("qwen3", 128, 393216),
+        ("qwen3", 400, 137625),    # floor int(131072 * 1.05) wins over 125829.12
+    ],
+)
+def test_frame_max_pixels_follows_qwen_vl_utils(key, frames, expected):
+    assert family.get(key).frame_max_pixels(frames) == pytest.approx(expected)
 
 
-def test_preprocess_frames_leaves_its_input_alone():
+@pytest.mark.parametrize(
+    "key, frames, hw, expected",
+    [
+        ("qwen2.5", 4, (1080, 1920), (560, 1008)),
+        ("qwen2.5", 4, (360, 640), (364, 644)),
+        ("qwen2.5", 4, (241, 321), (280, 392)),   # below 128 tokens: scaled up
+        ("qwen2.5", 4, (640, 360), (644, 364)),
+        ("qwen2.5", 52, (540, 960), (532, 952)),  # the budget per temporal patch leaves it alone
+        ("qwen2.5", 256, (540, 960), (280, 504)),
+        ("qwen3", 4, (1080, 1920), (640, 1152)),
+        ("qwen3", 4, (360, 640), (352, 640)),
+    ],
+)
+def test_window_size_known_values(key, frames, hw, expected):
+    assert video.window_size(frames, *hw, key) == expected
+
+
+def test_resize_frames_leaves_its_input_alone_and_returns_it_when_already_sized():
     frames = np.random.default_rng(0).integers(0, 256, (2, 61, 97, 3), dtype=np.uint8)
     copy = frames.copy()
-    video.preprocess_frames(frames)
+    out = video.resize_frames(frames)
     np.testing.assert_array_equal(frames, copy)
+    assert out.dtype == np.uint8
+    assert video.resize_frames(out) is out
 
 
 @pytest.mark.parametrize(
@@ -201,38 +231,45 @@ def test_preprocess_frames_leaves_its_input_alone():
         ((2, 2, 402, 3), np.uint8, VideoError.EXTREME_ASPECT_RATIO),
     ],
 )
-def test_preprocess_frames_rejects_bad_frames(shape, dtype, reason):
-    err = _raises(reason, video.preprocess_frames, np.zeros(shape, dtype=dtype), source="clip-9")
+def test_resize_frames_rejects_bad_frames(shape, dtype, reason):
+    err = _raises(reason, video.resize_frames, np.zeros(shape, dtype=dtype), source="clip-9")
     assert err.source == "clip-9"
 
 
-@pytest.mark.parametrize(
-    "hw, expected",
-    [((480, 640), (476, 644)), ((1080, 1920), (560, 1008)), ((61, 97), (252, 420)), ((28, 28), (308, 336))],
-)
-def test_smart_resize_known_values(hw, expected):
-    # The first three are asserted in Java's QwenResizeTest too: the two halves agree.
-    got = video.smart_resize(*hw)
-    if hw == (28, 28):
-        assert got[0] * got[1] >= video.MIN_PIXELS and got[0] % 28 == 0
-    else:
-        assert got == expected
-
-
 def test_smart_resize_stays_within_limits_over_a_grid():
+    fam = family.get("qwen2.5")
     for h in range(16, 2200, 61):
         for w in range(16, 4000, 97):
             if max(h, w) / min(h, w) > 8:
                 continue
-            th, tw = video.smart_resize(h, w)
+            th, tw = video.smart_resize(h, w, fam.factor, fam.min_pixels, fam.max_pixels)
             assert th % 28 == 0 and tw % 28 == 0
-            assert video.MIN_PIXELS <= th * tw <= video.MAX_PIXELS, (h, w, th, tw)
+            assert fam.min_pixels <= th * tw <= fam.max_pixels, (h, w, th, tw)
 
 
-def test_per_frame_max_pixels():
-    assert video.per_frame_max_pixels(16) == video.MAX_PIXELS
-    assert video.per_frame_max_pixels(64) == video.TOTAL_PIXELS // 64
-    assert video.per_frame_max_pixels(768) == video.MIN_PIXELS
+def test_processor_bounds_size_raw_frames_as_our_resize_does():
+    assert family.get("qwen2.5").processor_bounds(128) == {"min_pixels": 100352, "max_pixels": 301056}
+    # Qwen3-VL's video processor bounds frames x height x width
+    assert family.get("qwen3").processor_bounds(128) == {
+        "min_pixels": 128 * 131072, "max_pixels": 128 * 393216, "cap_pixels_per_frame": False}
+    # transformers refuses a float bound: 19267584 / 130 * 2 = 296424.36...
+    bounds = family.get("qwen2.5").processor_bounds(130)
+    assert bounds["max_pixels"] == 296424 and isinstance(bounds["max_pixels"], int)
+
+
+def test_families_are_data_with_their_keys_and_aliases():
+    assert family.keys() == ["qwen", "qwen3"]
+    assert family.get("qwen") is family.get("qwen2.5")
+    assert family.get(" QWEN3 ").factor == 32
+    with pytest.raises(ValueError, match="unknown model family 'qwen4'"):
+        family.get("qwen4")
+
+
+def test_video_tokens_count_merged_patches_per_temporal_patch():
+    # 18 frames of 364 x 644: 9 temporal patches of 13 x 23 merged tokens
+    assert family.get("qwen2.5").video_tokens(18, 364, 644) == 9 * 13 * 23
+    # Qwen3-VL also writes a text timestamp per temporal patch
+    assert family.get("qwen3").video_tokens(4, 352, 640) == 2 * (11 * 20 + 8)
 
 
 # --- errors ---------------------------------------------------------------------------------
@@ -345,7 +382,26 @@ def test_select_windows_from_frames_in_memory():
     _assert_frames_are(raw[1], [2, 3, 4, 5])
     assert not np.shares_memory(raw[0], frames)
     (pre,) = video.select_windows(frames, [[0, 9]], False)
-    assert pre.dtype == np.float32 and pre.shape[1] % 28 == 0 and pre.shape[2] % 28 == 0
+    assert pre.dtype == np.uint8 and pre.shape[1:3] == video.window_size(2, 61, 97, "qwen2.5")
     err = _raises(VideoError.BAD_SHAPE, video.select_windows, frames, [[0, 10]], True, name="java clip")
     assert "frame 10" in str(err) and err.source == "java clip"
     _raises(VideoError.UNSUPPORTED_CHANNELS, video.select_windows, frames[..., :1].copy(), [[0]], True)
+
+
+def test_prepare_returns_tokens_and_the_processor_bounds_per_window(tmp_path):
+    from qwenvl_bridge import handles, inputs
+
+    path = str(videos.write_video(tmp_path / "v.mp4", width=640, height=360, frames=30))
+    ours = inputs.prepare("path", path, "v", [[0, 9, 19, 29]], False, "qwen2.5")
+    theirs = inputs.prepare("path", path, "v", [[0, 9, 19, 29]], True, "qwen2.5")
+    qwen3 = inputs.prepare("path", path, "v", [[0, 9, 19, 29]], False, "qwen3")
+    try:
+        assert ours["shapes"] == [[4, 364, 644, 3]] and ours["dtype"] == "uint8"
+        assert ours["processor_kwargs"] == [{}]
+        assert theirs["shapes"] == [[4, 360, 640, 3]]
+        assert theirs["processor_kwargs"] == [{"min_pixels": 100352, "max_pixels": 602112}]
+        # the same size either way, so the same cost: 2 temporal patches of 13 x 23 tokens
+        assert ours["video_tokens"] == theirs["video_tokens"] == [2 * 13 * 23]
+        assert qwen3["shapes"] == [[4, 352, 640, 3]] and qwen3["video_tokens"] == [2 * (11 * 20 + 8)]
+    finally:
+        handles.release(ours["handles"] + theirs["handles"] + qwen3["handles"])

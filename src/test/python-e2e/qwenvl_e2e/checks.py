@@ -66,3 +66,40 @@ def seconds_per_grid(model_path, fps):
     out = processor(text=["<|vision_start|><|video_pad|><|vision_end|>x"], videos=[frames],
                     video_metadata=[metadata], do_sample_frames=False, return_tensors="np")
     return [float(x) for x in out["second_per_grid_ts"]]
+
+
+def start_method_report():
+    """What start method vLLM will use in the embedded interpreter, before any engine starts.
+
+    ``vllm_default`` is what vLLM's own ``get_mp_context()`` picks with the variable unset and CUDA
+    not initialised in the parent: ``fork``, which is what a GPU machine gets (vLLM's CPU platform
+    switches to spawn only when an engine is created). ``library`` is what it picks after the
+    library's import of vllm (``engine._import_vllm``), which a GPU machine gets too.
+    """
+    import os
+
+    from vllm import envs
+    from vllm.utils.system_utils import get_mp_context
+
+    variable = "VLLM_WORKER_MULTIPROC_METHOD"
+    before = os.environ.pop(variable, None)
+    try:
+        vllm_default = [envs.VLLM_WORKER_MULTIPROC_METHOD, get_mp_context().get_start_method()]
+    finally:
+        os.environ.pop(variable, None)
+        if before is not None:
+            os.environ[variable] = before
+    from qwenvl_bridge import engine
+
+    engine._import_vllm()
+    return {
+        "before": before,
+        "vllm_default": vllm_default,
+        "library": [envs.VLLM_WORKER_MULTIPROC_METHOD, get_mp_context().get_start_method()],
+    }
+
+
+def vllm_imported():
+    import sys
+
+    return "vllm" in sys.modules

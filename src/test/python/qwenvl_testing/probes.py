@@ -71,3 +71,17 @@ def poke(array, value):
     flat[0] = value
     flat[-1] = value
     return True
+
+
+def std_descriptors():
+    """``[sys.stdout.fileno(), sys.stderr.fileno()]`` of the embedded interpreter."""
+    import sys
+
+    return [sys.stdout.fileno(), sys.stderr.fileno()]
+
+
+def write_descriptor(fd, text):
+    """Writes ``text`` to the OS file descriptor ``fd`` directly (no Python stream)."""
+    import os
+
+    return os.write(int(fd), text.encode("utf-8"))

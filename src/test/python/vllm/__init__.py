@@ -21,7 +21,8 @@ import queue
 import threading
 import time
 
-__version__ = "0.0.0-standin"
+# The version the stand-in claims; QWENVL_STANDIN_VLLM_VERSION fakes another (version-check tests).
+__version__ = os.environ.get("QWENVL_STANDIN_VLLM_VERSION") or "0.32.0"
 
 _constructed = []  # kwargs of every LLM(...)
 _generate_calls = []  # per generate call: list of (prompt, video summary, mm kwargs), sampling kwargs
@@ -38,13 +39,15 @@ class SamplingParams:
 
 
 class _Completion:
-    def __init__(self, text):
+    def __init__(self, text, token_ids=()):
         self.text = text
+        self.token_ids = list(token_ids)
 
 
 class _RequestOutput:
-    def __init__(self, text):
-        self.outputs = [_Completion(text)]
+    def __init__(self, text, prompt_token_ids=(), token_ids=()):
+        self.outputs = [_Completion(text, token_ids)]
+        self.prompt_token_ids = list(prompt_token_ids)
 
 
 class _EngineCore:
@@ -172,7 +175,11 @@ class LLM:
             summary = _summary(video)
             calls.append({"prompt": prompt, "video": summary, "mm_processor_kwargs": mm})
             digest = hashlib.sha256(prompt.encode("utf-8")).hexdigest()[:8]
-            outputs.append(_RequestOutput(f"caption-{digest}"))
+            # Token counts: one "prompt token" per prompt character; max_tokens outputs with
+            # ignore_eos, else one (the stand-in "stops" at once).
+            sampling = sampling_params.kwargs
+            n_out = int(sampling.get("max_tokens", 1)) if sampling.get("ignore_eos") else 1
+            outputs.append(_RequestOutput(f"caption-{digest}", range(len(prompt)), range(n_out)))
         core = self.llm_engine.engine_core
         if isinstance(core, _ProcessEngineCore):
             core.round_trip(len(outputs))

@@ -5,13 +5,16 @@ import dev.qwenvl.engine.EngineDiedException;
 import dev.qwenvl.engine.EngineException;
 import dev.qwenvl.engine.EngineRequest;
 import dev.qwenvl.model.QwenVL;
+import dev.qwenvl.model.QwenVlSettings;
 import dev.qwenvl.prompt.QwenPromptFormatter;
 import dev.qwenvl.video.PreparedVideo;
 import dev.qwenvl.video.VideoDecoder;
 import dev.qwenvl.video.VideoInfo;
+import dev.qwenvl.video.VideoInputException;
 import dev.qwenvl.video.VideoSource;
 import dev.qwenvl.video.VideoWindow;
 import dev.qwenvl.video.Windowing;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -40,12 +43,13 @@ public final class VideoCaptioner {
     private final QwenVL model;
     private final VideoDecoder decoder;
     private final CaptionSettings settings;
-    private final QwenPromptFormatter formatter = new QwenPromptFormatter();
+    private final QwenPromptFormatter formatter;
 
     public VideoCaptioner(QwenVL model, VideoDecoder decoder, CaptionSettings settings) {
         this.model = Objects.requireNonNull(model, "model");
         this.decoder = Objects.requireNonNull(decoder, "decoder");
         this.settings = Objects.requireNonNull(settings, "settings");
+        this.formatter = new QwenPromptFormatter(model.config().modelVariant().family().defaultSystemPrompt());
     }
 
     public CaptionSettings settings() {
@@ -92,8 +96,10 @@ public final class VideoCaptioner {
                 }
                 prepared.add(video);
                 for (int w = 0; w < video.windows().size(); w++) {
+                    Map<String, Object> kwargs = new LinkedHashMap<>(video.processorKwargs().get(w));
+                    kwargs.put("fps", video.windows().get(w).sampledFps());
                     slots.add(new Slot(outcome, video.windows().get(w), new EngineRequest(prompt, video.payloads().get(w),
-                            Map.of("fps", video.windows().get(w).sampledFps()), instruction)));
+                            kwargs, instruction)));
                 }
             }
             progress.windowsPlanned(slots.size());
@@ -116,11 +122,43 @@ public final class VideoCaptioner {
         try {
             VideoInfo info = decoder.probe(source);
             List<VideoWindow> windows = Windowing.plan(source.displayName(), info.frameCount(), info.fps(), settings.windowing());
-            return decoder.prepare(source, windows, model.config().modelDoesPreprocess());
+            PreparedVideo video = decoder.prepare(source, windows, model.config().modelVariant().keys().get(0),
+                    model.config().modelDoesPreprocess());
+            try {
+                checkContext(video);
+            } catch (VideoInputException e) {
+                video.close();
+                throw e;
+            }
+            return video;
         } catch (QwenVlException e) {
             LOG.warn("Skipping {}: {}", source.displayName(), e.getMessage());
             outcome.fail(e);
             return null;
+        }
+    }
+
+    /**
+     * Refuses, before anything reaches vLLM, a window whose frames and prompt would not fit the
+     * model's context ({@link QwenVlSettings#MAX_MODEL_LEN}). The prompt is counted generously
+     * (one token per UTF-8 byte, which byte-level BPE never exceeds), plus the caption and, with
+     * stage 2, the rewrite text and the first caption.
+     */
+    private void checkContext(PreparedVideo video) {
+        int text = prompt().getBytes(StandardCharsets.UTF_8).length + model.config().maxOutputTokens();
+        if (settings.stage2()) {
+            text += model.config().stage2PromptText().getBytes(StandardCharsets.UTF_8).length + model.config().maxOutputTokens();
+        }
+        for (int w = 0; w < video.windows().size(); w++) {
+            int tokens = video.videoTokens().get(w);
+            if (tokens + text > QwenVlSettings.MAX_MODEL_LEN) {
+                VideoWindow window = video.windows().get(w);
+                throw new VideoInputException(video.source().displayName(), VideoInputException.Reason.WINDOW_TOO_LONG,
+                        "window " + window.windowIndex() + " (frames " + window.firstFrame() + "-" + window.lastFrame() + ", "
+                                + window.sampledFrameIndices().size() + " sampled) needs " + tokens + " video tokens plus up to "
+                                + text + " for the text, over the model's context of " + QwenVlSettings.MAX_MODEL_LEN
+                                + " tokens; lower the sampling rate or the window length");
+            }
         }
     }
 

@@ -94,12 +94,12 @@ final class CaptionCommand implements Callable<Integer> {
     boolean stage2;
 
     @Option(names = "--stage2-prompt", paramLabel = "TEXT",
-            description = "Instruction of the second pass (with --stage2); the first caption follows it.")
+            description = "Instruction of the second pass (with --stage2); the first caption follows it. Default: Curator's \"Please refine this caption: \".")
     String stage2Prompt;
 
     @Option(names = "--prompt-variant", paramLabel = "NAME", defaultValue = "default",
             converter = VariantConverters.Prompt.class,
-            description = "Built-in instruction: default, driving, surveillance. Default: ${DEFAULT-VALUE}.")
+            description = "Built-in instruction, NeMo Curator's: default, av, av-surveillance (aliases: driving, surveillance). Default: ${DEFAULT-VALUE}.")
     PromptVariant promptVariant;
 
     @Option(names = "--prompt", paramLabel = "TEXT", description = "Custom caption instruction; replaces --prompt-variant.")
@@ -145,7 +145,8 @@ final class CaptionCommand implements Callable<Integer> {
         Path errorsPath = errors != null ? errors : defaultErrorsPath(output);
         RunFiles.check(output, errorsPath, videos);
         String fingerprint = RunFingerprint.of(config, settings,
-                new QwenPromptFormatter().format(settings.promptVariant(), settings.promptText()));
+                new QwenPromptFormatter(config.modelVariant().family().defaultSystemPrompt())
+                        .format(settings.promptVariant(), settings.promptText()));
         python.apply();
         if (verbose) {
             CliLogging.verbose();
@@ -191,8 +192,8 @@ final class CaptionCommand implements Callable<Integer> {
      * tokenizer to count with (loading then reports what is missing).
      */
     private void checkPromptsFit(QwenVL model, CaptionSettings settings) {
-        QwenPromptFormatter formatter = new QwenPromptFormatter();
         QwenVlConfig config = model.config();
+        QwenPromptFormatter formatter = new QwenPromptFormatter(config.modelVariant().family().defaultSystemPrompt());
         List<String> prompts = new java.util.ArrayList<>();
         prompts.add(formatter.format(settings.promptVariant().instructionOr(settings.promptText())));
         if (settings.stage2()) {

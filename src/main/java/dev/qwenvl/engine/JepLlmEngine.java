@@ -76,8 +76,11 @@ public final class JepLlmEngine implements LlmEngine {
         try {
             id = runtime.call(MODULE, "create", args.toKwargs());
         } catch (PythonException e) {
-            if (e.isType("VllmNotInstalled")) {
+            if (e.isType("VllmNotInstalled") || e.isType("VllmVersionUnsupported")) {
                 throw new EngineUnavailableException(e.pythonMessage(), e);
+            }
+            if (e.isType("UnsafeStartMethod")) {
+                throw new UnsafeStartMethodException(e.pythonMessage(), e);
             }
             throw new EngineException("vLLM could not load the model at " + args.model() + ": " + e.pythonType() + ": "
                     + e.pythonMessage() + " (check that the folder holds the model's weights and config; the Python "
@@ -103,6 +106,38 @@ public final class JepLlmEngine implements LlmEngine {
 
     @Override
     public List<String> generate(List<EngineRequest> requests, SamplingParams sampling) {
+        List<?> texts = (List<?>) call("generate", requests, sampling);
+        if (texts.size() != requests.size()) {
+            throw new EngineException("vLLM returned " + texts.size() + " texts for " + requests.size() + " requests");
+        }
+        List<String> out = new ArrayList<>(texts.size());
+        for (Object t : texts) {
+            out.add((String) t);
+        }
+        return out;
+    }
+
+    /**
+     * Like {@link #generate}, with the token counts vLLM reports for each request: prompt tokens
+     * (text and video) and output tokens. For measurements (see {@code dev.qwenvl.benchmark}).
+     */
+    public List<Generation> generateCounted(List<EngineRequest> requests, SamplingParams sampling) {
+        List<?> result = (List<?>) call("generate_counted", requests, sampling);
+        List<?> texts = (List<?>) result.get(0);
+        List<?> prompt = (List<?>) result.get(1);
+        List<?> output = (List<?>) result.get(2);
+        if (texts.size() != requests.size()) {
+            throw new EngineException("vLLM returned " + texts.size() + " texts for " + requests.size() + " requests");
+        }
+        List<Generation> out = new ArrayList<>(texts.size());
+        for (int i = 0; i < texts.size(); i++) {
+            out.add(new Generation((String) texts.get(i), ((Number) prompt.get(i)).intValue(),
+                    ((Number) output.get(i)).intValue()));
+        }
+        return out;
+    }
+
+    private Object call(String function, List<EngineRequest> requests, SamplingParams sampling) {
         Objects.requireNonNull(requests, "requests");
         Objects.requireNonNull(sampling, "sampling");
         if (closed.get()) {
@@ -135,15 +170,15 @@ public final class JepLlmEngine implements LlmEngine {
                 extraKwargs.set(i, extra);
             }
         }
-        Object result;
         // Calls run one at a time on the interpreter thread anyway; holding the lock across the call
         // keeps "what Python holds" and lastSampling in step when several threads generate at once.
         synchronized (this) {
             // Sampling parameters cross only when they change: the Python side keeps the last ones.
             Map<String, Object> samplingKwargs = sampling.equals(lastSampling) ? null : sampling.toKwargs();
             try {
-                result = runtime.call(MODULE, "generate", engineId, prompts, videos, fps, extraKwargs, samplingKwargs);
+                Object result = runtime.call(MODULE, function, engineId, prompts, videos, fps, extraKwargs, samplingKwargs);
                 lastSampling = sampling;
+                return result;
             } catch (PythonThreadStuckException e) {
                 throw died(new EngineDiedException("vLLM generate for a batch of " + n + " requests on " + model
                         + " was given up: " + e.getMessage(), e.death().name(), e.death().pid(), null, null, e));
@@ -156,15 +191,6 @@ public final class JepLlmEngine implements LlmEngine {
                         + ": " + e.pythonType() + ": " + e.pythonMessage(), e);
             }
         }
-        List<?> texts = (List<?>) result;
-        if (texts.size() != requests.size()) {
-            throw new EngineException("vLLM returned " + texts.size() + " texts for " + requests.size() + " requests");
-        }
-        List<String> out = new ArrayList<>(texts.size());
-        for (Object t : texts) {
-            out.add((String) t);
-        }
-        return out;
     }
 
     private EngineDiedException fromPython(int n, PythonException e) {

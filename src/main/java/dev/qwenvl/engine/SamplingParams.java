@@ -7,7 +7,9 @@ import java.util.Map;
 /**
  * Sampling settings of one generate call ({@code vllm.SamplingParams(**kwargs)}).
  *
- * @param seed per-request seed, or {@code null} to leave it to the engine
+ * @param seed      per-request seed, or {@code null} to leave it to the engine
+ * @param ignoreEos  keep generating past the end-of-sequence token up to {@code maxTokens}
+ *                   (benchmarks use it for a fixed output length; captions never do)
  */
 public record SamplingParams(
         double temperature,
@@ -15,7 +17,8 @@ public record SamplingParams(
         double repetitionPenalty,
         int maxTokens,
         List<Integer> stopTokenIds,
-        Integer seed) {
+        Integer seed,
+        boolean ignoreEos) {
 
     public SamplingParams {
         if (maxTokens < 1) {
@@ -24,7 +27,18 @@ public record SamplingParams(
         stopTokenIds = stopTokenIds == null ? List.of() : List.copyOf(stopTokenIds);
     }
 
-    /** The keyword arguments of {@code vllm.SamplingParams}; {@code seed} only when set. */
+    /** Sampling that stops at the end-of-sequence token (the caption path's). */
+    public SamplingParams(double temperature, double topP, double repetitionPenalty, int maxTokens,
+                          List<Integer> stopTokenIds, Integer seed) {
+        this(temperature, topP, repetitionPenalty, maxTokens, stopTokenIds, seed, false);
+    }
+
+    /** The same sampling with {@code ignoreEos} set as given. */
+    public SamplingParams withIgnoreEos(boolean ignore) {
+        return new SamplingParams(temperature, topP, repetitionPenalty, maxTokens, stopTokenIds, seed, ignore);
+    }
+
+    /** The keyword arguments of {@code vllm.SamplingParams}; {@code seed} and {@code ignore_eos} only when set. */
     public Map<String, Object> toKwargs() {
         Map<String, Object> kw = new LinkedHashMap<>();
         kw.put("temperature", temperature);
@@ -34,6 +48,9 @@ public record SamplingParams(
         kw.put("stop_token_ids", List.copyOf(stopTokenIds));
         if (seed != null) {
             kw.put("seed", seed);
+        }
+        if (ignoreEos) {
+            kw.put("ignore_eos", true);
         }
         return kw;
     }

@@ -34,11 +34,11 @@ import java.util.Optional;
  */
 public final class QwenVlConfig {
 
-    /** Stage-2 instruction used when none is configured; the stage-1 caption follows it. */
-    public static final String DEFAULT_STAGE2_PROMPT_TEXT =
-            "Below is a first draft caption of this video. Watch the video again and write an "
-                    + "improved caption: correct anything the draft gets wrong, add visible details "
-                    + "it leaves out, and keep the order of events. Draft caption: ";
+    /**
+     * Stage-2 instruction used when none is configured, NeMo Curator's (QwenVL's
+     * {@code stage2_prompt} default); the stage-1 caption follows it.
+     */
+    public static final String DEFAULT_STAGE2_PROMPT_TEXT = "Please refine this caption: ";
 
     public static final boolean DEFAULT_FP8 = true;
     public static final int DEFAULT_MAX_OUTPUT_TOKENS = 512;

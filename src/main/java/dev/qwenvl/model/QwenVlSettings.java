@@ -11,8 +11,8 @@ import java.util.Map;
  * {@link QwenVlConfig} into {@link EngineArgs} and {@link SamplingParams}.
  *
  * <p>Engine: one video and no image per prompt; quantization {@code "fp8"} or none; context 32768
- * tokens; 85% of accelerator memory; processor resize/rescale/normalize all equal to
- * {@code modelDoesPreprocess}; processor cache 4 GB, or 0 when {@code disableMmcache}; 32768
+ * tokens; 85% of accelerator memory; processor resize equal to {@code modelDoesPreprocess}
+ * (exactly one side resizes), rescale and normalize on (vLLM's, once: frames travel as uint8); processor cache 4 GB, or 0 when {@code disableMmcache}; 32768
  * batched tokens per step. Sampling: temperature 0.1, top_p 0.001, repetition penalty 1.05,
  * {@code max_tokens = maxOutputTokens}, no stop token ids, the optional seed.
  */
@@ -44,10 +44,13 @@ public final class QwenVlSettings {
         limits.put("image", IMAGES_PER_PROMPT);
         limits.put("video", VIDEOS_PER_PROMPT);
         boolean preprocess = config.modelDoesPreprocess();
+        // Exactly one side resizes: the model's processor when it preprocesses, the library otherwise.
+        // Rescaling and normalising are always vLLM's (in the processor, or on the device with
+        // vLLM >= 0.32's mm_device_do_normalize), so frames travel as uint8 and are normalised once.
         Map<String, Object> processor = new LinkedHashMap<>();
         processor.put("do_resize", preprocess);
-        processor.put("do_rescale", preprocess);
-        processor.put("do_normalize", preprocess);
+        processor.put("do_rescale", true);
+        processor.put("do_normalize", true);
         return new EngineArgs(
                 config.weightsPath().toString(),
                 limits,

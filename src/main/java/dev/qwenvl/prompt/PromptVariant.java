@@ -1,53 +1,69 @@
 package dev.qwenvl.prompt;
 
 import java.util.Arrays;
+import java.util.List;
 import java.util.Locale;
 import java.util.stream.Collectors;
 
 /**
- * Built-in caption instructions, one per kind of footage. A custom instruction, when given,
- * replaces the variant's text ({@link #instructionOr(String)}).
+ * Built-in caption instructions: NeMo Curator's {@code _PROMPTS}
+ * (nemo_curator/stages/video/caption/caption_preparation.py), with Curator's keys and exact text,
+ * whitespace included (Curator sends each triple-quoted string as it is, so the prompts stay
+ * token-identical and captions reproduce a Curator pipeline). {@code driving} and
+ * {@code surveillance}, this library's earlier keys, stay as aliases. A custom instruction, when
+ * given, replaces the variant's text ({@link #instructionOr(String)}).
  */
 public enum PromptVariant {
 
-    /** Any video. */
-    DEFAULT("default",
-            "Write a detailed description of this video. Say what is in the scene, who or what "
-                    + "moves and how, what happens in order from start to end, and how the camera "
-                    + "moves. Mention lighting, weather and setting when they are visible. Describe "
-                    + "only what can be seen; do not guess at things outside the frame."),
+    /** Any video: Curator's {@code "default"}. */
+    DEFAULT("default", List.of(),
+            "\n"
+                    + "        Elaborate on the visual and narrative elements of the video in detail.\n"
+                    + "    "),
 
-    /** Footage from a camera mounted on a vehicle (dash cam, autonomous-driving recordings). */
-    DRIVING("driving",
-            "This video was recorded by a camera mounted on a vehicle. Describe the drive in "
-                    + "detail: the kind of road and its lanes, markings and signs, traffic lights and "
-                    + "their states, other vehicles, cyclists and pedestrians and what each of them "
-                    + "does, and what the recording vehicle itself does (speeding up, braking, "
-                    + "turning, changing lanes, stopping). Include weather, time of day and road "
-                    + "surface conditions. Report events in the order they happen."),
+    /** Footage from a camera mounted on a car: Curator's {@code "av"}; alias {@code driving}. */
+    AV("av", List.of("driving"),
+            "\n"
+                    + "        The video depicts the view from a camera mounted on a car as it is driving.\n"
+                    + "        Pay special attention to the motion of the cars, including the primary car\n"
+                    + "        whose point-of-view we observe in the video. Also note important factors\n"
+                    + "        that would relate to driving safety like the relative positions of pedestrians,\n"
+                    + "        lane markers, road signs, traffic signals, and any aggressive driving behavior\n"
+                    + "        of other vehicles. Also pay attention to interesting landmarks and describe\n"
+                    + "        them in detail.\n"
+                    + "    "),
 
-    /** Footage from a fixed security or monitoring camera. */
-    SURVEILLANCE("surveillance",
-            "This video comes from a fixed monitoring camera. Describe the area it watches and "
-                    + "then every person, vehicle or object that enters, leaves or moves in it: what "
-                    + "they look like, where they go and what they do, in the order it happens. Note "
-                    + "any unusual activity. Describe only visible facts and do not identify people "
-                    + "by name.");
+    /** Footage from a surveillance camera watching traffic: Curator's {@code "av-surveillance"}; alias {@code surveillance}. */
+    AV_SURVEILLANCE("av-surveillance", List.of("surveillance"),
+            "\n"
+                    + "        The video depicts the view from a surveillance camera. Pay special attention\n"
+                    + "        to the motion of the cars and other important factors that would relate to\n"
+                    + "        driving safety like the relative positions of pedestrians, lane markers,\n"
+                    + "        road signs, traffic signals, and any aggressive driving behavior of vehicles.\n"
+                    + "        Also pay attention to interesting landmarks and describe them in detail.\n"
+                    + "    ");
 
     private final String key;
+    private final List<String> aliases;
     private final String instruction;
 
-    PromptVariant(String key, String instruction) {
+    PromptVariant(String key, List<String> aliases, String instruction) {
         this.key = key;
+        this.aliases = aliases;
         this.instruction = instruction;
     }
 
-    /** Lower-case key used in configuration and on the command line. */
+    /** Lower-case key used in configuration and on the command line (Curator's key). */
     public String key() {
         return key;
     }
 
-    /** The built-in caption instruction (plain text, no chat tokens). */
+    /** Further keys that select this variant. */
+    public List<String> aliases() {
+        return aliases;
+    }
+
+    /** The built-in caption instruction (plain text, no chat tokens), exactly as Curator has it. */
     public String instruction() {
         return instruction;
     }
@@ -58,7 +74,7 @@ public enum PromptVariant {
     }
 
     /**
-     * The variant for {@code key} (case-insensitive, surrounding blanks ignored).
+     * The variant for {@code key} or an alias (case-insensitive, surrounding blanks ignored).
      *
      * @throws IllegalArgumentException naming the key and listing the valid keys
      */
@@ -66,12 +82,13 @@ public enum PromptVariant {
         if (key != null) {
             String k = key.trim().toLowerCase(Locale.ROOT);
             for (PromptVariant v : values()) {
-                if (v.key.equals(k)) {
+                if (v.key.equals(k) || v.aliases.contains(k)) {
                     return v;
                 }
             }
         }
         throw new IllegalArgumentException("unknown prompt variant '" + key + "'; valid choices: "
-                + Arrays.stream(values()).map(PromptVariant::key).collect(Collectors.joining(", ")));
+                + Arrays.stream(values()).map(PromptVariant::key).collect(Collectors.joining(", "))
+                + " (aliases: driving = av, surveillance = av-surveillance)");
     }
 }

@@ -3,8 +3,10 @@ package dev.qwenvl.prompt;
 import java.util.Objects;
 
 /**
- * Builds the text prompt for one video and one instruction, in the layout vLLM's offline
- * examples use for Qwen2.5-VL and Qwen3-VL (both models share it):
+ * Builds the text prompt for one video and one instruction, in the layout of the model's own chat
+ * template. Qwen2.5-VL's adds a default system turn (below); Qwen3-VL's adds none, so its prompt
+ * starts at the user turn ({@link #QwenPromptFormatter(String)} with {@code null}; the family
+ * description's {@code default_system_prompt} says which):
  *
  * <pre>
  * &lt;|im_start|&gt;system\nYou are a helpful assistant.&lt;|im_end|&gt;\n
@@ -29,9 +31,23 @@ public final class QwenPromptFormatter {
     static final String TURN_END = "<|im_end|>";
     static final String VISION_END = "<|vision_end|>";
 
-    private static final String PREFIX = "<|im_start|>system\n" + SYSTEM_MESSAGE + TURN_END + "\n"
-            + USER_TURN_START + VIDEO_BLOCK;
     private static final String SUFFIX = TURN_END + "\n<|im_start|>assistant\n";
+
+    private final String prefix;
+
+    /** Qwen2.5-VL's layout: the default system turn {@link #SYSTEM_MESSAGE}. */
+    public QwenPromptFormatter() {
+        this(SYSTEM_MESSAGE);
+    }
+
+    /**
+     * @param systemMessage the system turn's text, or {@code null} for a chat format without a
+     *     default system turn (Qwen3-VL)
+     */
+    public QwenPromptFormatter(String systemMessage) {
+        this.prefix = (systemMessage == null ? "" : "<|im_start|>system\n" + systemMessage + TURN_END + "\n")
+                + USER_TURN_START + VIDEO_BLOCK;
+    }
 
     /**
      * The prompt for one video with {@code userText} as the instruction.
@@ -40,7 +56,7 @@ public final class QwenPromptFormatter {
      */
     public String format(String userText) {
         Objects.requireNonNull(userText, "userText");
-        return PREFIX + ChatControlTokens.neutralize(userText) + SUFFIX;
+        return prefix + ChatControlTokens.neutralize(userText) + SUFFIX;
     }
 
     /** The prompt for one video with the caption instruction of {@code variant}. */

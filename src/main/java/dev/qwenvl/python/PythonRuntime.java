@@ -78,6 +78,7 @@ public final class PythonRuntime implements AutoCloseable {
     /** Set when a call was given up on a thread left busy by a dead child; cleared when that task ends. */
     private volatile PythonThreadStuckException stuck;
     private Interpreter interpreter; // touched only on the runtime thread
+    private PythonStdio stdio; // touched only on the runtime thread
 
     private PythonRuntime(PythonEnvironment environment) {
         this.environment = environment;
@@ -160,6 +161,7 @@ public final class PythonRuntime implements AutoCloseable {
                         + "import qwenvl_bridge.bridge as " + BRIDGE);
                 int level = PythonLogSink.pythonLevelFor(LoggerFactory.getLogger(PythonLogSink.PREFIX + "root"));
                 interpreter.invoke(BRIDGE + ".install_logging", new PythonLogSink(), level);
+                stdio = PythonStdio.install(interpreter); // sys.stdout/stderr with a real fileno()
                 return null;
             });
         } catch (RuntimeException e) {
@@ -391,9 +393,13 @@ public final class PythonRuntime implements AutoCloseable {
             future = executor.submit(() -> {
                 if (interpreter != null) {
                     try {
+                        if (stdio != null) {
+                            stdio.close(interpreter);
+                        }
                         interpreter.close();
                     } finally {
                         interpreter = null;
+                        stdio = null;
                     }
                 }
                 return null;

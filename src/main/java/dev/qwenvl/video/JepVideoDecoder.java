@@ -4,6 +4,7 @@ import dev.qwenvl.engine.VideoPayload;
 import dev.qwenvl.python.PythonRuntime;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -12,8 +13,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * {@link VideoDecoder} over {@code qwenvl_bridge.inputs} in the embedded interpreter: PyAV decodes,
- * numpy preprocesses, and the frames stay in Python, referenced by handles. Java frames cross as a
+ * {@link VideoDecoder} over {@code qwenvl_bridge.inputs} in the embedded interpreter: PyAV decodes
+ * and resizes, and the frames stay in Python, referenced by handles. Java frames cross as a
  * {@link DirectNDArray} over their direct buffer (no copy). One interpreter call per video.
  */
 public final class JepVideoDecoder implements VideoDecoder {
@@ -39,7 +40,7 @@ public final class JepVideoDecoder implements VideoDecoder {
     }
 
     @Override
-    public PreparedVideo prepare(VideoSource source, List<VideoWindow> windows, boolean modelPreprocesses) {
+    public PreparedVideo prepare(VideoSource source, List<VideoWindow> windows, String family, boolean modelPreprocesses) {
         if (windows.isEmpty()) {
             throw new IllegalArgumentException("no windows to prepare for " + source.displayName());
         }
@@ -48,7 +49,7 @@ public final class JepVideoDecoder implements VideoDecoder {
             indices.add(w.sampledFrameIndices());
         }
         Map<?, ?> answer = (Map<?, ?>) runtime.call(MODULE, "prepare", kind(source), pythonSource(source),
-                source.displayName(), indices, modelPreprocesses);
+                source.displayName(), indices, modelPreprocesses, family);
         throwIfError(source, answer);
         List<?> ids = (List<?>) answer.get("handles");
         List<VideoPayload> payloads = new ArrayList<>(ids.size());
@@ -58,8 +59,19 @@ public final class JepVideoDecoder implements VideoDecoder {
             handleIds.add(h);
             payloads.add(new VideoPayload.PythonHandle(h));
         }
-        LOG.debug("prepared {} window(s) of {} as {} {}", ids.size(), source.displayName(), answer.get("dtype"), answer.get("shapes"));
-        return new PreparedVideo(source, windows, payloads, () -> release(handleIds));
+        List<Map<String, Object>> kwargs = new ArrayList<>(ids.size());
+        for (Object k : (List<?>) answer.get("processor_kwargs")) {
+            Map<String, Object> copy = new LinkedHashMap<>();
+            ((Map<?, ?>) k).forEach((key, value) -> copy.put(String.valueOf(key), value));
+            kwargs.add(copy);
+        }
+        List<Integer> tokens = new ArrayList<>(ids.size());
+        for (Object t : (List<?>) answer.get("video_tokens")) {
+            tokens.add(((Number) t).intValue());
+        }
+        LOG.debug("prepared {} window(s) of {} as {} {}, {} video tokens", ids.size(), source.displayName(),
+                answer.get("dtype"), answer.get("shapes"), tokens);
+        return new PreparedVideo(source, windows, payloads, kwargs, tokens, () -> release(handleIds));
     }
 
     private void release(List<Long> handleIds) {

@@ -16,9 +16,18 @@ public interface VideoDecoder {
     VideoInfo probe(VideoSource source);
 
     /**
-     * Decodes (files, bytes) or selects (Java frames) each window's sampled frames, preprocessed
-     * for the model when {@code modelPreprocesses} is false (float32, Qwen-sized, normalised), left
-     * as uint8 at the source size when it is true.
+     * Decodes (files, bytes) or selects (Java frames) each window's sampled frames. When
+     * {@code modelPreprocesses} is false they are resized here to the size the model family's
+     * vision encoder takes (uint8: vLLM rescales and normalises them, once); when it is true they
+     * stay uint8 at the source size and each window carries the processor arguments (the family's
+     * pixel bounds for that window) that make vLLM's processor size them the same way.
+     *
+     * @param family a model family key ({@code qwen2.5}, {@code qwen3}; see {@code ModelVariant})
      */
-    PreparedVideo prepare(VideoSource source, List<VideoWindow> windows, boolean modelPreprocesses);
+    PreparedVideo prepare(VideoSource source, List<VideoWindow> windows, String family, boolean modelPreprocesses);
+
+    /** {@link #prepare(VideoSource, List, String, boolean)} for Qwen2.5-VL. */
+    default PreparedVideo prepare(VideoSource source, List<VideoWindow> windows, boolean modelPreprocesses) {
+        return prepare(source, windows, "qwen2.5", modelPreprocesses);
+    }
 }

@@ -37,7 +37,9 @@ public class VideoInputException extends QwenVlException {
         /** A frame rate that is not a positive finite number. */
         BAD_FPS,
         /** An empty in-memory video. */
-        EMPTY_DATA
+        EMPTY_DATA,
+        /** A window whose frames would not fit the model's context (max_model_len); checked before vLLM. */
+        WINDOW_TOO_LONG
     }
 
     private final String source;

@@ -18,19 +18,21 @@ import java.util.List;
  * For a window of {@code n} source frames at {@code sourceFps}:
  * <ol>
  *   <li>{@code wanted = n / sourceFps * samplingFps} (seconds of video times sampling rate);
- *   <li>clamped to {@code [minSampledFrames, min(maxSampledFrames, n)]};
- *   <li><b>rounded down to an even number</b> (the model merges frames in pairs; rounding down never
- *       exceeds the window or the cap, and when {@code n} is odd and the cap binds this is the even
- *       number below {@code n}).
+ *   <li>clamped to {@code [minSampledFrames, min(maxSampledFrames, n) rounded down to even]};
+ *   <li><b>rounded to the nearest multiple of 2</b>, ties to even ({@code 2 * rint(x / 2)}: the
+ *       model merges frames in pairs).
  * </ol>
- * Examples at 2 fps: 300 frames at 30 fps (10 s) give 20; 256 frames at 30 fps (8.53 s, 17.07) give
- * 16; 300 frames at 25 fps (12 s) give 24; 256 frames at 25 fps (10.24 s, 20.48) give 20.
+ * This is NeMo Curator's {@code smart_nframes} (nemo_curator/utils/windowing_utils.py), Python's
+ * {@code round} included. Examples at 2 fps: 256 frames at 30 fps (8.53 s, 17.07) give 18; at 24 fps
+ * (21.33) 22; at 10 fps (51.2) 52; 300 frames at 30 fps (10 s) give 20.
  *
  * <h2>Which frames</h2>
  * {@code count} indices evenly spaced over the window, first and last frame included:
- * {@code firstFrame + round(i * (n - 1) / (count - 1))} for {@code i = 0..count-1}, with
- * {@link Math#round(double)} (half up). Because {@code count <= n} the spacing is at least one frame,
- * so the indices strictly increase.
+ * {@code firstFrame + rint(i * (n - 1) / (count - 1))} for {@code i = 0..count-1}, with
+ * {@link Math#rint(double)} (half to even, as {@code torch.linspace(...).round()} in Curator and
+ * qwen-vl-utils). Because {@code count <= n} the spacing is at least one frame, so the indices
+ * strictly increase. The window's sampled rate, which the model reads as the video's fps, is
+ * {@code count / window seconds}, qwen-vl-utils' {@code sample_fps}.
  *
  * <p>With a variable frame rate, {@code sourceFps} should be the average rate (frames / duration,
  * as the Python probe reports); samples are then evenly spaced in frames, approximately in time.
@@ -102,10 +104,10 @@ public final class Windowing {
      */
     public static int sampleCount(int windowFrameCount, double sourceFps, WindowingConfig config) {
         double wanted = windowFrameCount / sourceFps * config.samplingFps();
-        int ceiling = Math.min(config.maxSampledFrames(), windowFrameCount);
+        int ceiling = Math.min(config.maxSampledFrames(), windowFrameCount) / 2 * 2;
         double clamped = Math.min(Math.max(wanted, config.minSampledFrames()), ceiling);
-        int even = ((int) Math.floor(clamped)) / 2 * 2;
-        if (even < 2) {
+        int even = (int) (2 * Math.rint(clamped / 2));
+        if (even < 2 || even > windowFrameCount) {
             throw new IllegalArgumentException("a window of " + windowFrameCount + " frames cannot give an even sample");
         }
         return even;
@@ -121,7 +123,7 @@ public final class Windowing {
         }
         double step = (double) (n - 1) / (count - 1);
         for (int i = 0; i < count; i++) {
-            indices.add(first + (int) Math.round(i * step));
+            indices.add(first + (int) Math.rint(i * step));
         }
         return indices;
     }

@@ -77,11 +77,12 @@ class VideoCaptionerIT extends StandInVllmTest {
         assertEquals(4, inputs.size(), "four windows reached the engine");
         for (Map<String, Object> in : inputs) {
             Map<?, ?> video = (Map<?, ?>) in.get("video");
-            assertEquals("float32", video.get("dtype"), "our pipeline preprocesses by default");
+            assertEquals("uint8", video.get("dtype"), "our pipeline resizes by default; vLLM normalises");
             List<?> shape = (List<?>) video.get("shape");
             assertEquals(0L, ((Number) shape.get(1)).longValue() % 28);
             assertEquals(0L, ((Number) shape.get(2)).longValue() % 28);
-            assertTrue(((Map<?, ?>) in.get("mm_processor_kwargs")).containsKey("fps"));
+            assertEquals(java.util.Set.of("fps"), ((Map<?, ?>) in.get("mm_processor_kwargs")).keySet(),
+                    "resized frames need no pixel bounds");
         }
         // 300 frames at 30 fps: 10 s sampled at 2 fps -> 20 frames, fps 2.0
         Map<?, ?> first = (Map<?, ?>) inputs.get(0).get("video");
@@ -100,6 +101,10 @@ class VideoCaptionerIT extends StandInVllmTest {
         Map<?, ?> v = (Map<?, ?>) recordedInputs().get(0).get("video");
         assertEquals("uint8", v.get("dtype"));
         assertEquals(List.of(4L, 48L, 64L, 3L), v.get("shape"));
+        // the model's processor sizes them with the family's bounds for a window of 4 frames
+        Map<?, ?> kwargs = (Map<?, ?>) recordedInputs().get(0).get("mm_processor_kwargs");
+        assertEquals(128L * 28 * 28, ((Number) kwargs.get("min_pixels")).longValue());
+        assertEquals(768.0 * 28 * 28, ((Number) kwargs.get("max_pixels")).doubleValue(), 1e-6);
     }
 
     @Test

@@ -45,7 +45,11 @@ class VideoCaptionerTest {
         return model;
     }
 
-    /** A decoder that knows each file's frame count by its name ("n300.mp4": 300 frames at 30 fps). */
+    /**
+     * A decoder that knows each file's frame count by its name ("n300.mp4": 300 frames at 30 fps);
+     * an "h" file ("h300.mp4") prepares windows of 40000 video tokens (over the context), a "p" file
+     * windows that carry pixel bounds for the model's processor.
+     */
     private VideoDecoder decoder() {
         return new VideoDecoder() {
             @Override
@@ -58,10 +62,14 @@ class VideoCaptionerTest {
             }
 
             @Override
-            public PreparedVideo prepare(VideoSource source, List<VideoWindow> windows, boolean modelPreprocesses) {
+            public PreparedVideo prepare(VideoSource source, List<VideoWindow> windows, String family, boolean modelPreprocesses) {
                 List<VideoPayload> payloads = new ArrayList<>();
                 windows.forEach(w -> payloads.add(new VideoPayload.PythonHandle(nextHandle++)));
-                return new PreparedVideo(source, windows, payloads, released::incrementAndGet);
+                char kind = ((VideoSource.VideoFile) source).path().getFileName().toString().charAt(0);
+                java.util.Map<String, Object> kwargs = kind == 'p' ? java.util.Map.of("min_pixels", 100352, "max_pixels", 602112.0)
+                        : java.util.Map.of();
+                return new PreparedVideo(source, windows, payloads, java.util.Collections.nCopies(windows.size(), kwargs),
+                        java.util.Collections.nCopies(windows.size(), kind == 'h' ? 40_000 : 1_000), released::incrementAndGet);
             }
         };
     }
@@ -191,5 +199,32 @@ class VideoCaptionerTest {
         assertEquals(1, results.size());
         verify(engine, times(0)).generate(anyList(), any());
         assertTrue(!results.get(0).succeeded());
+    }
+
+    @Test
+    void aWindowOverTheContextIsRefusedBeforeTheEngineNamingVideoAndWindow() {
+        when(engine.generate(anyList(), any())).thenAnswer(inv -> echo(inv.getArgument(0)));
+        VideoCaptioner captioner = new VideoCaptioner(model(), decoder(), CaptionSettings.defaults());
+        List<VideoCaptions> results = captioner.caption(List.of(file("h300.mp4"), file("n300.mp4")));
+        VideoInputException e = assertInstanceOf(VideoInputException.class, results.get(0).error());
+        assertEquals(VideoInputException.Reason.WINDOW_TOO_LONG, e.reason());
+        assertTrue(e.getMessage().contains("h300.mp4"), e.getMessage());
+        assertTrue(e.getMessage().contains("window 0 (frames 0-299, 20 sampled) needs 40000 video tokens"), e.getMessage());
+        assertTrue(e.getMessage().contains("context of 32768 tokens"), e.getMessage());
+        assertTrue(results.get(1).succeeded(), "the other video is captioned");
+        verify(engine, times(1)).generate(eq(List.of(new EngineRequest(captioner.prompt(),
+                new VideoPayload.PythonHandle(2), java.util.Map.of("fps", 2.0),
+                dev.qwenvl.prompt.PromptVariant.DEFAULT.instruction()))), any());
+        assertEquals(2, released.get(), "the refused video's frames are released too");
+    }
+
+    @Test
+    void theWindowsProcessorArgumentsTravelWithItsRequest() {
+        when(engine.generate(anyList(), any())).thenAnswer(inv -> echo(inv.getArgument(0)));
+        new VideoCaptioner(model(), decoder(), CaptionSettings.defaults()).caption(List.of(file("p300.mp4")));
+        org.mockito.ArgumentCaptor<List<EngineRequest>> calls = org.mockito.ArgumentCaptor.forClass(List.class);
+        verify(engine).generate(calls.capture(), any());
+        assertEquals(java.util.Map.of("min_pixels", 100352, "max_pixels", 602112.0, "fps", 2.0),
+                calls.getValue().get(0).processorKwargs());
     }
 }

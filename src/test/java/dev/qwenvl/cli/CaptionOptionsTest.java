@@ -71,7 +71,7 @@ class CaptionOptionsTest {
         assertEquals(Map.of("tensor_parallel_size", 2, "dtype", "bfloat16", "enforce_eager", true, "swap_space", 0.5),
                 config.extraEngineArgs());
         CaptionSettings s = c.captionSettings();
-        assertEquals(PromptVariant.DRIVING, s.promptVariant());
+        assertEquals(PromptVariant.AV, s.promptVariant());
         assertEquals("Say what the car does.", s.promptText());
         assertTrue(s.stage2());
         assertEquals(4, s.batchSize());

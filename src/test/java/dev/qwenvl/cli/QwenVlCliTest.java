@@ -53,7 +53,7 @@ class QwenVlCliTest {
         assertEquals(ExitCodes.CANNOT_START, run("caption", "x.mp4"));
         assertTrue(err.toString().contains("Missing required option: '--output=FILE'"), err.toString());
         assertEquals(ExitCodes.CANNOT_START, run("caption", "x.mp4", "-o", "o.jsonl", "--prompt-variant", "nature"));
-        assertTrue(err.toString().contains("valid choices: default, driving, surveillance"), err.toString());
+        assertTrue(err.toString().contains("valid choices: default, av, av-surveillance"), err.toString());
         assertTrue(err.toString().contains("Try 'qwenvl caption --help'"), err.toString());
         assertEquals(ExitCodes.CANNOT_START, run("caption", "x.mp4", "-o", "o.jsonl", "--no-such-option"));
         assertEquals(ExitCodes.CANNOT_START, run("download", "--variant", "llama"));

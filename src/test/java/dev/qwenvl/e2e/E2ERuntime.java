@@ -11,12 +11,27 @@ import org.junit.jupiter.api.extension.ExtensionContext;
  * Use as {@code @RegisterExtension static final E2ERuntime PYTHON = new E2ERuntime();}.
  */
 final class E2ERuntime implements BeforeAllCallback, AfterAllCallback {
+    private final boolean inProcessEngine;
+    private final String modelId;
     private PythonRuntime runtime;
+
+    E2ERuntime() {
+        this(false, "Qwen/Qwen2.5-VL-7B-Instruct");
+    }
+
+    /**
+     * {@code inProcessEngine}: see {@link E2ETier#startRuntime(boolean)}; {@code modelId}: the tiny
+     * model the class needs.
+     */
+    E2ERuntime(boolean inProcessEngine, String modelId) {
+        this.inProcessEngine = inProcessEngine;
+        this.modelId = modelId;
+    }
 
     @Override
     public void beforeAll(ExtensionContext context) {
-        E2ETier.assumeInstalled();
-        runtime = E2ETier.startRuntime();
+        E2ETier.assumeInstalled(modelId);
+        runtime = E2ETier.startRuntime(inProcessEngine);
     }
 
     @Override

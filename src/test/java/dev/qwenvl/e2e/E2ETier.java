@@ -31,9 +31,14 @@ final class E2ETier {
 
     /** Skips (or fails, when required) unless vllm and the tiny model are installed. */
     static void assumeInstalled() {
+        assumeInstalled("Qwen/Qwen2.5-VL-7B-Instruct");
+    }
+
+    /** As {@link #assumeInstalled()}, for the tiny model of {@code modelId} (the setup generates one per family). */
+    static void assumeInstalled(String modelId) {
         String missing = null;
-        if (!Files.isRegularFile(modelDir().resolve("Qwen/Qwen2.5-VL-7B-Instruct/config.json"))) {
-            missing = "the tiny model is missing under " + modelDir();
+        if (!Files.isRegularFile(modelDir().resolve(modelId).resolve("config.json"))) {
+            missing = "the tiny model " + modelId + " is missing under " + modelDir();
         } else if (!hasVllm()) {
             missing = "vllm is not installed in " + TestPython.python();
         }
@@ -67,11 +72,22 @@ final class E2ETier {
      * RAM, and the seed's 0.85 would reserve ~20 GiB here.
      */
     static PythonRuntime startRuntime() {
-        return PythonRuntime.start(PythonRuntimeConfig.builder().python(TestPython.python())
+        return startRuntime(false);
+    }
+
+    /**
+     * As {@link #startRuntime()}; {@code inProcessEngine} runs vLLM's engine core and worker in
+     * this process ({@code VLLM_ENABLE_V1_MULTIPROCESSING=0}), so a test can hook the loaded model.
+     */
+    static PythonRuntime startRuntime(boolean inProcessEngine) {
+        PythonRuntimeConfig.Builder builder = PythonRuntimeConfig.builder().python(TestPython.python())
                 .addPath(TestPython.testSources().resolveSibling("python-e2e"))
                 .addPath(TestPython.pythonTests())
-                .environment("VLLM_CPU_KVCACHE_SPACE", "1")
-                .build());
+                .environment("VLLM_CPU_KVCACHE_SPACE", "1");
+        if (inProcessEngine) {
+            builder.environment("VLLM_ENABLE_V1_MULTIPROCESSING", "0");
+        }
+        return PythonRuntime.start(builder.build());
     }
 
     /**

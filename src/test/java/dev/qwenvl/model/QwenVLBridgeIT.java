@@ -61,7 +61,8 @@ class QwenVLBridgeIT extends StandInVllmTest {
         expected.put("quantization", "fp8");
         expected.put("max_model_len", 32768L);
         expected.put("gpu_memory_utilization", 0.85);
-        expected.put("mm_processor_kwargs", Map.of("do_resize", false, "do_rescale", false, "do_normalize", false));
+        // our pipeline resizes; vLLM rescales and normalises (once)
+        expected.put("mm_processor_kwargs", Map.of("do_resize", false, "do_rescale", true, "do_normalize", true));
         expected.put("mm_processor_cache_gb", 4L);
         expected.put("max_num_batched_tokens", 32768L);
         assertEquals(List.of(expected), recorded().get("constructed"));

@@ -23,7 +23,8 @@ class QwenVlSettingsTest {
         kw.put("quantization", quantization);
         kw.put("max_model_len", 32768);
         kw.put("gpu_memory_utilization", 0.85);
-        kw.put("mm_processor_kwargs", Map.of("do_resize", preprocess, "do_rescale", preprocess, "do_normalize", preprocess));
+        // one side resizes (the model only when it preprocesses); vLLM always rescales and normalises, once
+        kw.put("mm_processor_kwargs", Map.of("do_resize", preprocess, "do_rescale", true, "do_normalize", true));
         kw.put("mm_processor_cache_gb", cacheGb);
         kw.put("max_num_batched_tokens", 32768);
         return kw;

@@ -1,8 +1,6 @@
 package dev.qwenvl.prompt;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -11,27 +9,32 @@ import org.junit.jupiter.api.Test;
 class PromptVariantTest {
 
     @Test
-    void keysSelectVariantsCaseInsensitively() {
+    void curatorKeysAndTheOldKeysAsAliasesSelectVariantsCaseInsensitively() {
         assertEquals(PromptVariant.DEFAULT, PromptVariant.fromKey("default"));
-        assertEquals(PromptVariant.DRIVING, PromptVariant.fromKey(" Driving "));
-        assertEquals(PromptVariant.SURVEILLANCE, PromptVariant.fromKey("SURVEILLANCE"));
+        assertEquals(PromptVariant.AV, PromptVariant.fromKey(" AV "));
+        assertEquals(PromptVariant.AV_SURVEILLANCE, PromptVariant.fromKey("av-surveillance"));
+        assertEquals(PromptVariant.AV, PromptVariant.fromKey(" Driving "));
+        assertEquals(PromptVariant.AV_SURVEILLANCE, PromptVariant.fromKey("SURVEILLANCE"));
     }
 
     @Test
     void unknownKeyNamesTheKeyAndListsTheChoices() {
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> PromptVariant.fromKey("av"));
-        assertTrue(e.getMessage().contains("'av'"), e.getMessage());
-        assertTrue(e.getMessage().contains("default, driving, surveillance"), e.getMessage());
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> PromptVariant.fromKey("dashcam"));
+        assertTrue(e.getMessage().contains("'dashcam'"), e.getMessage());
+        assertTrue(e.getMessage().contains("default, av, av-surveillance"), e.getMessage());
     }
 
+    /** Curator HEAD's _PROMPTS, character for character (nemo_curator/stages/video/caption/caption_preparation.py). */
     @Test
-    void everyVariantHasItsOwnNonEmptyInstruction() {
-        for (PromptVariant v : PromptVariant.values()) {
-            assertFalse(v.instruction().isBlank(), v.name());
-        }
-        assertNotEquals(PromptVariant.DEFAULT.instruction(), PromptVariant.DRIVING.instruction());
-        assertNotEquals(PromptVariant.DRIVING.instruction(), PromptVariant.SURVEILLANCE.instruction());
-        assertTrue(PromptVariant.DRIVING.instruction().contains("vehicle"));
+    void instructionsAreCuratorsExactText() {
+        assertEquals("\n"
+                    + "        Elaborate on the visual and narrative elements of the video in detail.\n"
+                    + "    ", PromptVariant.DEFAULT.instruction());
+        assertTrue(PromptVariant.AV.instruction().startsWith("\n        The video depicts the view from a camera mounted on a car as it is driving.\n"));
+        assertTrue(PromptVariant.AV.instruction().endsWith("Also pay attention to interesting landmarks and describe\n        them in detail.\n    "));
+        assertEquals(536, PromptVariant.AV.instruction().length());
+        assertTrue(PromptVariant.AV_SURVEILLANCE.instruction().startsWith("\n        The video depicts the view from a surveillance camera."));
+        assertEquals(421, PromptVariant.AV_SURVEILLANCE.instruction().length());
     }
 
     @Test

@@ -66,10 +66,10 @@ class QwenPromptFormatterTest {
 
     @Test
     void variantUsesItsInstructionAndCustomTextOverridesIt() {
-        assertEquals(reference(PromptVariant.DRIVING.instruction()), formatter.format(PromptVariant.DRIVING));
-        assertEquals(reference("my own words"), formatter.format(PromptVariant.DRIVING, "my own words"));
-        assertEquals(reference(PromptVariant.SURVEILLANCE.instruction()),
-                formatter.format(PromptVariant.SURVEILLANCE, "  "));
+        assertEquals(reference(PromptVariant.AV.instruction()), formatter.format(PromptVariant.AV));
+        assertEquals(reference("my own words"), formatter.format(PromptVariant.AV, "my own words"));
+        assertEquals(reference(PromptVariant.AV_SURVEILLANCE.instruction()),
+                formatter.format(PromptVariant.AV_SURVEILLANCE, "  "));
         assertEquals(reference(PromptVariant.DEFAULT.instruction()), formatter.format(PromptVariant.DEFAULT, null));
     }
 
@@ -91,5 +91,12 @@ class QwenPromptFormatterTest {
             n++;
         }
         return n;
+    }
+
+    @Test
+    void qwen3LayoutHasNoDefaultSystemTurn() {
+        assertEquals("<|im_start|>user\n<|vision_start|><|video_pad|><|vision_end|>Describe.<|im_end|>\n<|im_start|>assistant\n",
+                new QwenPromptFormatter(null).format("Describe."));
+        assertEquals(formatter.format("x"), new QwenPromptFormatter(QwenPromptFormatter.SYSTEM_MESSAGE).format("x"));
     }
 }

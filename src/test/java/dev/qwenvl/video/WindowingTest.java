@@ -52,26 +52,36 @@ class WindowingTest {
         }
     }
 
-    /** Sample counts at the default 2 fps, rounded down to even, clamped to [4, min(768, n)]. */
+    /**
+     * NeMo Curator HEAD's frame counts (nemo_curator/utils/windowing_utils.py: compute_windows with
+     * 256 / 128, smart_nframes at 2 fps: seconds x 2, clamped to [4, min(768, n) floored to even],
+     * rounded to the nearest multiple of 2 with Python's round), derived by running that code.
+     * Full windows of 256 frames and the remainder windows of 400-, 600- and 1000-frame videos
+     * (144, 344 and 232 frames) and of a 300-frame video (one window, extended to 300).
+     */
     @ParameterizedTest(name = "{0} frames at {1} fps -> {2} samples")
     @CsvSource({
-        // 30 fps
-        "300, 30, 20",   // 10 s -> 20
-        "256, 30, 16",   // 8.533 s -> 17.07 -> 16
-        "144, 30, 8",    // 4.8 s -> 9.6 -> 8
-        "344, 30, 22",   // 11.47 s -> 22.93 -> 22
+        "256, 30, 18", "144, 30, 10", "344, 30, 22", "232, 30, 16", "300, 30, 20",
+        "256, 29.97, 18", "144, 29.97, 10", "344, 29.97, 22", "232, 29.97, 16", "300, 29.97, 20",
+        "256, 24, 22", "144, 24, 12", "344, 24, 28", "232, 24, 20", "300, 24, 24",
+        "256, 23.976, 22", "144, 23.976, 12", "344, 23.976, 28", "232, 23.976, 20", "300, 23.976, 26",
+        "256, 10, 52", "144, 10, 28", "344, 10, 68", "232, 10, 46", "300, 10, 60",
+        "256, 50, 10", "144, 50, 6", "344, 50, 14", "232, 50, 10", "300, 50, 12",
+    })
+    void sampleCountsMatchCuratorHead(int frames, double fps, int expected) {
+        assertEquals(expected, Windowing.sampleCount(frames, fps, DEFAULTS));
+    }
+
+    /** Edges of the rule: the minimum, ties (to even, as Python's round), the window-size cap. */
+    @ParameterizedTest(name = "{0} frames at {1} fps -> {2} samples")
+    @CsvSource({
         "4, 30, 4",      // 0.133 s -> 0.27 -> minimum 4
         "60, 30, 4",     // 2 s -> 4
-        "75, 30, 4",     // 2.5 s -> 5 -> 4 (even below)
+        "75, 30, 4",     // 2.5 s -> 5: 5 / 2 = 2.5 ties to 2 -> 4
+        "105, 30, 8",    // 3.5 s -> 7: 7 / 2 = 3.5 ties to 4 -> 8
         "90, 30, 6",     // 3 s -> 6
-        // 25 fps
-        "300, 25, 24",   // 12 s -> 24
         "256, 25, 20",   // 10.24 s -> 20.48 -> 20
-        "144, 25, 10",   // 5.76 s -> 11.52 -> 10
-        "344, 25, 26",   // 13.76 s -> 27.52 -> 26
-        "100, 25, 8",    // 4 s -> 8
         "5, 25, 4",      // minimum 4, window of 5 allows it
-        // window-size cap: low source fps wants more samples than frames exist
         "5, 1, 4",       // wants 10, window has 5 (odd) -> 4
         "7, 1, 6",       // wants 14, window has 7 -> 6
         "256, 2, 256",   // wants 256 = all frames
@@ -96,32 +106,35 @@ class WindowingTest {
         assertEquals(2, windows.size());
         VideoWindow first = windows.get(0);
         assertEquals(0, first.windowIndex());
-        assertEquals(16, first.sampledFrameIndices().size());
+        assertEquals(18, first.sampledFrameIndices().size());
         assertEquals(0.0, first.startSeconds(), 1e-9);
         assertEquals(256 / 30.0, first.endSeconds(), 1e-9);
-        assertEquals(16 / (256 / 30.0), first.sampledFps(), 1e-9); // 1.875
-        assertEquals(0, first.sampledFrameIndices().get(0));
-        assertEquals(255, first.sampledFrameIndices().get(15));
+        // qwen-vl-utils' sample_fps: frames taken / window seconds = 18 / 256 * 30
+        assertEquals(2.109375, first.sampledFps(), 1e-12);
+        assertEquals(List.of(0, 15, 30, 45), first.sampledFrameIndices().subList(0, 4)); // step 255 / 17 = 15
+        assertEquals(255, first.sampledFrameIndices().get(17));
         VideoWindow second = windows.get(1);
         assertEquals(1, second.windowIndex());
-        assertEquals(8, second.sampledFrameIndices().size());
+        assertEquals(10, second.sampledFrameIndices().size());
         assertEquals(256, second.sampledFrameIndices().get(0));
-        assertEquals(399, second.sampledFrameIndices().get(7));
+        assertEquals(399, second.sampledFrameIndices().get(9));
         assertEquals(256 / 30.0, second.startSeconds(), 1e-9);
         assertEquals(400 / 30.0, second.endSeconds(), 1e-9);
-        assertEquals(8 / 4.8, second.sampledFps(), 1e-9);
+        assertEquals(10 / 4.8, second.sampledFps(), 1e-9);
     }
 
     @Test
     void plannedWindowsAt25Fps() {
         List<VideoWindow> windows = Windowing.plan(600, 25.0, DEFAULTS);
-        assertEquals(List.of(20, 26), windows.stream().map(w -> w.sampledFrameIndices().size()).toList());
+        assertEquals(List.of(20, 28), windows.stream().map(w -> w.sampledFrameIndices().size()).toList());
         assertEquals(24, Windowing.plan(300, 25.0, DEFAULTS).get(0).sampledFrameIndices().size());
     }
 
     @Test
-    void evenlySpacedIndicesIncludeBothEndsAndRoundHalfUp() {
+    void evenlySpacedIndicesIncludeBothEndsAndRoundHalfToEvenAsTorch() {
         assertEquals(List.of(0, 100, 199, 299), Windowing.evenlySpaced(0, 299, 4)); // 99.67, 199.33
+        assertEquals(List.of(0, 2, 5), Windowing.evenlySpaced(0, 5, 3)); // 2.5 -> 2, as torch.round
+        assertEquals(List.of(0, 4, 7), Windowing.evenlySpaced(0, 7, 3)); // 3.5 -> 4
         assertEquals(List.of(10, 11, 12, 13), Windowing.evenlySpaced(10, 13, 4));
         assertEquals(List.of(0, 2, 3, 5), Windowing.evenlySpaced(0, 5, 4)); // 1.667, 3.333
         List<Integer> twenty = Windowing.plan(300, 30.0, DEFAULTS).get(0).sampledFrameIndices();

@@ -1,0 +1,35 @@
+"""Helpers of the machine benchmark (``dev.qwenvl.benchmark``): synthetic clips to caption."""
+
+import os
+
+import numpy as np
+
+
+def write_clips(folder, count, seconds, fps=30, width=640, height=360, seed=0):
+    """Writes ``count`` H.264 clips of ``seconds`` each (moving gradients with noise, so the frames
+    are neither flat nor constant) into ``folder``; returns their paths in order."""
+    import av
+
+    os.makedirs(folder, exist_ok=True)
+    rng = np.random.default_rng(int(seed))
+    frames = max(1, int(round(float(seconds) * int(fps))))
+    ys, xs = np.mgrid[0:int(height), 0:int(width)]
+    paths = []
+    for c in range(int(count)):
+        path = os.path.join(folder, f"clip{c:03d}.mp4")
+        with av.open(path, "w") as container:
+            stream = container.add_stream("libx264", rate=int(fps))
+            stream.width, stream.height, stream.pix_fmt = int(width), int(height), "yuv420p"
+            for i in range(frames):
+                shift = (i * (3 + c)) % 256
+                image = np.empty((int(height), int(width), 3), dtype=np.uint8)
+                image[..., 0] = (xs + shift) % 256
+                image[..., 1] = (ys + 2 * shift) % 256
+                image[..., 2] = (xs + ys + c * 40) % 256
+                image ^= rng.integers(0, 32, size=image.shape, dtype=np.uint8)
+                for packet in stream.encode(av.VideoFrame.from_ndarray(image, format="rgb24")):
+                    container.mux(packet)
+            for packet in stream.encode():
+                container.mux(packet)
+        paths.append(path)
+    return paths

@@ -1,0 +1,142 @@
+package dev.qwenvl.benchmark;
+
+import dev.qwenvl.caption.CaptionSettings;
+import dev.qwenvl.caption.VideoCaptioner;
+import dev.qwenvl.caption.VideoCaptions;
+import dev.qwenvl.engine.EngineException;
+import dev.qwenvl.engine.JepLlmEngine;
+import dev.qwenvl.model.QwenVL;
+import dev.qwenvl.model.QwenVlConfig;
+import dev.qwenvl.python.PythonRuntime;
+import dev.qwenvl.video.JepVideoDecoder;
+import dev.qwenvl.video.VideoSource;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.atomic.AtomicReference;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Measures what this machine does with a model's architecture, without its weights: writes a model
+ * folder with the variant's published (or the tiny) config and no weights ({@link DummyModel}),
+ * starts vLLM with {@code load_format=dummy} through the ordinary caption path ({@link QwenVL},
+ * {@link VideoCaptioner}, {@link JepLlmEngine}), and captions the clips once per precision with a
+ * fixed output length. Reports engine start time, windows/s, output and prompt tokens/s, peak
+ * memory, and the split between decode/preprocess and the engine ({@link BenchmarkReport}).
+ *
+ * <p>FP8 runs only on a GPU: vLLM's CPU build has no FP8 kernels, so on a CPU it is reported as
+ * skipped. A precision whose engine cannot start is reported as failed and the next one runs.
+ */
+public final class MachineBenchmark {
+    private static final Logger LOG = LoggerFactory.getLogger(MachineBenchmark.class);
+    static final String MODULE = "qwenvl_bridge.benchmark";
+
+    private final PythonRuntime runtime;
+    private final Accelerator accelerator;
+
+    /** A benchmark in {@code runtime} on the machine's accelerator ({@link Accelerator#detect()}). */
+    public MachineBenchmark(PythonRuntime runtime) {
+        this(runtime, Accelerator.detect());
+    }
+
+    /** A benchmark that takes {@code accelerator} as the machine's (tests force a GPU or a CPU with it). */
+    public MachineBenchmark(PythonRuntime runtime, Accelerator accelerator) {
+        this.runtime = Objects.requireNonNull(runtime, "runtime");
+        this.accelerator = Objects.requireNonNull(accelerator, "accelerator");
+    }
+
+    /** The architecture {@code config} runs with on {@code machine}: as configured, else published on a GPU, tiny on a CPU. */
+    static BenchmarkArchitecture architectureFor(BenchmarkConfig config, Accelerator machine) {
+        return config.architecture().orElse(machine.gpu() ? BenchmarkArchitecture.PUBLISHED : BenchmarkArchitecture.TINY);
+    }
+
+    /** Why {@code precision} cannot run on {@code machine}, or null when it can. */
+    static String skipReason(Precision precision, Accelerator machine) {
+        if (precision == Precision.FP8 && !machine.gpu()) {
+            return "vLLM's CPU build has no FP8 kernels (no NVIDIA GPU found)";
+        }
+        return null;
+    }
+
+    /**
+     * Runs the benchmark.
+     *
+     * @throws IllegalArgumentException when the tiny model (tokenizer source) is missing
+     */
+    public BenchmarkReport run(BenchmarkConfig config) {
+        Objects.requireNonNull(config, "config");
+        BenchmarkArchitecture architecture = architectureFor(config, accelerator);
+        Path modelDir = config.workDir().resolve("model-" + architecture.key());
+        DummyModel.write(config.variant(), architecture, config.tinyModelDir().resolve(config.variant().modelId()), modelDir);
+        List<VideoSource> sources = sources(config);
+        List<PrecisionResult> results = new ArrayList<>();
+        for (Precision precision : config.precisions()) {
+            String skip = skipReason(precision, accelerator);
+            if (skip != null) {
+                LOG.info("{}", skip);
+                results.add(PrecisionResult.skipped(precision, skip));
+                continue;
+            }
+            results.add(runOne(config, modelDir, precision, sources));
+        }
+        return new BenchmarkReport(accelerator, config.variant(), architecture, sources.size(), config.maxOutputTokens(), results);
+    }
+
+    private List<VideoSource> sources(BenchmarkConfig config) {
+        List<Path> clips = config.clips();
+        if (clips.isEmpty()) {
+            List<?> written = (List<?>) runtime.call(MODULE, "write_clips", config.workDir().resolve("clips").toString(),
+                    config.generatedClips(), config.clipSeconds());
+            clips = written.stream().map(p -> Path.of((String) p)).toList();
+        }
+        return clips.stream().<VideoSource>map(VideoSource.VideoFile::new).toList();
+    }
+
+    private PrecisionResult runOne(BenchmarkConfig config, Path modelDir, Precision precision, List<VideoSource> sources) {
+        QwenVlConfig modelConfig = QwenVlConfig.builder()
+                .modelDir(modelDir)
+                .modelVariant(config.variant())
+                .captionBatchSize(config.batchSize())
+                .fp8(precision == Precision.FP8)
+                .maxOutputTokens(config.maxOutputTokens())
+                .extraEngineArgs(config.extraEngineArgs())
+                .extraEngineArg("load_format", "dummy")
+                .samplingSeed(0)
+                .build();
+        AtomicReference<CountingEngine> engine = new AtomicReference<>();
+        long start = System.nanoTime();
+        try (PeakMemory memory = PeakMemory.start(accelerator);
+             QwenVL model = new QwenVL(modelConfig, args -> {
+                 CountingEngine counting = new CountingEngine(JepLlmEngine.start(runtime, args));
+                 engine.set(counting);
+                 return counting;
+             })) {
+            try {
+                model.setup();
+            } catch (EngineException e) {
+                LOG.warn("[{}] the engine did not start: {}", precision.key(), e.getMessage());
+                return PrecisionResult.failed(precision, e.getMessage(), (System.nanoTime() - start) / 1e9);
+            }
+            double startSeconds = (System.nanoTime() - start) / 1e9;
+            LOG.info("[{}] engine started in {} s", precision.key(), String.format("%.1f", startSeconds));
+            VideoCaptioner captioner = new VideoCaptioner(model, new JepVideoDecoder(runtime),
+                    CaptionSettings.defaults().withBatchSize(config.batchSize()));
+            long pass = System.nanoTime();
+            List<VideoCaptions> captions = captioner.caption(sources);
+            double totalSeconds = (System.nanoTime() - pass) / 1e9;
+            int failed = 0;
+            for (VideoCaptions c : captions) {
+                if (!c.succeeded()) {
+                    failed++;
+                    LOG.warn("[{}] {} failed: {}", precision.key(), c.source().displayName(), c.error());
+                }
+            }
+            CountingEngine counted = engine.get();
+            MemoryReading peak = memory.read();
+            return new PrecisionResult(precision, PrecisionResult.Status.RAN, "", startSeconds, counted.requests(), failed,
+                    totalSeconds, counted.engineSeconds(), counted.promptTokens(), counted.outputTokens(), peak);
+        }
+    }
+}

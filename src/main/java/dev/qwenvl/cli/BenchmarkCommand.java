@@ -1,0 +1,196 @@
+package dev.qwenvl.cli;
+
+import dev.qwenvl.benchmark.BenchmarkArchitecture;
+import dev.qwenvl.benchmark.BenchmarkConfig;
+import dev.qwenvl.benchmark.BenchmarkReport;
+import dev.qwenvl.benchmark.MachineBenchmark;
+import dev.qwenvl.benchmark.Precision;
+import dev.qwenvl.benchmark.PrecisionResult;
+import dev.qwenvl.model.ModelVariant;
+import dev.qwenvl.python.PythonRuntime;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code qwenvl benchmark}: measures this machine with a model's architecture and vLLM's dummy
+ * weights (nothing is downloaded), FP8 and BF16, through the library's caption path. Prints one
+ * figure per line on stdout; {@code --report FILE} also writes them as JSON.
+ */
+@Command(name = "benchmark", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
+        sortOptions = false,
+        description = {"Measure this machine without downloading weights: a model folder with the variant's published "
+                + "architecture (or the tiny one on a CPU) and vLLM's random dummy weights captions generated or given "
+                + "clips with a fixed output length, with FP8 and with BF16.",
+                "",
+                "Prints: engine start time, windows/s, output tokens/s, prompt (video) tokens/s, peak accelerator "
+                + "memory, and the time split between decode/preprocess and the engine. On a CPU, FP8 is skipped "
+                + "(vLLM's CPU build has no FP8 kernels) and memory is the resident memory of the processes.",
+                ""},
+        exitCodeListHeading = "%nExit codes:%n",
+        exitCodeList = {"  0:every requested precision ran (or was skipped on a CPU)",
+                "  2:could not start: bad options, Python environment or vLLM missing, tiny model missing",
+                "  3:a precision failed (its engine did not start); the others were measured"})
+final class BenchmarkCommand implements Callable<Integer> {
+
+    @Spec
+    CommandSpec spec;
+
+    @Parameters(arity = "0..*", paramLabel = "CLIP",
+            description = "Videos or folders to caption; default: --clips generated clips.")
+    List<Path> inputs = List.of();
+
+    @Option(names = "--variant", paramLabel = "KEY", defaultValue = "qwen", converter = VariantConverters.Model.class,
+            description = "Model variant: qwen (Qwen2.5-VL-7B-Instruct), qwen3 (Qwen3-VL-8B-Instruct). Default: ${DEFAULT-VALUE}.")
+    ModelVariant variant;
+
+    @Option(names = "--architecture", paramLabel = "NAME",
+            description = "published (the variant's real dimensions) or tiny (the generated test model's). "
+                    + "Default: published on an NVIDIA GPU, tiny on a CPU.")
+    String architecture;
+
+    @Option(names = "--tiny-model-dir", paramLabel = "DIR", defaultValue = ".models/tiny-random",
+            description = "Folder holding the tiny generated model as <DIR>/<model id>; its tokenizer and processor "
+                    + "files are reused. Default: ${DEFAULT-VALUE}.")
+    Path tinyModelDir;
+
+    @Option(names = "--work-dir", paramLabel = "DIR",
+            description = "Where the model folder and generated clips go. Default: a temporary folder, removed after.")
+    Path workDir;
+
+    @Option(names = "--clips", paramLabel = "N", defaultValue = "" + BenchmarkConfig.DEFAULT_GENERATED_CLIPS,
+            description = "Clips to generate when none are given. Default: ${DEFAULT-VALUE}.")
+    int clips;
+
+    @Option(names = "--clip-seconds", paramLabel = "S", defaultValue = "" + BenchmarkConfig.DEFAULT_CLIP_SECONDS,
+            description = "Length of each generated clip (640x360, 30 fps). Default: ${DEFAULT-VALUE}.")
+    double clipSeconds;
+
+    @Option(names = "--max-output-tokens", paramLabel = "N", defaultValue = "" + BenchmarkConfig.DEFAULT_MAX_OUTPUT_TOKENS,
+            description = "Output tokens per window, exactly (the end-of-sequence token is ignored). Default: ${DEFAULT-VALUE}.")
+    int maxOutputTokens;
+
+    @Option(names = "--batch-size", paramLabel = "N", defaultValue = "" + BenchmarkConfig.DEFAULT_BATCH_SIZE,
+            description = "Windows per engine call. Default: ${DEFAULT-VALUE}.")
+    int batchSize;
+
+    @Option(names = "--precision", paramLabel = "P", split = ",", defaultValue = "fp8,bf16",
+            description = "Precisions to run, in order: fp8, bf16. Default: ${DEFAULT-VALUE}.")
+    List<String> precisions;
+
+    @Option(names = "--engine-arg", paramLabel = "NAME=VALUE",
+            description = "Further vllm.LLM argument, repeatable (e.g. --engine-arg enforce_eager=true on a CPU).")
+    Map<String, String> engineArgs = new LinkedHashMap<>();
+
+    @Option(names = "--report", paramLabel = "FILE", description = "Also write the figures as JSON to FILE.")
+    Path report;
+
+    @Option(names = "--verbose", description = "Log the library's progress (INFO) on stderr.")
+    boolean verbose;
+
+    @Mixin
+    PythonOptions python = new PythonOptions();
+
+    @Override
+    public Integer call() throws IOException {
+        PrintWriter out = spec.commandLine().getOut();
+        BenchmarkConfig.Builder builder;
+        Path work = workDir != null ? workDir : Files.createTempDirectory("qwenvl-benchmark-");
+        try {
+            builder = BenchmarkConfig.builder(work).variant(variant).tinyModelDir(tinyModelDir)
+                    .clips(inputs.isEmpty() ? List.of() : VideoFinder.find(inputs))
+                    .generatedClips(clips, clipSeconds).maxOutputTokens(maxOutputTokens).batchSize(batchSize)
+                    .precisions(precisions.stream().map(Precision::fromKey).toList())
+                    .extraEngineArgs(EngineArgValues.parse(engineArgs));
+            if (architecture != null) {
+                builder.architecture(BenchmarkArchitecture.fromKey(architecture));
+            }
+        } catch (IllegalArgumentException e) {
+            throw new CliFailure(ExitCodes.CANNOT_START, e.getMessage(), e);
+        }
+        BenchmarkConfig config;
+        try {
+            config = builder.build();
+        } catch (IllegalArgumentException e) {
+            throw new CliFailure(ExitCodes.CANNOT_START, e.getMessage(), e);
+        }
+        python.apply();
+        if (verbose) {
+            CliLogging.verbose();
+        }
+        BenchmarkReport result;
+        try {
+            result = new MachineBenchmark(PythonRuntime.shared()).run(config);
+        } catch (IllegalArgumentException e) {
+            throw new CliFailure(ExitCodes.CANNOT_START, e.getMessage(), e);
+        } finally {
+            if (workDir == null) {
+                deleteTree(work);
+            }
+        }
+        for (String line : result.lines()) {
+            out.println("qwenvl benchmark: " + line);
+        }
+        out.flush();
+        if (report != null) {
+            Files.writeString(report, Json.object(toJson(result)) + "\n", StandardCharsets.UTF_8);
+        }
+        boolean anyFailed = result.results().stream().anyMatch(r -> r.status() == PrecisionResult.Status.FAILED);
+        boolean anyRan = result.results().stream().anyMatch(r -> r.status() == PrecisionResult.Status.RAN);
+        return anyFailed ? (anyRan ? ExitCodes.SOME_FAILED : ExitCodes.CANNOT_START) : ExitCodes.OK;
+    }
+
+    static Map<String, Object> toJson(BenchmarkReport r) {
+        Map<String, Object> json = new LinkedHashMap<>();
+        json.put("model", r.variant().modelId());
+        json.put("architecture", r.architecture().key());
+        json.put("accelerator", r.accelerator().toString());
+        json.put("gpu", r.accelerator().gpu());
+        json.put("clips", r.clips());
+        json.put("max_output_tokens", r.maxOutputTokens());
+        List<Object> results = new ArrayList<>();
+        for (PrecisionResult p : r.results()) {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("precision", p.precision().key());
+            m.put("status", p.status().name().toLowerCase(java.util.Locale.ROOT));
+            m.put("reason", p.reason());
+            m.put("engine_start_seconds", p.engineStartSeconds());
+            m.put("windows", p.windows());
+            m.put("failed_videos", p.failedVideos());
+            m.put("seconds", p.totalSeconds());
+            m.put("windows_per_second", p.windowsPerSecond());
+            m.put("output_tokens", p.outputTokens());
+            m.put("output_tokens_per_second", p.outputTokensPerSecond());
+            m.put("prompt_tokens", p.promptTokens());
+            m.put("prompt_tokens_per_second", p.promptTokensPerSecond());
+            m.put("decode_preprocess_seconds", p.prepareSeconds());
+            m.put("engine_seconds", p.engineSeconds());
+            m.put("peak_memory", p.peakMemory().what());
+            m.put("peak_memory_bytes", p.peakMemory().bytes());
+            results.add(m);
+        }
+        json.put("results", results);
+        return json;
+    }
+
+    private static void deleteTree(Path root) {
+        try (var paths = Files.walk(root)) {
+            paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (IOException e) {
+            // a temporary folder left behind is harmless
+        }
+    }
+}
