@@ -9,7 +9,7 @@ import itertools
 import logging
 import os
 
-from . import start_method
+from . import enginewatch, start_method
 
 log = logging.getLogger(__name__)
 
@@ -17,6 +17,7 @@ log = logging.getLogger(__name__)
 DEFAULT_FPS = 2.0
 
 _engines = {}
+_watches = {}  # engine id -> the EngineWatch of its processes
 _sampling = {}  # engine id -> the SamplingParams of its latest batch
 _next_id = itertools.count(1)
 
@@ -90,7 +91,20 @@ def create(engine_kwargs):
     llm = vllm.LLM(**engine_kwargs)
     engine_id = next(_next_id)
     _engines[engine_id] = llm
+    _watches[engine_id] = enginewatch.EngineWatch(llm, label=str(engine_id)).start()
     return engine_id
+
+
+def processes(engine_id):
+    """``[[pid, name], ...]`` of the engine's child processes (empty when it runs in-process)."""
+    watch = _watches.get(engine_id)
+    return watch.pids if watch is not None else []
+
+
+def death(engine_id):
+    """``[name, pid, exitcode, signal name, message]`` of the engine's dead process, or ``None``."""
+    watch = _watches.get(engine_id)
+    return watch.death.as_list() if watch is not None and watch.death is not None else None
 
 
 def _engine(engine_id):
@@ -177,6 +191,10 @@ def generate_counted(engine_id, prompts, videos, fps, extra_kwargs, sampling_kwa
 
 def _generate(engine_id, prompts, videos, fps, extra_kwargs, sampling_kwargs):
     llm = _engine(engine_id)
+    watch = _watches.get(engine_id)
+    died = enginewatch.death_of(watch)
+    if died is not None:
+        raise died
     vllm = _import_vllm()
     if sampling_kwargs is not None:
         _sampling[engine_id] = vllm.SamplingParams(**sampling_kwargs)
@@ -184,7 +202,13 @@ def _generate(engine_id, prompts, videos, fps, extra_kwargs, sampling_kwargs):
     if params is None:
         raise ValueError(f"engine {engine_id} has no sampling parameters yet: send them with the first batch")
     inputs = build_inputs(prompts, videos, fps, extra_kwargs)
-    outputs = llm.generate(inputs, sampling_params=params, use_tqdm=False)
+    try:
+        outputs = llm.generate(inputs, sampling_params=params, use_tqdm=False)
+    except Exception as error:
+        died = enginewatch.death_of(watch, error)
+        if died is not None:
+            raise died from error
+        raise
     if len(outputs) != len(inputs):
         raise RuntimeError(f"vllm returned {len(outputs)} outputs for {len(inputs)} prompts")
     return outputs
@@ -194,6 +218,9 @@ def close(engine_id):
     """Shuts the engine down and forgets it; unknown ids are ignored (close is idempotent)."""
     llm = _engines.pop(engine_id, None)
     _sampling.pop(engine_id, None)
+    watch = _watches.pop(engine_id, None)
+    if watch is not None:
+        watch.stop()  # a deliberate shutdown is not a death
     if llm is None:
         return False
     engine = getattr(llm, "llm_engine", None)

@@ -4,10 +4,21 @@ It mimics the small surface the library uses: ``LLM(**kwargs)``, ``LLM.generate(
 sampling_params=..., use_tqdm=...)`` returning objects with ``.outputs[0].text``, and
 ``SamplingParams(**kwargs)``. Captions are derived from the prompt and the video, so tests can
 check order and which prompt produced which caption.
+
+With ``QWENVL_STANDIN_ENGINE_PROCESS=1`` it also mirrors the shape of vLLM's multiprocess client
+(``SyncMPClient``), so that tests can kill a real engine process: ``LLM`` spawns an
+``EngineCore`` child process, every ``generate`` round-trips through it and waits on
+``llm_engine.engine_core.outputs_queue``, filled by a reader thread that, like vLLM's, puts
+nothing on the queue when the process dies. ``QWENVL_STANDIN_CORE_DELAY_S`` makes the child
+take that long per batch. ``QWENVL_STANDIN_HIDE_QUEUE=1`` hides the queue from the library's
+watch (the engine then blocks forever on a death, as a GIL-starved watch would leave it).
 """
 
 import hashlib
+import multiprocessing
 import os
+import queue
+import threading
 import time
 
 # The version the stand-in claims; QWENVL_STANDIN_VLLM_VERSION fakes another (version-check tests).
@@ -16,6 +27,10 @@ __version__ = os.environ.get("QWENVL_STANDIN_VLLM_VERSION") or "0.32.0"
 _constructed = []  # kwargs of every LLM(...)
 _generate_calls = []  # per generate call: list of (prompt, video summary, mm kwargs), sampling kwargs
 _closed = []
+
+
+class EngineDeadError(RuntimeError):
+    """Named like vLLM's own notice that its engine core died (vllm.v1.engine.exceptions)."""
 
 
 class SamplingParams:
@@ -43,9 +58,82 @@ class _EngineCore:
         _closed.append(self._owner.kwargs.get("model"))
 
 
+def _core_main(conn, delay):
+    """The stand-in engine-core process: answers every batch after ``delay`` seconds."""
+    while True:
+        try:
+            message = conn.recv()
+        except EOFError:
+            return
+        if message == "stop":
+            return
+        if delay > 0:
+            time.sleep(delay)
+        conn.send(message)
+
+
+class _Resources:
+    def __init__(self, processes):
+        self.engine_manager = type("_Manager", (), {"processes": processes})()
+        self.engine_dead = False
+
+
+class _ProcessEngineCore(_EngineCore):
+    """An engine core in a spawned child process, with vLLM's client shape (see the module notes)."""
+
+    def __init__(self, owner):
+        super().__init__(owner)
+        ctx = multiprocessing.get_context("spawn")
+        self._conn, child = ctx.Pipe()
+        delay = float(os.environ.get("QWENVL_STANDIN_CORE_DELAY_S", "0") or 0)
+        self._proc = ctx.Process(target=_core_main, args=(child, delay), name="EngineCore", daemon=False)
+        self._proc.start()
+        child.close()
+        self.resources = _Resources([self._proc])
+        self.utility_results = {}
+        waiting = queue.Queue()
+        if os.environ.get("QWENVL_STANDIN_HIDE_QUEUE") == "1":
+            self._waiting = waiting
+        else:
+            self.outputs_queue = self._waiting = waiting
+        self._lock = threading.Lock()
+        threading.Thread(target=self._read, daemon=True, name="standin-core-reader").start()
+
+    def _read(self):
+        while True:
+            try:
+                self._waiting.put_nowait(self._conn.recv())
+            except (EOFError, OSError):
+                return  # like vLLM's output thread: a dead core leaves the queue empty
+
+    def round_trip(self, token):
+        with self._lock:
+            if self.resources.engine_dead:
+                raise RuntimeError("EngineCore is dead")
+            self._conn.send(token)
+            answer = self._waiting.get()
+        if isinstance(answer, Exception):
+            raise answer
+        return answer
+
+    def shutdown(self):
+        super().shutdown()
+        try:
+            self._conn.send("stop")
+        except OSError:
+            pass
+        self._proc.join(5)
+        if self._proc.is_alive():
+            self._proc.kill()
+            self._proc.join(5)
+
+
 class _LlmEngine:
     def __init__(self, owner):
-        self.engine_core = _EngineCore(owner)
+        if os.environ.get("QWENVL_STANDIN_ENGINE_PROCESS") == "1":
+            self.engine_core = _ProcessEngineCore(owner)
+        else:
+            self.engine_core = _EngineCore(owner)
 
 
 def _summary(video):
@@ -82,6 +170,8 @@ class LLM:
             mm = dict(item.get("mm_processor_kwargs") or {})
             if "FAIL" in prompt:
                 raise RuntimeError("stand-in engine was told to fail")
+            if "ENGINE_DEAD" in prompt:
+                raise EngineDeadError("EngineCore encountered an issue (stand-in)")
             summary = _summary(video)
             calls.append({"prompt": prompt, "video": summary, "mm_processor_kwargs": mm})
             digest = hashlib.sha256(prompt.encode("utf-8")).hexdigest()[:8]
@@ -90,6 +180,9 @@ class LLM:
             sampling = sampling_params.kwargs
             n_out = int(sampling.get("max_tokens", 1)) if sampling.get("ignore_eos") else 1
             outputs.append(_RequestOutput(f"caption-{digest}", range(len(prompt)), range(n_out)))
+        core = self.llm_engine.engine_core
+        if isinstance(core, _ProcessEngineCore):
+            core.round_trip(len(outputs))
         _generate_calls.append({"inputs": calls, "sampling": dict(sampling_params.kwargs), "use_tqdm": use_tqdm})
         return outputs
 

@@ -1,6 +1,7 @@
 package dev.qwenvl.caption;
 
 import dev.qwenvl.QwenVlException;
+import dev.qwenvl.engine.EngineDiedException;
 import dev.qwenvl.engine.EngineException;
 import dev.qwenvl.engine.EngineRequest;
 import dev.qwenvl.model.QwenVL;
@@ -28,7 +29,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Nothing is lost to one bad input: a video that cannot be read gets its typed error and the
  * others are captioned; when an engine call fails, its windows are retried one by one, so only the
- * windows that fail alone are reported as failed.
+ * windows that fail alone are reported as failed. When the engine's process dies
+ * ({@link EngineDiedException}), the windows of that call and of every later call fail with it,
+ * without retries: the caller decides whether to restart the engine ({@link QwenVL#setup()}).
  *
  * <p>Memory: the frames of all windows of the videos passed to one {@link #caption} call are held
  * (on the Python side) until the call returns; callers with many videos pass them in groups.
@@ -164,6 +167,10 @@ public final class VideoCaptioner {
         try {
             record(chunk, model.generate(requests, settings.stage2(), settings.batchSize()));
             return;
+        } catch (EngineDiedException e) {
+            // the engine is gone: retrying one by one would only fail again
+            chunk.forEach(slot -> slot.outcome().fail(e));
+            return;
         } catch (EngineException e) {
             if (chunk.size() == 1) {
                 chunk.get(0).outcome().fail(e);
@@ -175,6 +182,8 @@ public final class VideoCaptioner {
         for (Slot slot : chunk) {
             try {
                 record(List.of(slot), model.generate(List.of(slot.request()), settings.stage2(), 1));
+            } catch (EngineDiedException e) {
+                slot.outcome().fail(e);
             } catch (EngineException e) {
                 LOG.warn("Window {} of {} failed: {}", slot.window().windowIndex(), slot.outcome().source.displayName(), e.getMessage());
                 slot.outcome().fail(e);
@@ -203,7 +212,8 @@ public final class VideoCaptioner {
         }
 
         void fail(QwenVlException e) {
-            if (error == null) {
+            // the engine's death wins: it tells the caller that the engine must be restarted
+            if (error == null || e instanceof EngineDiedException && !(error instanceof EngineDiedException)) {
                 error = e;
             }
         }

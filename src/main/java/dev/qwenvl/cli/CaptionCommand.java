@@ -42,8 +42,9 @@ import picocli.CommandLine.Spec;
                 ""},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"  0:every video was captioned (or already was)",
-                "  2:the run could not start: bad options, no videos, Python environment or vLLM missing, model not loadable",
-                "  3:some videos failed; they are listed in the errors file",
+                "  2:the run could not start: bad options, no videos, Python environment or vLLM missing, model not loadable;"
+                + " or the engine died and could not be restarted (or died again after its one restart)",
+                "  3:some videos failed; they are listed in the errors file (an engine that died is restarted once)",
                 "130:interrupted (Ctrl-C); rerun the same command to resume"})
 final class CaptionCommand implements Callable<Integer> {
 
@@ -174,7 +175,7 @@ final class CaptionCommand implements Callable<Integer> {
                 VideoCaptioner captioner = new VideoCaptioner(model, new JepVideoDecoder(PythonRuntime.shared()), settings);
                 progress.start();
                 CaptionJob job = new CaptionJob(captioner::caption, config.modelId(), fingerprint, groupSize, captions,
-                        errorsFile, progress);
+                        errorsFile, progress, model::setup); // setup() restarts an engine whose process died
                 RunSummary summary = job.run(plan, videos.size());
                 progress.finish(summaryLine(summary, errorsPath));
                 out.flush();

@@ -3,6 +3,8 @@ package dev.qwenvl.cli;
 import dev.qwenvl.caption.CaptionProgress;
 import dev.qwenvl.caption.VideoCaptions;
 import dev.qwenvl.caption.WindowCaption;
+import dev.qwenvl.engine.EngineDiedException;
+import dev.qwenvl.engine.EngineException;
 import dev.qwenvl.video.VideoInputException;
 import dev.qwenvl.video.VideoSource;
 import java.io.IOException;
@@ -18,7 +20,10 @@ import java.util.Objects;
  * caption lines are appended and fsynced, then its failures go to the {@link ErrorsFile}. A crash
  * or Ctrl-C therefore loses at most the group in flight. Videos whose windows are all in the
  * output already (same {@link RunFingerprint}) are skipped before any work; a window of a
- * partly captioned video that already has its line is not written twice.
+ * partly captioned video that already has its line is not written twice. When the engine's process
+ * dies, the group's lost windows are reported with reason {@code ENGINE_DIED}, the engine is
+ * restarted once and the run goes on; a second death, or a restart that fails, ends the run with
+ * exit 2.
  */
 final class CaptionJob {
 
@@ -36,6 +41,15 @@ final class CaptionJob {
      */
     record Plan(List<Path> pending, int skipped) {}
 
+    /** Starts a new engine after the engine's process died; {@code QwenVL::setup} in production. */
+    @FunctionalInterface
+    interface EngineRestart {
+        void restart();
+    }
+
+    /** How many times a run restarts a dead engine before it gives up (exit 2). */
+    static final int ENGINE_RESTARTS = 1;
+
     private final GroupCaptioner captioner;
     private final String modelId;
     private final String config;
@@ -43,9 +57,22 @@ final class CaptionJob {
     private final CaptionsFile out;
     private final ErrorsFile errors;
     private final ConsoleProgress progress;
+    private final EngineRestart engineRestart;
+    private int restartsLeft = ENGINE_RESTARTS;
 
     CaptionJob(GroupCaptioner captioner, String modelId, String config, int groupSize, CaptionsFile out,
                ErrorsFile errors, ConsoleProgress progress) {
+        this(captioner, modelId, config, groupSize, out, errors, progress, () -> {
+            throw new EngineException("this run cannot restart the engine");
+        });
+    }
+
+    /**
+     * @param engineRestart starts a new engine when a group's windows failed because the engine
+     *                      died; at most {@link #ENGINE_RESTARTS} times per run
+     */
+    CaptionJob(GroupCaptioner captioner, String modelId, String config, int groupSize, CaptionsFile out,
+               ErrorsFile errors, ConsoleProgress progress, EngineRestart engineRestart) {
         if (groupSize < 1) {
             throw new IllegalArgumentException("group size must be at least 1, got " + groupSize);
         }
@@ -56,6 +83,7 @@ final class CaptionJob {
         this.out = out;
         this.errors = errors;
         this.progress = progress;
+        this.engineRestart = Objects.requireNonNull(engineRestart, "engineRestart");
     }
 
     /** Splits {@code videos} into those already complete in {@code state} and those to caption. */
@@ -91,7 +119,11 @@ final class CaptionJob {
             double seconds = (System.nanoTime() - t0) / 1e9;
             int groupWindows = results.stream().mapToInt(r -> r.captions().size()).sum();
             List<CaptionLine> lines = new ArrayList<>();
+            EngineDiedException died = null;
             for (VideoCaptions r : results) {
+                if (r.error() instanceof EngineDiedException d) {
+                    died = d;
+                }
                 String video = ((VideoSource.VideoFile) r.source()).path().toString();
                 Integer count = r.succeeded() ? r.captions().size() : null;
                 for (WindowCaption c : r.captions()) {
@@ -113,7 +145,31 @@ final class CaptionJob {
             windows += lines.size();
             failed += errorLines.size();
             progress.videosDone(group.size());
+            if (died != null && start + groupSize < pending.size()) {
+                restartAfter(died);
+            }
         }
         return new RunSummary(videosFound, plan.skipped(), captioned, failed, windows, progress.elapsedSeconds());
+    }
+
+    /**
+     * The engine died during the group just written (its lost windows are in the errors file as
+     * {@code ENGINE_DIED}): restart it once and go on, else stop the run with exit 2.
+     */
+    private void restartAfter(EngineDiedException died) {
+        if (restartsLeft <= 0) {
+            throw new CliFailure(ExitCodes.CANNOT_START, "the engine died again after it was restarted ("
+                    + died.getMessage() + "); the windows it lost are in " + errors.path()
+                    + " as ENGINE_DIED; rerun the same command to caption the rest");
+        }
+        restartsLeft--;
+        progress.note("qwenvl caption: the engine died (" + died.getMessage() + "); its windows in flight are in "
+                + errors.path() + " as ENGINE_DIED; restarting the engine");
+        try {
+            engineRestart.restart();
+        } catch (RuntimeException e) {
+            throw new CliFailure(ExitCodes.CANNOT_START, "the engine died and could not be restarted: " + e.getMessage()
+                    + "; the windows it lost are in " + errors.path() + " as ENGINE_DIED", e);
+        }
     }
 }

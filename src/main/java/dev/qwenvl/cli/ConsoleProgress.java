@@ -80,6 +80,16 @@ final class ConsoleProgress implements CaptionProgress {
         err.flush();
     }
 
+    /** Prints {@code line} on its own line (above the redrawn progress line on a terminal). */
+    void note(String line) {
+        if (terminal && lastWidth > 0) {
+            err.print("\r" + " ".repeat(lastWidth) + "\r");
+        }
+        err.println(line);
+        err.flush();
+        draw();
+    }
+
     /** Ends the redrawn line (terminal) and prints {@code summary} on its own line. */
     void finish(String summary) {
         if (terminal && lastWidth > 0) {

@@ -1,5 +1,6 @@
 package dev.qwenvl.cli;
 
+import dev.qwenvl.engine.EngineDiedException;
 import dev.qwenvl.engine.EngineException;
 import dev.qwenvl.video.VideoInputException;
 import java.io.IOException;
@@ -35,10 +36,13 @@ final class ErrorsFile implements AutoCloseable {
         return Json.object(f);
     }
 
-    /** A short machine-readable cause: the video reason, ENGINE_ERROR, or the exception's class. */
+    /** A short machine-readable cause: the video reason, ENGINE_DIED, ENGINE_ERROR, or the exception's class. */
     static String reason(Throwable error) {
         if (error instanceof VideoInputException v) {
             return v.reason().name();
+        }
+        if (error instanceof EngineDiedException) {
+            return "ENGINE_DIED";
         }
         if (error instanceof EngineException) {
             return "ENGINE_ERROR";

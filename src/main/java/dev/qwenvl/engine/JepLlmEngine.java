@@ -1,7 +1,9 @@
 package dev.qwenvl.engine;
 
+import dev.qwenvl.python.OrphanGuard;
 import dev.qwenvl.python.PythonException;
 import dev.qwenvl.python.PythonRuntime;
+import dev.qwenvl.python.PythonThreadStuckException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
@@ -22,6 +24,13 @@ import org.slf4j.LoggerFactory;
  * <p>One interpreter call per batch. Frames held by Java cross as {@link DirectNDArray} views of
  * their direct buffers (numpy sees the same memory, nothing is copied); frames decoded in Python
  * cross as handles. Thread-safe: calls queue to the runtime's interpreter thread.
+ *
+ * <p>Death: vLLM runs its engine core in a child process. The Python side watches it
+ * ({@code qwenvl_bridge.enginewatch}) and ends a call waiting on a dead core at once; the runtime
+ * also watches the core's pid from Java ({@link dev.qwenvl.python.ChildProcesses}) and gives up a
+ * call still stuck 20 s after the death. Either way the call, and every later one, throws
+ * {@link EngineDiedException}; {@link #isDead()} turns true. While the engine is open an
+ * {@link OrphanGuard} makes sure its processes die with the JVM.
  */
 public final class JepLlmEngine implements LlmEngine {
     private static final Logger LOG = LoggerFactory.getLogger(JepLlmEngine.class);
@@ -33,11 +42,16 @@ public final class JepLlmEngine implements LlmEngine {
     private final AtomicBoolean closed = new AtomicBoolean();
     /** The sampling parameters the Python side holds for this engine; guarded by this. */
     private SamplingParams lastSampling;
+    /** The pids of the engine's child processes, watched by the runtime. */
+    private final List<Long> pids;
+    /** Set once the engine's process died. */
+    private volatile EngineDiedException died;
 
-    private JepLlmEngine(PythonRuntime runtime, long engineId, String model) {
+    private JepLlmEngine(PythonRuntime runtime, long engineId, String model, List<Long> pids) {
         this.runtime = runtime;
         this.engineId = engineId;
         this.model = model;
+        this.pids = pids;
     }
 
     /** A factory that starts engines in {@code runtime}. */
@@ -48,6 +62,16 @@ public final class JepLlmEngine implements LlmEngine {
 
     /** Constructs {@code vllm.LLM} with {@link EngineArgs#toKwargs()}. */
     public static JepLlmEngine start(PythonRuntime runtime, EngineArgs args) {
+        OrphanGuard.acquire(runtime.environment().executable());
+        try {
+            return create(runtime, args);
+        } catch (RuntimeException | Error e) {
+            OrphanGuard.release();
+            throw e;
+        }
+    }
+
+    private static JepLlmEngine create(PythonRuntime runtime, EngineArgs args) {
         Object id;
         try {
             id = runtime.call(MODULE, "create", args.toKwargs());
@@ -62,8 +86,22 @@ public final class JepLlmEngine implements LlmEngine {
                     + e.pythonMessage() + " (check that the folder holds the model's weights and config; the Python "
                     + "traceback is in the cause)", e);
         }
-        LOG.info("vLLM engine {} loaded {}", id, args.model());
-        return new JepLlmEngine(runtime, ((Number) id).longValue(), args.model());
+        long engineId = ((Number) id).longValue();
+        List<Long> pids = new ArrayList<>();
+        for (Object p : (List<?>) runtime.call(MODULE, "processes", engineId)) {
+            List<?> pidAndName = (List<?>) p;
+            long pid = ((Number) pidAndName.get(0)).longValue();
+            runtime.children().watch(pid, String.valueOf(pidAndName.get(1)));
+            pids.add(pid);
+        }
+        LOG.info("vLLM engine {} loaded {} (engine processes: {})", id, args.model(), pids.isEmpty() ? "none, in-process" : pids);
+        return new JepLlmEngine(runtime, engineId, args.model(), List.copyOf(pids));
+    }
+
+    /** True once the engine's process died. */
+    @Override
+    public boolean isDead() {
+        return died != null;
     }
 
     @Override
@@ -108,6 +146,10 @@ public final class JepLlmEngine implements LlmEngine {
         if (requests.isEmpty()) {
             throw new IllegalArgumentException("an engine call needs at least one request");
         }
+        EngineDiedException dead = died;
+        if (dead != null) {
+            throw dead.again("The engine for " + model + " died earlier");
+        }
         int n = requests.size();
         String[] prompts = new String[n];
         Object[] videos = new Object[n];
@@ -137,12 +179,46 @@ public final class JepLlmEngine implements LlmEngine {
                 Object result = runtime.call(MODULE, function, engineId, prompts, videos, fps, extraKwargs, samplingKwargs);
                 lastSampling = sampling;
                 return result;
+            } catch (PythonThreadStuckException e) {
+                throw died(new EngineDiedException("vLLM generate for a batch of " + n + " requests on " + model
+                        + " was given up: " + e.getMessage(), e.death().name(), e.death().pid(), null, null, e));
             } catch (PythonException e) {
                 lastSampling = null; // resend next time: the Python side may not have stored them
+                if (e.isType("EngineDied") || e.isType("EngineDeadError")) { // ours, or vLLM's own notice
+                    throw died(fromPython(n, e));
+                }
                 throw new EngineException("vLLM generate failed for a batch of " + n + " requests on " + model
                         + ": " + e.pythonType() + ": " + e.pythonMessage(), e);
             }
         }
+    }
+
+    private EngineDiedException fromPython(int n, PythonException e) {
+        List<?> d = null;
+        try {
+            d = (List<?>) runtime.call(MODULE, "death", engineId);
+        } catch (RuntimeException nested) {
+            LOG.debug("Reading the engine's death details failed: {}", nested.toString());
+        }
+        String prefix = "vLLM generate failed for a batch of " + n + " requests on " + model + ": ";
+        if (d == null || d.size() < 5) { // vLLM reported the death before its process ended
+            return new EngineDiedException(prefix + "vLLM's engine core died (" + e.pythonMessage()
+                    + "); the engine cannot answer any more requests: start a new one (QwenVL.setup() restarts it)",
+                    "EngineCore", pids.isEmpty() ? -1 : pids.get(0), null, null, e);
+        }
+        Integer code = d.get(2) instanceof Number num && num.intValue() >= 0 ? num.intValue() : null;
+        return new EngineDiedException(prefix + d.get(4), String.valueOf(d.get(0)), ((Number) d.get(1)).longValue(),
+                code, d.get(3) == null ? null : String.valueOf(d.get(3)), e);
+    }
+
+    /** Records the death (first one wins) and stops watching the engine's processes. */
+    private EngineDiedException died(EngineDiedException e) {
+        if (died == null) {
+            died = e;
+            LOG.warn("{}", e.getMessage());
+        }
+        pids.forEach(runtime.children()::forget);
+        return e;
     }
 
     /** A payload as the Python side takes it: an ndarray over the same memory, or a handle id. */
@@ -164,11 +240,14 @@ public final class JepLlmEngine implements LlmEngine {
         if (!closed.compareAndSet(false, true)) {
             return;
         }
+        pids.forEach(runtime.children()::forget); // a shutdown is not a death
         try {
             runtime.call(MODULE, "close", engineId);
             LOG.info("vLLM engine {} for {} closed", engineId, model);
         } catch (RuntimeException e) {
             LOG.warn("Closing vLLM engine {} for {} failed: {}", engineId, model, e.getMessage(), e);
+        } finally {
+            OrphanGuard.release(); // the last engine's release removes any process left behind
         }
     }
 }

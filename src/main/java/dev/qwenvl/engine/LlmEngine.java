@@ -13,6 +13,8 @@ import java.util.List;
  *   <li>Implementations are thread-safe.</li>
  *   <li>{@link #close()} releases the engine and is idempotent; {@link #generate} after close
  *       throws {@link EngineException}.</li>
+ *   <li>When the engine's process dies, calls in flight and later calls throw
+ *       {@link EngineDiedException} and {@link #isDead()} is true.</li>
  * </ul>
  */
 public interface LlmEngine extends AutoCloseable {
@@ -23,6 +25,14 @@ public interface LlmEngine extends AutoCloseable {
      * @throws EngineException when the engine fails; the message names the failure
      */
     List<String> generate(List<EngineRequest> requests, SamplingParams sampling);
+
+    /**
+     * True once the engine's process died: it can no longer answer and a new engine must be
+     * started. Engines without a process of their own never die.
+     */
+    default boolean isDead() {
+        return false;
+    }
 
     @Override
     void close();

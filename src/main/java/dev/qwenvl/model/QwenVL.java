@@ -26,8 +26,8 @@ import org.slf4j.event.Level;
  *
  * <p>Lifecycle (see {@link ModelInterface}): the constructor only derives the engine arguments
  * and sampling parameters ({@link QwenVlSettings}); {@link #setup()} starts the engine through
- * the factory (a second call is a no-op; a failed start leaves the model unstarted so setup may
- * be retried); {@link #close()} closes the engine once and is idempotent. Generating before
+ * the factory (a second call is a no-op while the engine lives, and restarts an engine whose
+ * process died; a failed start leaves the model unstarted so setup may be retried); {@link #close()} closes the engine once and is idempotent. Generating before
  * setup, or setting up or generating after close, throws {@link ModelStateException}.
  *
  * <p>Generation: the inputs are cut into chunks of {@code batchSize}; each chunk is one engine
@@ -140,7 +140,8 @@ public final class QwenVL implements ModelInterface {
     }
 
     /**
-     * Starts the engine. Idempotent.
+     * Starts the engine. Idempotent while the engine lives; after the engine's process died
+     * ({@link dev.qwenvl.engine.EngineDiedException}), closes the dead engine and starts a new one.
      *
      * @throws ModelStateException when the model was closed
      * @throws EngineException     when the engine cannot start (the model stays unstarted)
@@ -151,7 +152,14 @@ public final class QwenVL implements ModelInterface {
         write.lock();
         try {
             if (state == State.READY) {
-                return;
+                if (!engine.isDead()) {
+                    return;
+                }
+                LOG.warn("The engine for {} died; closing it and starting a new one", config.modelId());
+                LlmEngine dead = engine;
+                engine = null;
+                state = State.NEW;
+                dead.close();
             }
             if (state == State.CLOSED) {
                 throw new ModelStateException("QwenVL (" + config.modelId() + ") was closed and cannot be set up "

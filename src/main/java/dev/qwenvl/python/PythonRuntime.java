@@ -50,6 +50,17 @@ public final class PythonRuntime implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(PythonRuntime.class);
     private static final String BRIDGE = "_qwenvl_bridge";
     private static final String THREAD_NAME = "qwenvl-python";
+    /** How long a waiting call polls between looks at the watched child processes. */
+    private static final long POLL_MILLIS = 250;
+    /**
+     * How long a call may stay busy after a child process it depends on died (20 s;
+     * {@code -Dqwenvl.python.deathGraceSeconds=N} changes it).
+     */
+    private static long deathGraceNanos() {
+        return TimeUnit.SECONDS.toNanos(Long.getLong("qwenvl.python.deathGraceSeconds", 20));
+    }
+    /** The longest close() waits for the interpreter to close. */
+    private static final long CLOSE_WAIT_SECONDS = 30;
 
     private static final Object PROCESS_LOCK = new Object();
     /** The environment CPython was initialised with in this process; null until then. */
@@ -61,6 +72,11 @@ public final class PythonRuntime implements AutoCloseable {
     private final ExecutorService executor;
     private final AtomicBoolean closed = new AtomicBoolean();
     private volatile Thread thread;
+    private final ChildProcesses children = new ChildProcesses();
+    /** {@link System#nanoTime()} when the running task started; 0 while the thread is idle. */
+    private volatile long runningSince;
+    /** Set when a call was given up on a thread left busy by a dead child; cleared when that task ends. */
+    private volatile PythonThreadStuckException stuck;
     private Interpreter interpreter; // touched only on the runtime thread
     private PythonStdio stdio; // touched only on the runtime thread
 
@@ -135,7 +151,9 @@ public final class PythonRuntime implements AutoCloseable {
                 interpreter = new SharedInterpreter();
                 List<String> extraPaths = config.extraPaths().stream().map(p -> p.toAbsolutePath().toString()).toList();
                 interpreter.set("_qwenvl_paths", new ArrayList<>(extraPaths));
-                interpreter.set("_qwenvl_env", new LinkedHashMap<>(config.environment()));
+                Map<String, String> env = new LinkedHashMap<>(config.environment());
+                env.put(OrphanGuard.ENV, OrphanGuard.token()); // marks every process Python starts
+                interpreter.set("_qwenvl_env", env);
                 interpreter.exec("import os, sys\n"
                         + "sys.path[:0] = [str(p) for p in _qwenvl_paths if str(p) not in sys.path]\n"
                         + "os.environ.update({str(k): str(v) for k, v in _qwenvl_env.items()})\n"
@@ -238,9 +256,21 @@ public final class PythonRuntime implements AutoCloseable {
                 throw new IllegalStateException("Python task failed: " + e, e);
             }
         }
+        PythonThreadStuckException stuckNow = stuck;
+        if (stuckNow != null) {
+            throw stuckNow;
+        }
         Future<T> future;
         try {
-            future = executor.submit(work);
+            future = executor.submit(() -> {
+                runningSince = System.nanoTime();
+                try {
+                    return work.call();
+                } finally {
+                    runningSince = 0;
+                    stuck = null; // the task that kept the thread busy (if any) has ended
+                }
+            });
         } catch (java.util.concurrent.RejectedExecutionException e) {
             throw new IllegalStateException("The embedded Python runtime is closed", e);
         }
@@ -248,7 +278,9 @@ public final class PythonRuntime implements AutoCloseable {
         try {
             while (true) {
                 try {
-                    return future.get();
+                    return future.get(POLL_MILLIS, TimeUnit.MILLISECONDS);
+                } catch (java.util.concurrent.TimeoutException slice) {
+                    giveUpIfStuck(future);
                 } catch (InterruptedException e) {
                     // The Python call cannot be stopped midway; wait for it and keep the interrupt.
                     interrupted = true;
@@ -270,6 +302,37 @@ public final class PythonRuntime implements AutoCloseable {
                 Thread.currentThread().interrupt();
             }
         }
+    }
+
+    /**
+     * The death check of a waiting call: when a watched child process has been dead for longer than
+     * the grace period and the thread is still busy in a task that started before the death was
+     * seen, that task waits on the dead process: the call is given up (and the runtime refuses
+     * calls until the task ends) rather than waiting forever.
+     */
+    private void giveUpIfStuck(Future<?> future) {
+        PythonThreadStuckException already = stuck;
+        if (already == null) {
+            ChildProcesses.Death death = children.check().orElse(null);
+            long started = runningSince;
+            if (death == null || started == 0 || started - death.seenNanos() > 0
+                    || System.nanoTime() - death.seenNanos() < deathGraceNanos()) {
+                return;
+            }
+            already = new PythonThreadStuckException("The embedded Python's thread has been busy for "
+                    + TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - death.seenNanos()) + " s since "
+                    + death.describe() + "; the call that waits on it cannot end, so this and later calls are "
+                    + "refused until it does (close the model and start a new one)", death);
+            stuck = already;
+            LOG.error("{}", already.getMessage());
+        }
+        future.cancel(false);
+        throw already;
+    }
+
+    /** The child processes calls depend on; a call stuck on a dead one is given up (see {@link #submit}). */
+    public ChildProcesses children() {
+        return children;
     }
 
     private static RuntimeException translate(Interpreter py, String call, JepException e) {
@@ -306,7 +369,28 @@ public final class PythonRuntime implements AutoCloseable {
             return;
         }
         try {
-            submit(() -> {
+            closeInterpreter();
+        } catch (RuntimeException e) {
+            LOG.warn("Closing the embedded Python interpreter failed: {}", e.getMessage(), e);
+        } finally {
+            shutdownExecutor();
+            synchronized (PROCESS_LOCK) {
+                if (open == this) {
+                    open = null;
+                }
+            }
+        }
+    }
+
+    /** Closes the interpreter on its thread, waiting at most {@link #CLOSE_WAIT_SECONDS}. */
+    private void closeInterpreter() {
+        if (stuck != null) {
+            LOG.warn("Not closing the embedded Python interpreter: its thread is still busy ({})", stuck.getMessage());
+            return;
+        }
+        Future<?> future;
+        try {
+            future = executor.submit(() -> {
                 if (interpreter != null) {
                     try {
                         if (stdio != null) {
@@ -320,22 +404,26 @@ public final class PythonRuntime implements AutoCloseable {
                 }
                 return null;
             });
-        } catch (RuntimeException e) {
-            LOG.warn("Closing the embedded Python interpreter failed: {}", e.getMessage(), e);
-        } finally {
-            shutdownExecutor();
-            synchronized (PROCESS_LOCK) {
-                if (open == this) {
-                    open = null;
-                }
-            }
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            return;
+        }
+        try {
+            future.get(CLOSE_WAIT_SECONDS, TimeUnit.SECONDS);
+        } catch (java.util.concurrent.TimeoutException e) {
+            future.cancel(false);
+            LOG.warn("The embedded Python interpreter did not close within {} s; leaving its thread", CLOSE_WAIT_SECONDS);
+        } catch (ExecutionException e) {
+            throw new IllegalStateException("Closing the interpreter failed: " + e.getCause(), e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 
     private void shutdownExecutor() {
         executor.shutdown();
         try {
-            if (!executor.awaitTermination(30, TimeUnit.SECONDS)) {
+            // a thread left busy by a dead child is a daemon: do not wait for it
+            if (!executor.awaitTermination(stuck != null ? 1 : 30, TimeUnit.SECONDS) && stuck == null) {
                 LOG.warn("The {} thread did not end within 30 s of close()", THREAD_NAME);
             }
         } catch (InterruptedException e) {

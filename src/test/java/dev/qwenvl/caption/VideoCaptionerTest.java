@@ -2,6 +2,7 @@ package dev.qwenvl.caption;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.mockito.ArgumentMatchers.any;
 import static org.mockito.ArgumentMatchers.anyList;
@@ -11,6 +12,7 @@ import static org.mockito.Mockito.times;
 import static org.mockito.Mockito.verify;
 import static org.mockito.Mockito.when;
 
+import dev.qwenvl.engine.EngineDiedException;
 import dev.qwenvl.engine.EngineException;
 import dev.qwenvl.engine.EngineRequest;
 import dev.qwenvl.engine.LlmEngine;
@@ -132,6 +134,25 @@ class VideoCaptionerTest {
         assertTrue(results.get(1).captions().isEmpty());
         assertTrue(results.get(2).succeeded());
         assertEquals("cap-3", results.get(2).captions().get(0).caption());
+    }
+
+    @Test
+    void anEngineDeathFailsTheCallsWindowsWithoutRetriesAndIsTheVideosError() {
+        EngineDiedException died = new EngineDiedException("EngineCore (pid 7) was killed by signal 9 (SIGKILL)",
+                "EngineCore", 7, null, "SIGKILL", null);
+        AtomicInteger calls = new AtomicInteger();
+        when(engine.generate(anyList(), any())).thenAnswer(inv -> {
+            if (calls.incrementAndGet() == 1) {
+                return echo(inv.getArgument(0));
+            }
+            throw died;
+        });
+        List<VideoCaptions> results = new VideoCaptioner(model(), decoder(), CaptionSettings.defaults().withBatchSize(2))
+                .caption(List.of(file("n100.mp4"), file("n110.mp4"), file("n120.mp4"), file("n130.mp4")));
+        assertEquals(2, calls.get(), "one call per chunk of two, no one-by-one retries after the death");
+        assertTrue(results.get(0).succeeded() && results.get(1).succeeded());
+        assertSame(died, results.get(2).error());
+        assertSame(died, results.get(3).error());
     }
 
     @Test

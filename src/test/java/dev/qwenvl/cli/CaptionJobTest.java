@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.qwenvl.caption.VideoCaptions;
 import dev.qwenvl.caption.WindowCaption;
+import dev.qwenvl.engine.EngineDiedException;
 import dev.qwenvl.engine.EngineException;
 import dev.qwenvl.video.VideoInputException;
 import dev.qwenvl.video.VideoSource;
@@ -34,6 +35,11 @@ class CaptionJobTest {
             List<VideoCaptions> out = new ArrayList<>();
             for (VideoSource s : sources) {
                 String name = ((VideoSource.VideoFile) s).path().getFileName().toString();
+                if (name.startsWith("dies")) {
+                    out.add(new VideoCaptions(s, List.of(), new EngineDiedException("engine process EngineCore (pid 7) "
+                            + "was killed by signal 9 (SIGKILL)", "EngineCore", 7, null, "SIGKILL", null)));
+                    continue;
+                }
                 if (name.startsWith("bad")) {
                     out.add(new VideoCaptions(s, List.of(), new VideoInputException(s.displayName(),
                             VideoInputException.Reason.CORRUPT_STREAM, "cannot decode")));
@@ -65,13 +71,21 @@ class CaptionJobTest {
     }
 
     private static RunSummary run(Path dir, List<Path> videos, FakeCaptioner captioner, int groupSize) throws Exception {
+        return run(dir, videos, captioner, groupSize, () -> {
+            throw new AssertionError("no restart expected");
+        });
+    }
+
+    private static RunSummary run(Path dir, List<Path> videos, FakeCaptioner captioner, int groupSize,
+                                  CaptionJob.EngineRestart restart) throws Exception {
         StringWriter sink = new StringWriter();
         PrintWriter err = new PrintWriter(sink, true);
         try (CaptionsFile out = CaptionsFile.open(dir.resolve("out.jsonl"), err);
              ErrorsFile errors = ErrorsFile.open(dir.resolve("out.errors.jsonl"))) {
             CaptionJob.Plan plan = CaptionJob.plan(videos, out.resumeState(), CONFIG);
             ConsoleProgress progress = new ConsoleProgress(err, false, plan.pending().size(), System::nanoTime);
-            return new CaptionJob(captioner, "Qwen/Test", CONFIG, groupSize, out, errors, progress).run(plan, videos.size());
+            return new CaptionJob(captioner, "Qwen/Test", CONFIG, groupSize, out, errors, progress, restart)
+                    .run(plan, videos.size());
         }
     }
 
@@ -169,5 +183,45 @@ class CaptionJobTest {
         };
         run(dir, videos, observing, 1);
         assertEquals(List.of(0, 1, 2), linesSeenAtGroupStart);
+    }
+
+    @Test
+    void anEngineDeathRecordsTheLostVideoAsEngineDiedRestartsOnceAndGoesOn(@TempDir Path dir) throws Exception {
+        List<Path> videos = videos(dir, "dies1.mp4", "b1.mp4", "c2.mp4");
+        FakeCaptioner captioner = new FakeCaptioner();
+        java.util.concurrent.atomic.AtomicInteger restarts = new java.util.concurrent.atomic.AtomicInteger();
+        RunSummary s = run(dir, videos, captioner, 1, restarts::incrementAndGet);
+        assertEquals(1, restarts.get(), "the engine is restarted once");
+        assertEquals(3, captioner.groups.size(), "the run went on after the restart");
+        assertEquals(2, s.captioned());
+        assertEquals(1, s.failed());
+        List<Map<String, Object>> errors = Files.readAllLines(dir.resolve("out.errors.jsonl")).stream().map(Json::parseObject).toList();
+        assertEquals(1, errors.size());
+        assertEquals("ENGINE_DIED", errors.get(0).get("reason"));
+        assertTrue(((String) errors.get(0).get("message")).contains("SIGKILL"));
+    }
+
+    @Test
+    void aSecondEngineDeathOrAFailedRestartStopsTheRunWithExitTwo(@TempDir Path dir) throws Exception {
+        List<Path> videos = videos(dir, "dies1.mp4", "dies2.mp4", "c1.mp4");
+        CliFailure again = org.junit.jupiter.api.Assertions.assertThrows(CliFailure.class,
+                () -> run(dir, videos, new FakeCaptioner(), 1, () -> { }));
+        assertEquals(ExitCodes.CANNOT_START, again.exitCode());
+        assertTrue(again.getMessage().contains("died again"), again.getMessage());
+        assertEquals(2, Files.readAllLines(dir.resolve("out.errors.jsonl")).size(), "both deaths are recorded");
+
+        CliFailure noRestart = org.junit.jupiter.api.Assertions.assertThrows(CliFailure.class,
+                () -> run(dir, videos, new FakeCaptioner(), 1, () -> {
+                    throw new EngineException("no memory for a new engine");
+                }));
+        assertEquals(ExitCodes.CANNOT_START, noRestart.exitCode());
+        assertTrue(noRestart.getMessage().contains("could not be restarted: no memory"), noRestart.getMessage());
+    }
+
+    @Test
+    void anEngineDeathInTheLastGroupNeedsNoRestartAndTheRunEndsWithFailures(@TempDir Path dir) throws Exception {
+        List<Path> videos = videos(dir, "a1.mp4", "dies1.mp4");
+        RunSummary s = run(dir, videos, new FakeCaptioner(), 1);
+        assertEquals(1, s.failed());
     }
 }

@@ -50,6 +50,22 @@ class QwenVLLifecycleTest {
     }
 
     @Test
+    void setupAgainRestartsAnEngineWhoseProcessDiedAndIsANoOpWhileItLives() {
+        LlmEngine second = mock(LlmEngine.class);
+        when(factory.start(any())).thenReturn(engine, second);
+                QwenVL model = new QwenVL(config, factory);
+        model.setup();
+        model.setup();
+        verify(factory, times(1)).start(any());
+        when(engine.isDead()).thenReturn(true); // its process died
+        model.setup();
+        verify(engine).close();
+        verify(factory, times(2)).start(any());
+        when(second.generate(anyList(), any())).thenReturn(List.of("after restart"));
+        assertEquals(List.of("after restart"), model.generate(List.of(Requests.request(1)), false, 4));
+    }
+
+    @Test
     void setupStartsTheEngineWithTheSettingsArguments() {
         QwenVL model = new QwenVL(config, factory);
         model.setup();

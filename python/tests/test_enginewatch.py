@@ -1,0 +1,77 @@
+"""The engine watch against a real process (a spawned sleeper) and a client shaped like vLLM's."""
+
+import multiprocessing
+import os
+import queue
+import signal
+import time
+from concurrent.futures import Future
+
+import pytest
+
+from qwenvl_bridge import enginewatch
+
+
+def _sleep_forever():
+    time.sleep(3600)
+
+
+class _Client:
+    """vLLM's SyncMPClient as the watch sees it: processes, output queue, utility futures."""
+
+    def __init__(self, processes):
+        manager = type("Manager", (), {"processes": processes})()
+        self.resources = type("Resources", (), {"engine_manager": manager, "engine_dead": False})()
+        self.outputs_queue = queue.Queue()
+        self.utility_results = {}
+
+
+class _Llm:
+    def __init__(self, client):
+        self.llm_engine = type("Engine", (), {"engine_core": client})()
+
+
+@pytest.fixture
+def core():
+    proc = multiprocessing.get_context("spawn").Process(target=_sleep_forever, name="EngineCore")
+    proc.start()
+    yield proc
+    if proc.is_alive():
+        proc.kill()
+    proc.join(5)
+
+
+def test_a_killed_core_wakes_the_waiting_call_with_its_signal_and_fails_pending_utilities(core):
+    client = _Client([core])
+    pending = Future()
+    client.utility_results[1] = pending
+    watch = enginewatch.EngineWatch(_Llm(client)).start()
+    assert watch.pids == [[core.pid, "EngineCore"]]
+    os.kill(core.pid, signal.SIGKILL)
+    woken = client.outputs_queue.get(timeout=10)  # what vLLM's get_output() is blocked on
+    assert isinstance(woken, enginewatch.EngineDied)
+    assert f"EngineCore (pid {core.pid}) was killed by signal 9 (SIGKILL)" in str(woken)
+    assert client.resources.engine_dead
+    assert isinstance(pending.exception(timeout=1), enginewatch.EngineDied)
+    assert watch.death.as_list()[:4] == ["EngineCore", core.pid, -9, "SIGKILL"]
+    assert isinstance(enginewatch.death_of(watch), enginewatch.EngineDied)
+
+
+def test_an_exit_code_is_named_and_a_stopped_watch_reports_nothing(core):
+    death = enginewatch.Death("EngineCore", 42, 3)
+    assert "EngineCore (pid 42) exited with code 3" in death.describe()
+    assert death.signal_name is None
+    client = _Client([core])
+    watch = enginewatch.EngineWatch(_Llm(client)).start()
+    watch.stop()
+    core.terminate()
+    core.join(5)
+    time.sleep(0.2)
+    assert watch.death is None and client.outputs_queue.empty()
+    assert enginewatch.death_of(watch) is None
+
+
+def test_an_in_process_engine_has_nothing_to_watch():
+    watch = enginewatch.EngineWatch(_Llm(object())).start()
+    assert watch.pids == [] and watch.death is None
+    watch.stop()
