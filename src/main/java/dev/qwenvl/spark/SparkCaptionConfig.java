@@ -28,6 +28,12 @@ import java.util.Objects;
 public final class SparkCaptionConfig implements Serializable {
     private static final long serialVersionUID = 1L;
 
+    /**
+     * The sampling seed when the model config has none: a retried or speculative task must write
+     * the captions its first attempt would have, so Spark jobs never sample unseeded.
+     */
+    public static final int DEFAULT_SEED = 0;
+
     /** Videos per captioning call unless {@link #withGroupSize} says otherwise (as the CLI's). */
     public static final int DEFAULT_GROUP_SIZE = 8;
 
@@ -70,7 +76,8 @@ public final class SparkCaptionConfig implements Serializable {
 
     /**
      * A config captioning with {@code model} and {@code caption}, the located Python environment
-     * and groups of {@value #DEFAULT_GROUP_SIZE} videos.
+     * and groups of {@value #DEFAULT_GROUP_SIZE} videos. A model config without a sampling seed gets
+     * {@value #DEFAULT_SEED} (the fingerprint then equals the CLI's with {@code --seed 0}).
      *
      * @throws IllegalArgumentException when a pass-through engine argument is not serializable
      */
@@ -89,7 +96,7 @@ public final class SparkCaptionConfig implements Serializable {
         Model m = new Model(model.modelDir().toString(), model.modelVariant().keys().get(0), model.captionBatchSize(),
                 model.fp8(), model.maxOutputTokens(), model.modelDoesPreprocess(), model.disableMmcache(),
                 model.hasCustomStage2PromptText() ? model.stage2PromptText() : null, model.verbose(),
-                java.util.Collections.unmodifiableMap(engineArgs), model.samplingSeed().orElse(null));
+                java.util.Collections.unmodifiableMap(engineArgs), model.samplingSeed().orElse(DEFAULT_SEED));
         WindowingConfig w = caption.windowing();
         Caption c = new Caption(caption.promptVariant().key(), caption.promptText(), w.windowFrames(),
                 w.minRemainderFrames(), w.samplingFps(), w.minSampledFrames(), w.maxSampledFrames(), caption.stage2(),

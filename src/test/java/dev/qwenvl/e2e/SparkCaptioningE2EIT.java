@@ -124,7 +124,8 @@ class SparkCaptioningE2EIT {
                 TASKS_ENDED.incrementAndGet();
             }
         });
-        config = SparkCaptionConfig.of(E2ETier.config().build(), CaptionSettings.defaults())
+        // the settings `qwenvl caption --batch-size 4 ...` makes (see the job test): one config, one captioner
+        config = SparkCaptionConfig.of(E2ETier.config().build(), CaptionSettings.defaults().withBatchSize(4))
                 .withPython(TestPython.python())
                 .withPythonEnvironment("VLLM_CPU_KVCACHE_SPACE", "1")
                 .withGroupSize(3);
@@ -279,6 +280,34 @@ class SparkCaptioningE2EIT {
 
     @Test
     @Order(3)
+    void theSparkJobReadsAListOfPathsAndWritesTheSameRowsToParquet() throws Exception {
+        Path list = Files.write(dir.resolve("videos.txt"), inputs);
+        Path out = dir.resolve("job.parquet");
+        java.io.ByteArrayOutputStream stdout = new java.io.ByteArrayOutputStream();
+        java.io.ByteArrayOutputStream stderr = new java.io.ByteArrayOutputStream();
+        List<String> args = new ArrayList<>(List.of(list.toString(), "-o", out.toString(), "--partitions", "2",
+                "--model-dir", E2ETier.modelDir().toString(), "--variant", "qwen", "--batch-size", "4", "--no-fp8",
+                "--max-output-tokens", "16", "--engine-arg", "enforce_eager=true", "--seed", "0", "--group-size", "3",
+                "--python", TestPython.python().toString(), "--python-env", "VLLM_CPU_KVCACHE_SPACE=1"));
+        int code = dev.qwenvl.spark.SparkCaptionMain.run(spark, new java.io.PrintStream(stdout, true),
+                new java.io.PrintStream(stderr, true), args.toArray(String[]::new));
+        LOG.info("job: exit {}: {}{}", code, stdout, stderr);
+        assertEquals(3, code, "two videos failed: exit 3, as the CLI's");
+        assertTrue(stdout.toString().contains("10 windows captioned, 2 error rows"), stdout.toString());
+        List<Row> written = spark.read().parquet(out.toString()).collectAsList();
+        Map<String, String> expected = new TreeMap<>();
+        firstRun().stream().filter(r -> r.getAs("caption") != null)
+                .forEach(r -> expected.put(r.getAs("key"), r.getAs("caption")));
+        Map<String, String> actual = new TreeMap<>();
+        written.stream().filter(r -> r.getAs("caption") != null)
+                .forEach(r -> actual.put(r.getAs("key"), r.getAs("caption")));
+        assertEquals(expected, actual, "the job's windows and captions are the library call's");
+        assertEquals(2, written.stream().filter(r -> r.getAs("error") != null).count());
+        assertEquals(config.fingerprint(), written.get(0).getAs("config"));
+    }
+
+    @Test
+    @Order(4)
     void theCaptionerIsCreatedOncePerJvmNotOncePerTask() {
         int tasksBefore = TASKS_ENDED.get();
         List<String> four = new ArrayList<>(GOOD.keySet()).subList(0, 4);
