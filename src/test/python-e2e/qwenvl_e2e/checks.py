@@ -66,3 +66,14 @@ def seconds_per_grid(model_path, fps):
     out = processor(text=["<|vision_start|><|video_pad|><|vision_end|>x"], videos=[frames],
                     video_metadata=[metadata], do_sample_frames=False, return_tensors="np")
     return [float(x) for x in out["second_per_grid_ts"]]
+
+
+def load_native_module(name):
+    """Imports ``name`` (loading its shared libraries into this process); False when not installed."""
+    import importlib
+    import importlib.util
+
+    if importlib.util.find_spec(name.split(".")[0]) is None:
+        return False
+    importlib.import_module(name)
+    return True
