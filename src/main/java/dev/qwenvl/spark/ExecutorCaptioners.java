@@ -22,7 +22,8 @@ import org.slf4j.LoggerFactory;
  * the first config's Python settings and the first task's {@link Accelerator} in its environment
  * ({@code CUDA_VISIBLE_DEVICES} before vLLM is imported). The captioner belongs to one
  * {@link SparkCaptionConfig}; a task with another config waits until no task uses the current one,
- * which is then closed and replaced. Thread-safe.
+ * which is then closed and replaced; so is a captioner a task {@linkplain Lease#discard() discarded}.
+ * Thread-safe.
  */
 public final class ExecutorCaptioners {
     private static final Logger LOG = LoggerFactory.getLogger(ExecutorCaptioners.class);
@@ -46,6 +47,7 @@ public final class ExecutorCaptioners {
         final SparkCaptionConfig config;
         final ExecutorCaptioner captioner;
         int users;
+        boolean broken;
 
         Entry(SparkCaptionConfig config, ExecutorCaptioner captioner) {
             this.config = config;
@@ -67,6 +69,16 @@ public final class ExecutorCaptioners {
                 throw new IllegalStateException("this lease on the executor's captioner was closed");
             }
             return entry.captioner;
+        }
+
+        /**
+         * Marks the captioner unusable (it threw instead of returning per-video results): it is
+         * closed and replaced once no task holds it, so a retried task gets a fresh one.
+         */
+        public void discard() {
+            synchronized (LOCK) {
+                entry.broken = true;
+            }
         }
 
         @Override
@@ -92,9 +104,10 @@ public final class ExecutorCaptioners {
         Objects.requireNonNull(config, "config");
         Objects.requireNonNull(accelerator, "accelerator");
         synchronized (LOCK) {
-            while (current != null && !current.config.equals(config)) {
+            while (current != null && (current.broken || !current.config.equals(config))) {
                 if (current.users == 0) {
-                    LOG.info("Closing the captioner of {}: a task needs another config", current.config.fingerprint());
+                    LOG.info("Closing the captioner of {}: {}", current.config.fingerprint(),
+                            current.broken ? "it failed" : "a task needs another config");
                     Entry old = current;
                     current = null;
                     old.captioner.close();
@@ -153,6 +166,13 @@ public final class ExecutorCaptioners {
                 runtimeConfig = null;
                 runtimeAccelerator = null;
             }
+        }
+    }
+
+    /** This JVM's embedded Python, or {@code null} before the first captioner (for tests). */
+    static PythonRuntime runtime() {
+        synchronized (LOCK) {
+            return runtime;
         }
     }
 

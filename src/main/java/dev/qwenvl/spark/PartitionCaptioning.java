@@ -99,7 +99,15 @@ final class PartitionCaptioning implements MapPartitionsFunction<Row, Row> {
                 List<VideoCaptions> results = List.of();
                 if (!fetched.isEmpty()) {
                     List<VideoSource> sources = fetched.stream().<VideoSource>map(VideoFetcher.Fetched::source).toList();
-                    results = lease().captioner().caption(sources);
+                    ExecutorCaptioners.Lease held = lease();
+                    try {
+                        results = held.captioner().caption(sources);
+                    } catch (RuntimeException e) {
+                        // not one video's failure (those come back as results): the captioner itself
+                        // failed, so fail the task for Spark to retry, on a fresh captioner
+                        held.discard();
+                        throw e;
+                    }
                 }
                 int r = 0;
                 for (Object slot : slots) {
