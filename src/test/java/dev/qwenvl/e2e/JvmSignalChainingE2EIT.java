@@ -10,8 +10,9 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * over the JVM's. HotSpot raises SIGSEGV on purpose (implicit null checks in JIT-compiled code,
  * among others), so without signal chaining the JVM dies on the next NullPointerException thrown
  * from compiled code ("!!!!!!! Segfault encountered !!!!!!!", exit 139: this killed the Spark test).
- * Failsafe runs the test JVMs with the JDK's {@code libjsig.so} preloaded ({@code LD_PRELOAD} in
- * pom.xml), which keeps the JVM's handler first. This test crashes its JVM if that is removed.
+ * Failsafe runs this test's JVM with the JDK's {@code libjsig.so} preloaded ({@code LD_PRELOAD}, the
+ * signal-chaining execution in pom.xml), which keeps the JVM's handler first. This test crashes its
+ * JVM if that is removed (checked: exit 139).
  */
 class JvmSignalChainingE2EIT {
     @RegisterExtension
@@ -23,6 +24,7 @@ class JvmSignalChainingE2EIT {
 
     @Test
     void compiledCodeStillThrowsNullPointerExceptionsAfterVllmsNativeLibrariesLoad() {
+        E2ETier.assumeSignalChaining();
         boolean loaded = (Boolean) PYTHON.get().call("qwenvl_e2e.checks", "load_native_module", "tvm_ffi");
         org.junit.jupiter.api.Assumptions.assumeTrue(loaded, "this vLLM does not bring tvm_ffi");
         long thrown = 0;
