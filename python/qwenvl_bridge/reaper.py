@@ -12,7 +12,9 @@ JVM. It knows the library's processes two ways:
 When the pipe reaches end of file (the JVM closed it, exited or was killed: the kernel closes a
 dead process's descriptors) or the JVM is no longer its parent, the guard SIGKILLs the recorded
 processes that still run (same start time, so a reused pid is safe), every process carrying the
-entry, and their descendants; then it exits. Other JVMs' processes and the user's own are not
+entry, and their descendants; then it exits. When the JVM lives and merely closed its last
+engine, only vLLM processes left behind are killed: the interpreter's multiprocessing resource
+tracker serves the next engine (killing it broke the next engine's start). Other JVMs' processes and the user's own are not
 touched. Linux only (reads /proc). Standard library only, started with ``-S``: milliseconds.
 """
 
@@ -98,20 +100,26 @@ class Recorder:
         for pid in [p for p, start in self.seen.items() if table.get(p, (0, None))[1] != start]:
             del self.seen[pid]  # ended
 
-    def targets(self):
-        """What to kill now: recorded processes still running, marked ones, and everything below them."""
+    def targets(self, everything=True):
+        """What to kill now: recorded processes still running, marked ones, and everything below them.
+        With ``everything`` false (the JVM lives and only closed its last engine): only recorded vLLM
+        processes left behind and what is below them; the interpreter's own helpers (Python's
+        multiprocessing resource tracker) keep serving the next engine."""
         table = processes()
         me = os.getpid()
         roots = {p for p, start in self.seen.items() if table.get(p, (0, None))[1] == start}
-        roots |= {p for p in table if p != me and is_marked(p, self.token)}
+        if everything:
+            roots |= {p for p in table if p != me and is_marked(p, self.token)}
+        else:
+            roots = {p for p in roots if _read(p, "cmdline").startswith(b"VLLM::")}
         return (roots | descendants(table, roots)) - {me}
 
 
-def kill_all(recorder, rounds=5):
+def kill_all(recorder, everything=True, rounds=5):
     """SIGKILLs the targets, again while any is left (children may be forking); returns how many."""
     killed = set()
     for _ in range(rounds):
-        pids = [p for p in recorder.targets() if p not in killed]
+        pids = [p for p in recorder.targets(everything) if p not in killed]
         if not pids:
             break
         for pid in pids:
@@ -142,7 +150,8 @@ def main(argv):
         signal.signal(sig, signal.SIG_IGN)  # a terminal's Ctrl-C reaches the whole group: outlive the JVM
     recorder = Recorder(parent, token)
     why = wait_for_parent_end(parent, recorder)
-    count = kill_all(recorder)
+    jvm_alive = why == "closed" and os.getppid() == parent
+    count = kill_all(recorder, everything=not jvm_alive)
     if count:
         print(f"qwenvl-jep orphan guard ({why}): killed {count} leftover child process(es)",
               file=sys.stderr, flush=True)

@@ -36,7 +36,10 @@ def test_closing_the_pipe_kills_every_marked_process_and_nothing_else():
                                  stdin=subprocess.PIPE, stderr=subprocess.PIPE)
         time.sleep(0.3)
         assert marked.poll() is None, "nothing happens while the pipe is open"
-        guard.stdin.close()  # what the kernel does when the JVM dies
+        guard.stdin.close()  # what the kernel does when the JVM dies (here the parent lives: see below)
+        assert _ended(guard, 5)
+        assert marked.poll() is None, "while the parent lives, a close spares non-vLLM helpers"
+        guard = _guard_whose_parent_ends(token)
         assert _ended(marked, 5), "the marked process was killed"
         assert marked.returncode == -9
         assert _ended(guard, 5) and guard.returncode == 0
@@ -48,14 +51,21 @@ def test_closing_the_pipe_kills_every_marked_process_and_nothing_else():
             p.wait()
 
 
+def _guard_whose_parent_ends(token):
+    """A guard started by a short-lived shell (its "JVM"), which exits at once: the guard sees its
+    parent gone. (Never pass pid 1 as the parent: every process descends from it.)"""
+    # the guard's stdin is a pipe that stays open (sleep holds it), so only the parent's end acts
+    return subprocess.Popen(["sh", "-c", 'sleep 5 | "$0" -S -E "$1" $$ "$2" & sleep 0.3', sys.executable, REAPER,
+                             token], stderr=subprocess.PIPE)
+
+
 def test_the_guard_also_acts_when_its_parent_is_gone():
     token = f"test-{uuid.uuid4()}"
     marked = _sleeper(token)
     try:
-        # parent pid 1 is never ours: the guard sees its parent "gone" at its first look
-        guard = subprocess.Popen([sys.executable, "-S", "-E", REAPER, "1", token], stdin=subprocess.PIPE)
+        shell = _guard_whose_parent_ends(token)
         assert _ended(marked, 5)
-        assert _ended(guard, 5)
+        shell.wait(5)
     finally:
         marked.kill()
         marked.wait()

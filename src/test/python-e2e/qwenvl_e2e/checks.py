@@ -103,3 +103,14 @@ def vllm_imported():
     import sys
 
     return "vllm" in sys.modules
+
+
+def load_native_module(name):
+    """Imports ``name`` (loading its shared libraries into this process); False when not installed."""
+    import importlib
+    import importlib.util
+
+    if importlib.util.find_spec(name.split(".")[0]) is None:
+        return False
+    importlib.import_module(name)
+    return True

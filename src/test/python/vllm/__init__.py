@@ -32,6 +32,10 @@ _aborted = []  # request ids aborted
 _step_sizes = []  # running requests at each LLMEngine.step
 
 
+class EngineDeadError(RuntimeError):
+    """Named like vLLM's own notice that its engine core died (vllm.v1.engine.exceptions)."""
+
+
 class SamplingParams:
     def __init__(self, **kwargs):
         self.kwargs = dict(kwargs)
@@ -204,6 +208,8 @@ def _answer(item, sampling_params):
     mm = dict(item.get("mm_processor_kwargs") or {})
     if "FAIL" in prompt:
         raise RuntimeError("stand-in engine was told to fail")
+    if "ENGINE_DEAD" in prompt:
+        raise EngineDeadError("EngineCore encountered an issue (stand-in)")
     digest = hashlib.sha256(prompt.encode("utf-8")).hexdigest()[:8]
     # Token counts: one "prompt token" per prompt character; max_tokens outputs with
     # ignore_eos, else one (the stand-in "stops" at once).

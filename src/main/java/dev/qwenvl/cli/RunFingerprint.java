@@ -13,12 +13,14 @@ import java.util.TreeMap;
  * prompt, stage 2 and its instruction, windowing and sampling, output length, quantization,
  * preprocessing, seed and pass-through engine arguments. Batch and group sizes, the model
  * directory and the cache switch are left out: they change speed, not captions. A rerun with the
- * same fingerprint resumes; another fingerprint captions again.
+ * same fingerprint resumes; another fingerprint captions again. Public so that the Spark job
+ * ({@code dev.qwenvl.spark}) stamps its rows with the same fingerprint as the CLI's lines.
  */
-final class RunFingerprint {
+public final class RunFingerprint {
     private RunFingerprint() {}
 
-    static String of(QwenVlConfig model, CaptionSettings caption, String prompt) {
+    /** The fingerprint of captioning with {@code model} and {@code caption}, whose prompt is {@code prompt}. */
+    public static String of(QwenVlConfig model, CaptionSettings caption, String prompt) {
         String canonical = String.join("\u0000",
                 model.modelId(),
                 model.modelVariant().revision(),

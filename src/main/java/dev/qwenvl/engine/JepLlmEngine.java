@@ -289,7 +289,7 @@ public final class JepLlmEngine implements LlmEngine {
                         + " was given up: " + e.getMessage(), e.death().name(), e.death().pid(), null, null, e));
             } catch (PythonException e) {
                 lastSampling = null; // resend next time: the Python side may not have stored them
-                if (e.isType("EngineDied")) {
+                if (e.isType("EngineDied") || e.isType("EngineDeadError")) { // ours, or vLLM's own notice
                     throw died(fromPython("vLLM generate failed for a batch of " + n + " requests on " + model + ": ", e));
                 }
                 throw new EngineException("vLLM generate failed for a batch of " + n + " requests on " + model
@@ -305,9 +305,11 @@ public final class JepLlmEngine implements LlmEngine {
         } catch (RuntimeException nested) {
             LOG.debug("Reading the engine's death details failed: {}", nested.toString());
         }
-        if (d == null || d.size() < 5) {
+        if (d == null || d.size() < 5) { // vLLM reported the death before its process ended
             String message = e instanceof PythonException pe ? pe.pythonMessage() : e.getMessage();
-            return new EngineDiedException(prefix + message, "engine", -1, null, null, e);
+            return new EngineDiedException(prefix + "vLLM's engine core died (" + message
+                    + "); the engine cannot answer any more requests: start a new one (QwenVL.setup() restarts it)",
+                    "EngineCore", pids.isEmpty() ? -1 : pids.get(0), null, null, e);
         }
         Integer code = d.get(2) instanceof Number num && num.intValue() >= 0 ? num.intValue() : null;
         return new EngineDiedException(prefix + d.get(4), String.valueOf(d.get(0)), ((Number) d.get(1)).longValue(),

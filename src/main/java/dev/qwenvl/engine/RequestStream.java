@@ -172,7 +172,7 @@ final class RequestStream implements AutoCloseable {
             String kind = String.valueOf(entry.get(2));
             String message = String.valueOf(entry.get(3));
             p.future().completeExceptionally(switch (kind) {
-                case "EngineDied" -> onDeath.apply(message);
+                case "EngineDied", "EngineDeadError" -> onDeath.apply(message); // ours, or vLLM's own notice
                 case "Aborted" -> closedError();
                 default -> new EngineException("vLLM refused a request on " + model + ": " + kind + ": " + message
                         + " (prompt starts: " + abbreviate(p.request().prompt()) + ")");

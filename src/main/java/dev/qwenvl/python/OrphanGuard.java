@@ -22,8 +22,9 @@ import org.slf4j.LoggerFactory;
  * times. It waits on a pipe from this JVM; when the pipe closes (the kernel closes it when the JVM
  * dies, whatever kills it) or the JVM is no longer its parent, it SIGKILLs the recorded processes,
  * every process carrying the token, and their descendants, and exits. The last engine to close
- * releases the guard, which then removes any leftover (the resource tracker) and exits: a closed
- * engine leaves no child process. Why not a parent-death signal in each child: vLLM starts its
+ * releases the guard, which then kills any vLLM process left behind and exits: a closed engine
+ * leaves no engine process (Python's multiprocessing resource tracker, started by the
+ * interpreter, stays until the JVM ends: killing it broke the next engine's start). Why not a parent-death signal in each child: vLLM starts its
  * children from code we do not control, the signal fires when the parent <em>thread</em> ends,
  * and it does not reach grandchildren (the core's workers). Linux only, like the library.
  */
@@ -58,7 +59,7 @@ public final class OrphanGuard {
         leases++;
     }
 
-    /** Ends one lease; the last one stops the guard, which kills any leftover marked process first. */
+    /** Ends one lease; the last one stops the guard, which kills any vLLM process left behind first. */
     public static synchronized void release() {
         if (leases == 0) {
             return;

@@ -178,6 +178,7 @@ class VideoCaptionerTest {
     }
 
     @Test
+    @SuppressWarnings("unchecked") // a captor of a generic List
     void anInstructionContainingThePlaceholderWordIsReplacedWholeInStage2() {
         when(engine.generate(anyList(), any())).thenAnswer(inv -> echo(inv.getArgument(0)));
         String instruction = "Describe the user_prompt sign.";
@@ -219,6 +220,7 @@ class VideoCaptionerTest {
     }
 
     @Test
+    @SuppressWarnings("unchecked") // a captor of a generic List
     void theWindowsProcessorArgumentsTravelWithItsRequest() {
         when(engine.generate(anyList(), any())).thenAnswer(inv -> echo(inv.getArgument(0)));
         new VideoCaptioner(model(), decoder(), CaptionSettings.defaults()).caption(List.of(file("p300.mp4")));

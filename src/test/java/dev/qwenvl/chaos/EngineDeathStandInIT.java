@@ -137,8 +137,22 @@ class EngineDeathStandInIT {
         model.close();
         assertTrue(Processes.within(5, () -> Processes.spawnedChildren().isEmpty()), "no engine process after close");
         assertTrue(Processes.within(5, () -> !OrphanGuard.running()), "the orphan guard ends with the last engine");
-        assertTrue(Processes.withEnvironment(OrphanGuard.ENV + "=" + OrphanGuard.token()).isEmpty(),
-                "no process of this JVM's Python is left");
+        assertTrue(Processes.withEnvironment(OrphanGuard.ENV + "=" + OrphanGuard.token()).stream()
+                        .allMatch(pid -> Processes.commandLine(pid).contains("resource_tracker")),
+                "no process of this JVM's Python is left but the interpreter's resource tracker");
+    }
+
+    @Test
+    void vllmsOwnDeathNoticeAlsoEndsTheEngineAndSetupStartsANewOne() {
+        QwenVL model = model();
+        model.setup();
+        EngineDiedException e = org.junit.jupiter.api.Assertions.assertThrows(EngineDiedException.class,
+                () -> model.generate(List.of(request("ENGINE_DEAD now."))));
+        assertTrue(e.getMessage().contains("engine core died"), e.getMessage());
+        org.junit.jupiter.api.Assertions.assertThrows(EngineDiedException.class, () -> model.generate(List.of(request("later."))));
+        model.setup();
+        assertEquals(List.of(standInCaption(request("again.").prompt())), model.generate(List.of(request("again."))));
+        model.close();
     }
 
     @Test

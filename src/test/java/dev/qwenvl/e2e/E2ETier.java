@@ -52,6 +52,17 @@ final class E2ETier {
         Assumptions.abort(message);
     }
 
+    /**
+     * Skips unless this JVM runs with the JDK's libjsig preloaded (failsafe's signal-chaining
+     * execution): the Spark test and the signal test need the JVM's SIGSEGV handler kept first
+     * once vLLM's native libraries load (see pom.xml).
+     */
+    static void assumeSignalChaining() {
+        String preload = System.getenv("LD_PRELOAD");
+        Assumptions.assumeTrue(preload != null && preload.contains("libjsig"),
+                "needs LD_PRELOAD=$JAVA_HOME/lib/libjsig.so (failsafe's signal-chaining execution sets it)");
+    }
+
     private static boolean hasVllm() {
         try {
             Process p = new ProcessBuilder(TestPython.python().toString(), "-c",

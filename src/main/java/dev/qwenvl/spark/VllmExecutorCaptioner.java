@@ -1,0 +1,48 @@
+package dev.qwenvl.spark;
+
+import dev.qwenvl.caption.VideoCaptioner;
+import dev.qwenvl.caption.VideoCaptions;
+import dev.qwenvl.engine.JepLlmEngine;
+import dev.qwenvl.model.QwenVL;
+import dev.qwenvl.python.PythonRuntime;
+import dev.qwenvl.video.JepVideoDecoder;
+import dev.qwenvl.video.VideoSource;
+import java.util.List;
+
+/**
+ * Today's captioning path on an executor: {@link QwenVL} (vLLM in the embedded Python) and
+ * {@link VideoCaptioner} over {@link JepVideoDecoder}. The streaming captioner replaces this
+ * class, and only this class.
+ */
+final class VllmExecutorCaptioner implements ExecutorCaptioner {
+    private final QwenVL model;
+    private final VideoCaptioner captioner;
+
+    private VllmExecutorCaptioner(QwenVL model, VideoCaptioner captioner) {
+        this.model = model;
+        this.captioner = captioner;
+    }
+
+    /** Loads the model (vLLM starts here) and returns the captioner. */
+    static VllmExecutorCaptioner open(SparkCaptionConfig config, PythonRuntime runtime) {
+        QwenVL model = new QwenVL(config.modelConfig(), JepLlmEngine.factory(runtime));
+        try {
+            model.setup();
+            return new VllmExecutorCaptioner(model,
+                    new VideoCaptioner(model, new JepVideoDecoder(runtime), config.captionSettings()));
+        } catch (RuntimeException e) {
+            model.close();
+            throw e;
+        }
+    }
+
+    @Override
+    public List<VideoCaptions> caption(List<VideoSource> sources) {
+        return captioner.caption(sources);
+    }
+
+    @Override
+    public void close() {
+        model.close();
+    }
+}

@@ -1,0 +1,49 @@
+package dev.qwenvl.spark;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import dev.qwenvl.caption.CaptionSettings;
+import dev.qwenvl.cli.CaptionArguments;
+import dev.qwenvl.model.QwenVlConfig;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class SparkCaptionMainTest {
+
+    @Test
+    void theSparkOnlyOptionsAreTakenOutAndTheRestIsTheCaptionCommands() {
+        SparkCaptionMain.SparkOptions o = SparkCaptionMain.SparkOptions.split("in", "-o", "out", "--partitions", "4",
+                "--python-env", "VLLM_CPU_KVCACHE_SPACE=1", "--python-env=A=b=c", "--seed", "0");
+        assertEquals(4, o.partitions());
+        assertEquals(Map.of("VLLM_CPU_KVCACHE_SPACE", "1", "A", "b=c"), o.pythonEnvironment());
+        assertEquals(List.of("in", "-o", "out", "--seed", "0"), o.captionArgs());
+        assertNull(SparkCaptionMain.SparkOptions.split("in").partitions());
+        assertThrows(IllegalArgumentException.class, () -> SparkCaptionMain.SparkOptions.split("--partitions", "0"));
+        assertThrows(IllegalArgumentException.class, () -> SparkCaptionMain.SparkOptions.split("--python-env", "X"));
+        assertThrows(IllegalArgumentException.class, () -> SparkCaptionMain.SparkOptions.split("--partitions"));
+    }
+
+    @Test
+    void theCaptionOptionsGiveTheCliSettingsAndKeepUrisWhole() {
+        CaptionArguments a = CaptionArguments.parse("s3a://bucket/videos/", "hdfs://nn/list.txt", "-o",
+                "s3a://bucket/out.parquet", "--model-dir", "/models", "--batch-size", "4", "--no-fp8", "--seed", "0",
+                "--max-output-tokens", "16", "--engine-arg", "enforce_eager=true", "--group-size", "3",
+                "--python", "/env/bin/python");
+        assertEquals(List.of("s3a://bucket/videos/", "hdfs://nn/list.txt"), a.inputs());
+        assertEquals("s3a://bucket/out.parquet", a.output());
+        QwenVlConfig expected = QwenVlConfig.builder().modelDir(Path.of("/models")).modelVariant("qwen")
+                .captionBatchSize(4).fp8(false).maxOutputTokens(16).extraEngineArg("enforce_eager", true)
+                .samplingSeed(0).build();
+        assertEquals(expected, a.model());
+        assertEquals(CaptionSettings.defaults().withBatchSize(4), a.caption());
+        assertEquals(3, a.groupSize());
+        assertEquals(Path.of("/env/bin/python"), a.python().orElseThrow());
+        assertThrows(IllegalArgumentException.class, () -> CaptionArguments.parse("in", "-o", "out", "--batch-size", "0"));
+        assertThrows(IllegalArgumentException.class, () -> CaptionArguments.parse("in"));
+        assertThrows(CaptionArguments.HelpRequested.class, () -> CaptionArguments.parse("--help"));
+    }
+}
