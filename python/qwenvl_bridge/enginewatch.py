@@ -93,6 +93,11 @@ class EngineWatch:
     def pids(self):
         return [[p.pid, p.name] for p in self._processes]
 
+    def any_exited(self):
+        """Whether a watched process has exited (without waiting)."""
+        sentinels = [p.sentinel for p in self._processes]
+        return bool(sentinels) and bool(multiprocessing.connection.wait(sentinels, timeout=0))
+
     @property
     def death(self):
         """The :class:`Death` seen, or ``None`` while every process lives."""
@@ -159,7 +164,11 @@ def death_of(watch, error=None):
     vLLM ``EngineDeadError`` (vLLM's monitor may notice first)."""
     if watch is None:
         return None
-    if watch.death is None and error is not None and type(error).__name__ == "EngineDeadError":
+    if watch.death is None and error is not None and (
+        type(error).__name__ == "EngineDeadError" or watch.any_exited()
+    ):
+        # The call failed on a process that is already gone (vLLM's monitor, or a write to the
+        # dead core's pipe, may see it first): the watch names the death a moment later.
         thread = watch._thread  # noqa: SLF001 - same module family
         if thread is not None:
             thread.join(timeout=3)

@@ -75,3 +75,12 @@ def test_an_in_process_engine_has_nothing_to_watch():
     watch = enginewatch.EngineWatch(_Llm(object())).start()
     assert watch.pids == [] and watch.death is None
     watch.stop()
+
+
+def test_a_call_that_fails_on_a_core_already_dead_is_named_a_death_even_before_the_watch_sees_it(core):
+    watch = enginewatch.EngineWatch(_Llm(_Client([core]))).start()
+    assert enginewatch.death_of(watch, BrokenPipeError(32, "Broken pipe")) is None  # core alive: an ordinary error
+    os.kill(core.pid, signal.SIGKILL)
+    core.join(5)  # gone, whether or not the watch thread has recorded it yet
+    died = enginewatch.death_of(watch, BrokenPipeError(32, "Broken pipe"))
+    assert isinstance(died, enginewatch.EngineDied) and "SIGKILL" in str(died)
