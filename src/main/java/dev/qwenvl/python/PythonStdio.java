@@ -27,6 +27,8 @@ import org.slf4j.LoggerFactory;
 final class PythonStdio {
     private static final Logger LOG = LoggerFactory.getLogger(PythonStdio.class);
     private static final String MODULE = "_qwenvl_stdio";
+    /** Fixed source text (no data in it): binds the stdio module to {@link #MODULE}. */
+    private static final String IMPORT = "import qwenvl_bridge.stdio as _qwenvl_stdio";
 
     private final List<Thread> readers;
 
@@ -36,7 +38,7 @@ final class PythonStdio {
 
     /** Installs the pipes in {@code py} and starts their readers. */
     static PythonStdio install(Interpreter py) {
-        py.exec("import qwenvl_bridge.stdio as " + MODULE);
+        py.exec(IMPORT);
         List<?> fds = (List<?>) py.invoke(MODULE + ".install");
         List<InputStream> streams = new ArrayList<>();
         try {
