@@ -3,7 +3,7 @@
 JEP redirects Python's standard streams to Java objects that have no ``fileno()``; vLLM and other
 libraries ask for it. :func:`install` puts a line-buffered text file over a fresh OS pipe in place
 of each stream and returns the read ends; Java opens them and forwards each line to SLF4J from its
-own threads (``dev.qwenvl.python.PythonStdio``), which never need Python's GIL, so a full pipe is
+own threads (``dev.qwenvl.jep.PythonStdio``), which never need Python's GIL, so a full pipe is
 always drained and a writer can never deadlock the interpreter. The pipes are not inherited by
 child processes (os.pipe makes them non-inheritable): vLLM's spawned processes write to the
 process's own file descriptors 1 and 2 instead. The JVM's fds 1 and 2 are never touched.

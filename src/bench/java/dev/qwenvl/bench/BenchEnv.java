@@ -1,8 +1,8 @@
 package dev.qwenvl.bench;
 
-import dev.qwenvl.python.PythonLocator;
-import dev.qwenvl.python.PythonRuntime;
-import dev.qwenvl.python.PythonRuntimeConfig;
+import dev.qwenvl.jep.PythonLocator;
+import dev.qwenvl.jep.PythonRuntime;
+import dev.qwenvl.jep.PythonRuntimeConfig;
 import java.nio.file.Path;
 import java.util.List;
 

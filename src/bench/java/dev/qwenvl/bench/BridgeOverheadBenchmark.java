@@ -1,9 +1,9 @@
 package dev.qwenvl.bench;
 
 import dev.qwenvl.engine.EngineRequest;
-import dev.qwenvl.engine.JepLlmEngine;
+import dev.qwenvl.jep.JepLlmEngine;
 import dev.qwenvl.model.QwenVL;
-import dev.qwenvl.python.PythonRuntime;
+import dev.qwenvl.jep.PythonRuntime;
 import dev.qwenvl.engine.VideoPayload;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;

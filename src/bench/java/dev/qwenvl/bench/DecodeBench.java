@@ -1,7 +1,7 @@
 package dev.qwenvl.bench;
 
-import dev.qwenvl.python.PythonRuntime;
-import dev.qwenvl.video.JepVideoDecoder;
+import dev.qwenvl.jep.PythonRuntime;
+import dev.qwenvl.jep.JepVideoDecoder;
 import dev.qwenvl.video.PreparedVideo;
 import dev.qwenvl.video.VideoInfo;
 import dev.qwenvl.video.VideoSource;

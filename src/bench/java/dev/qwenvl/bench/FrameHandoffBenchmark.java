@@ -1,6 +1,6 @@
 package dev.qwenvl.bench;
 
-import dev.qwenvl.python.PythonRuntime;
+import dev.qwenvl.jep.PythonRuntime;
 import java.awt.image.BufferedImage;
 import java.awt.image.DataBufferByte;
 import java.io.ByteArrayOutputStream;

@@ -1,14 +1,15 @@
 package dev.qwenvl.bench;
 
+import dev.qwenvl.jep.PythonFrames;
 import dev.qwenvl.engine.EngineRequest;
-import dev.qwenvl.engine.JepLlmEngine;
+import dev.qwenvl.jep.JepLlmEngine;
 import dev.qwenvl.engine.VideoPayload;
 import dev.qwenvl.model.QwenVL;
 import dev.qwenvl.model.QwenVlConfig;
 import dev.qwenvl.prompt.QwenPromptFormatter;
-import dev.qwenvl.python.PythonRuntime;
-import dev.qwenvl.python.PythonRuntimeConfig;
-import dev.qwenvl.video.JepVideoDecoder;
+import dev.qwenvl.jep.PythonRuntime;
+import dev.qwenvl.jep.PythonRuntimeConfig;
+import dev.qwenvl.jep.JepVideoDecoder;
 import dev.qwenvl.video.PreparedVideo;
 import dev.qwenvl.video.VideoInfo;
 import dev.qwenvl.video.VideoSource;
@@ -96,7 +97,7 @@ public final class P4Bench {
                         VideoPayload payload = video.payloads().get(w);
                         Map<String, Object> kwargs = Map.of("fps", windows.get(w).sampledFps());
                         requests.add(new EngineRequest(prompt, payload, kwargs));
-                        handleIds.add(((VideoPayload.PythonHandle) payload).id());
+                        handleIds.add(((PythonFrames) payload).id());
                         processorKwargs.add(kwargs);
                         shape = windows.get(w).sampledFrameIndices().size() + " frames";
                     }

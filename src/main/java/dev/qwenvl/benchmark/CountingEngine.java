@@ -2,7 +2,7 @@ package dev.qwenvl.benchmark;
 
 import dev.qwenvl.engine.EngineRequest;
 import dev.qwenvl.engine.Generation;
-import dev.qwenvl.engine.JepLlmEngine;
+import dev.qwenvl.jep.JepLlmEngine;
 import dev.qwenvl.engine.LlmEngine;
 import dev.qwenvl.engine.SamplingParams;
 import java.util.ArrayList;

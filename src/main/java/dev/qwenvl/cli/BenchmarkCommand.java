@@ -7,7 +7,7 @@ import dev.qwenvl.benchmark.MachineBenchmark;
 import dev.qwenvl.benchmark.Precision;
 import dev.qwenvl.benchmark.PrecisionResult;
 import dev.qwenvl.model.ModelVariant;
-import dev.qwenvl.python.PythonRuntime;
+import dev.qwenvl.jep.PythonRuntime;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;

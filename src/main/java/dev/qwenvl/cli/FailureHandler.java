@@ -1,7 +1,7 @@
 package dev.qwenvl.cli;
 
 import dev.qwenvl.engine.EngineException;
-import dev.qwenvl.python.PythonEnvironmentException;
+import dev.qwenvl.jep.PythonEnvironmentException;
 import java.io.PrintWriter;
 import picocli.CommandLine;
 import picocli.CommandLine.IExecutionExceptionHandler;

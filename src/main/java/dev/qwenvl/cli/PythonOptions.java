@@ -1,7 +1,7 @@
 package dev.qwenvl.cli;
 
-import dev.qwenvl.python.PythonLocator;
-import dev.qwenvl.python.PythonRuntimeConfig;
+import dev.qwenvl.jep.PythonLocator;
+import dev.qwenvl.jep.PythonRuntimeConfig;
 import java.io.File;
 import java.nio.file.Path;
 import java.util.List;

@@ -32,7 +32,7 @@ public class EngineDiedException extends EngineException {
     }
 
     /** The same death, reported again for a later call. */
-    EngineDiedException again(String what) {
+    public EngineDiedException again(String what) {
         return new EngineDiedException(what + ": " + getMessage(), processName, pid, exitCode, signal, this);
     }
 

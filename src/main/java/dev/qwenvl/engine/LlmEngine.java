@@ -21,7 +21,7 @@ import java.util.concurrent.CompletableFuture;
  *
  * <p><b>Asynchronous requests.</b> {@link #submit} hands one request to the engine and returns
  * at once with a future of its caption. An engine with a continuously running loop (vLLM's, see
- * {@link JepLlmEngine}) adds each request to the running batch as it arrives, so requests from
+ * {@code dev.qwenvl.jep.JepLlmEngine}) adds each request to the running batch as it arrives, so requests from
  * many threads share one batch and nobody waits for a batch to drain. Every other engine (mocks,
  * other back ends) gets the default: one {@link #generate} call per request, run on the calling
  * thread, the future already complete when {@code submit} returns.

@@ -5,11 +5,11 @@ import java.util.Arrays;
 import java.util.Objects;
 
 /**
- * The video of one engine request: either frames that Java holds in a direct buffer (handed to
- * numpy without a copy), or frames that were decoded in Python and stay there, referenced by a
- * handle.
+ * The video of one engine request: either {@link Frames} that Java holds in a direct buffer, or
+ * frames that a decoder keeps on its own side (the JEP decoder keeps them in Python, referenced by
+ * a handle that only its engine reads).
  */
-public sealed interface VideoPayload {
+public interface VideoPayload {
 
     /** Element type of a frame tensor. */
     enum DType {
@@ -81,7 +81,4 @@ public sealed interface VideoPayload {
             return "Frames" + Arrays.toString(shape) + " " + dtype;
         }
     }
-
-    /** Frames decoded in Python, held there under {@code id} until released. */
-    record PythonHandle(long id) implements VideoPayload {}
 }

@@ -3,14 +3,12 @@ package dev.qwenvl.model;
 import dev.qwenvl.engine.EngineArgs;
 import dev.qwenvl.engine.EngineException;
 import dev.qwenvl.engine.EngineRequest;
-import dev.qwenvl.engine.JepLlmEngine;
 import dev.qwenvl.engine.LlmEngine;
 import dev.qwenvl.engine.LlmEngineFactory;
 import dev.qwenvl.engine.SamplingParams;
 import dev.qwenvl.engine.StreamStats;
 import dev.qwenvl.prompt.Stage2Rewrite;
 import dev.qwenvl.prompt.Stage2Rewriter;
-import dev.qwenvl.python.PythonRuntime;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -97,17 +95,17 @@ public final class QwenVL implements ModelInterface {
     }
 
     /**
-     * A QwenVL on vLLM in the process-wide embedded Python ({@link PythonRuntime#shared()}), which
-     * starts on the first {@link #setup()}.
+     * A QwenVL on the installed {@link InferenceBackend} (vLLM in the process-wide embedded Python),
+     * which starts on the first {@link #setup()}.
      */
     public static QwenVL create(QwenVlConfig config) {
-        return new QwenVL(config, args -> JepLlmEngine.start(PythonRuntime.shared(), args));
+        return new QwenVL(config, InferenceBackend.installed().engineFactory());
     }
 
     /**
      * Makes {@code modelDir} hold the default variant's ({@link ModelVariant#QWEN}) weights at its
      * pinned revision, in {@code modelDir/<model id>}: the seed's {@code download_weights_on_node}.
-     * Uses the process-wide embedded Python; the token comes from {@code HF_TOKEN} (or the token
+     * Uses the installed {@link InferenceBackend} (the process-wide embedded Python); the token comes from {@code HF_TOKEN} (or the token
      * file of {@code hf auth login}), the hub from {@code HF_ENDPOINT} (default huggingface.co).
      * A complete copy is detected without any network request, so calling this on every node
      * before {@link #setup()} is cheap.
@@ -128,7 +126,7 @@ public final class QwenVL implements ModelInterface {
 
     /** Like {@link #downloadWeightsOnNode(Path)} for {@code variant}, with every download option. */
     public static WeightsSnapshot downloadWeightsOnNode(Path modelDir, ModelVariant variant, WeightsDownloadOptions options) {
-        return new WeightsDownloader(PythonRuntime.shared()).download(variant, modelDir, options);
+        return InferenceBackend.installed().weightsDownloader().download(variant, modelDir, options);
     }
 
     public QwenVlConfig config() {

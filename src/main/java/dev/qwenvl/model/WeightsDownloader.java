@@ -1,67 +1,20 @@
 package dev.qwenvl.model;
 
-import dev.qwenvl.python.PythonRuntime;
 import java.nio.file.Path;
-import java.util.Map;
-import java.util.Objects;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
- * Puts a model's weights into {@code modelDir/modelId} through the Python half
- * ({@code qwenvl_bridge.download}, huggingface_hub underneath): resumable, skipped without any
- * network request when a verified copy is already there, safe to run concurrently on one node.
- * Arguments travel as values. A failure the Python half recognises becomes a
- * {@link WeightsDownloadException} with its reason and message; anything else (a broken
- * environment, say) propagates as the runtime's exception.
+ * Puts a model variant's weights on this node's disk (the seed's {@code download_weights_on_node}).
+ * Implementations are resumable and skip a verified complete copy without any network request.
  */
-public final class WeightsDownloader {
-    private static final Logger LOG = LoggerFactory.getLogger(WeightsDownloader.class);
-    private static final String MODULE = "qwenvl_bridge.download";
-
-    private final PythonRuntime runtime;
-
-    public WeightsDownloader(PythonRuntime runtime) {
-        this.runtime = Objects.requireNonNull(runtime, "runtime");
-    }
+@FunctionalInterface
+public interface WeightsDownloader {
 
     /**
-     * Downloads {@code variant}'s weights into {@code modelDir}.
+     * Makes {@code modelDir/<model id>} hold {@code variant}'s weights at the revision in
+     * {@code options}.
      *
      * @return what is on disk now
      * @throws WeightsDownloadException when the download fails (the message says how to fix it)
      */
-    public WeightsSnapshot download(ModelVariant variant, Path modelDir, WeightsDownloadOptions options) {
-        Objects.requireNonNull(variant, "variant");
-        Objects.requireNonNull(modelDir, "modelDir");
-        Objects.requireNonNull(options, "options");
-        String revision = options.revisionFor(variant);
-        LOG.info("Fetching {} at {} into {}", variant.modelId(), revision, modelDir.toAbsolutePath());
-        Map<?, ?> answer = (Map<?, ?>) runtime.call(MODULE, "download_for_java", variant.modelId(), revision,
-                modelDir.toAbsolutePath().toString(), options.token(), options.endpoint(), new ProgressSink(options.progress()));
-        if (answer.get("error") instanceof Map<?, ?> error) {
-            throw new WeightsDownloadException(WeightsDownloadException.Reason.fromName(String.valueOf(error.get("reason"))),
-                    String.valueOf(error.get("message")), variant.modelId(), revision);
-        }
-        Map<?, ?> s = (Map<?, ?>) answer.get("summary");
-        WeightsSnapshot snapshot = new WeightsSnapshot(Path.of(String.valueOf(s.get("path"))), String.valueOf(s.get("model_id")),
-                String.valueOf(s.get("revision")), String.valueOf(s.get("commit")), ((Number) s.get("files")).longValue(),
-                ((Number) s.get("bytes")).longValue(), Boolean.TRUE.equals(s.get("skipped")));
-        LOG.info("{} at {} is complete in {} ({} files, {} bytes{})", snapshot.modelId(), snapshot.revision(),
-                snapshot.path(), snapshot.files(), snapshot.bytes(), snapshot.skipped() ? ", already there" : "");
-        return snapshot;
-    }
-
-    /** The object Python calls {@code report(done, total)} on; a plain public class so JEP can see the method. */
-    public static final class ProgressSink {
-        private final DownloadProgress progress;
-
-        ProgressSink(DownloadProgress progress) {
-            this.progress = progress;
-        }
-
-        public void report(long doneBytes, long totalBytes) {
-            progress.report(doneBytes, totalBytes);
-        }
-    }
+    WeightsSnapshot download(ModelVariant variant, Path modelDir, WeightsDownloadOptions options);
 }

@@ -25,6 +25,6 @@ public interface ExecutorCaptioner extends AutoCloseable {
          * Starts a captioner for {@code config} on the embedded Python {@code runtime} (whose
          * environment already names the task's accelerator).
          */
-        ExecutorCaptioner open(SparkCaptionConfig config, dev.qwenvl.python.PythonRuntime runtime);
+        ExecutorCaptioner open(SparkCaptionConfig config, dev.qwenvl.jep.PythonRuntime runtime);
     }
 }

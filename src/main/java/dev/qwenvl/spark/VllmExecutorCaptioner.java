@@ -2,10 +2,10 @@ package dev.qwenvl.spark;
 
 import dev.qwenvl.caption.VideoCaptioner;
 import dev.qwenvl.caption.VideoCaptions;
-import dev.qwenvl.engine.JepLlmEngine;
+import dev.qwenvl.jep.JepLlmEngine;
 import dev.qwenvl.model.QwenVL;
-import dev.qwenvl.python.PythonRuntime;
-import dev.qwenvl.video.JepVideoDecoder;
+import dev.qwenvl.jep.PythonRuntime;
+import dev.qwenvl.jep.JepVideoDecoder;
 import dev.qwenvl.video.VideoSource;
 import java.util.List;
 

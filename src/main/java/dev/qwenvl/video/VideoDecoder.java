@@ -4,7 +4,7 @@ import java.util.List;
 
 /**
  * Turns a {@link VideoSource} into engine-ready windows. The production implementation
- * ({@link JepVideoDecoder}) decodes with PyAV in the embedded interpreter, and the frames stay
+ * ({@code dev.qwenvl.jep.JepVideoDecoder}) decodes with PyAV in the embedded interpreter, and the frames stay
  * there; tests substitute their own.
  *
  * <p>Thread-safe. Problems with the input raise {@link VideoInputException} naming the input and

@@ -5,8 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.qwenvl.model.ModelVariant;
-import dev.qwenvl.python.PythonRuntime;
-import dev.qwenvl.python.TestPython;
+import dev.qwenvl.jep.PythonRuntime;
+import dev.qwenvl.jep.TestPython;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;

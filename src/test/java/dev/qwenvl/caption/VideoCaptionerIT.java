@@ -5,11 +5,11 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.qwenvl.engine.JepLlmEngine;
+import dev.qwenvl.jep.JepLlmEngine;
 import dev.qwenvl.model.QwenVL;
 import dev.qwenvl.model.QwenVlConfig;
-import dev.qwenvl.python.StandInVllmTest;
-import dev.qwenvl.video.JepVideoDecoder;
+import dev.qwenvl.jep.StandInVllmTest;
+import dev.qwenvl.jep.JepVideoDecoder;
 import dev.qwenvl.video.VideoInputException;
 import dev.qwenvl.video.VideoSource;
 import java.nio.ByteBuffer;

@@ -1,5 +1,6 @@
 package dev.qwenvl.caption;
 
+import dev.qwenvl.engine.OpaqueVideo;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertSame;
@@ -64,7 +65,7 @@ class VideoCaptionerTest {
             @Override
             public PreparedVideo prepare(VideoSource source, List<VideoWindow> windows, String family, boolean modelPreprocesses) {
                 List<VideoPayload> payloads = new ArrayList<>();
-                windows.forEach(w -> payloads.add(new VideoPayload.PythonHandle(nextHandle++)));
+                windows.forEach(w -> payloads.add(new OpaqueVideo(nextHandle++)));
                 char kind = ((VideoSource.VideoFile) source).path().getFileName().toString().charAt(0);
                 java.util.Map<String, Object> kwargs = kind == 'p' ? java.util.Map.of("min_pixels", 100352, "max_pixels", 602112.0)
                         : java.util.Map.of();
@@ -87,7 +88,7 @@ class VideoCaptionerTest {
     }
 
     private static List<String> echo(List<EngineRequest> requests) {
-        return requests.stream().map(r -> "cap-" + ((VideoPayload.PythonHandle) r.video()).id()).toList();
+        return requests.stream().map(r -> "cap-" + ((OpaqueVideo) r.video()).id()).toList();
     }
 
     @Test
@@ -122,7 +123,7 @@ class VideoCaptionerTest {
         // the batch fails whenever it contains handle 2; alone, handle 2 fails and the others pass
         when(engine.generate(anyList(), any())).thenAnswer(inv -> {
             List<EngineRequest> requests = inv.getArgument(0);
-            if (requests.stream().anyMatch(r -> ((VideoPayload.PythonHandle) r.video()).id() == 2)) {
+            if (requests.stream().anyMatch(r -> ((OpaqueVideo) r.video()).id() == 2)) {
                 throw new EngineException("prompt too long for window 2");
             }
             return echo(requests);
@@ -160,7 +161,7 @@ class VideoCaptionerTest {
         when(engine.generate(anyList(), any())).thenAnswer(inv -> echo(inv.getArgument(0)));
         VideoCaptioner captioner = new VideoCaptioner(model(), decoder(), CaptionSettings.defaults().withPromptText("Count the cars."));
         captioner.caption(List.of(file("n300.mp4")));
-        verify(engine).generate(eq(List.of(new EngineRequest(captioner.prompt(), new VideoPayload.PythonHandle(1),
+        verify(engine).generate(eq(List.of(new EngineRequest(captioner.prompt(), new OpaqueVideo(1),
                 java.util.Map.of("fps", 2.0), "Count the cars."))), any());
         assertTrue(captioner.prompt().contains("Count the cars.<|im_end|>"));
     }
@@ -214,7 +215,7 @@ class VideoCaptionerTest {
         assertTrue(e.getMessage().contains("context of 32768 tokens"), e.getMessage());
         assertTrue(results.get(1).succeeded(), "the other video is captioned");
         verify(engine, times(1)).generate(eq(List.of(new EngineRequest(captioner.prompt(),
-                new VideoPayload.PythonHandle(2), java.util.Map.of("fps", 2.0),
+                new OpaqueVideo(2), java.util.Map.of("fps", 2.0),
                 dev.qwenvl.prompt.PromptVariant.DEFAULT.instruction()))), any());
         assertEquals(2, released.get(), "the refused video's frames are released too");
     }

@@ -1,10 +1,10 @@
 package dev.qwenvl.chaos;
 
-import dev.qwenvl.engine.JepLlmEngine;
+import dev.qwenvl.jep.JepLlmEngine;
 import dev.qwenvl.model.QwenVL;
 import dev.qwenvl.model.QwenVlConfig;
-import dev.qwenvl.python.PythonRuntime;
-import dev.qwenvl.python.TestPython;
+import dev.qwenvl.jep.PythonRuntime;
+import dev.qwenvl.jep.TestPython;
 import java.nio.file.Path;
 
 /**

@@ -7,12 +7,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.qwenvl.engine.EngineDiedException;
 import dev.qwenvl.engine.EngineRequest;
-import dev.qwenvl.engine.JepLlmEngine;
+import dev.qwenvl.jep.JepLlmEngine;
 import dev.qwenvl.engine.VideoPayload;
 import dev.qwenvl.model.QwenVL;
 import dev.qwenvl.model.QwenVlConfig;
-import dev.qwenvl.python.PythonRuntime;
-import dev.qwenvl.python.TestPython;
+import dev.qwenvl.jep.PythonRuntime;
+import dev.qwenvl.jep.TestPython;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.util.ArrayList;

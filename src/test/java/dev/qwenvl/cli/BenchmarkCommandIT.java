@@ -3,7 +3,7 @@ package dev.qwenvl.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.qwenvl.python.TestPython;
+import dev.qwenvl.jep.TestPython;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;

@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.qwenvl.model.ModelVariant;
 import dev.qwenvl.model.StandInHub;
-import dev.qwenvl.python.TestPython;
+import dev.qwenvl.jep.TestPython;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

@@ -3,7 +3,7 @@ package dev.qwenvl.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.qwenvl.python.PythonLocator;
+import dev.qwenvl.jep.PythonLocator;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;

@@ -1,7 +1,7 @@
 package dev.qwenvl.e2e;
 
 import dev.qwenvl.cli.BenchmarkRuns;
-import dev.qwenvl.python.TestPython;
+import dev.qwenvl.jep.TestPython;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;

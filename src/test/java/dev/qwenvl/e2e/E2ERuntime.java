@@ -1,6 +1,6 @@
 package dev.qwenvl.e2e;
 
-import dev.qwenvl.python.PythonRuntime;
+import dev.qwenvl.jep.PythonRuntime;
 import org.junit.jupiter.api.extension.AfterAllCallback;
 import org.junit.jupiter.api.extension.BeforeAllCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;

@@ -3,9 +3,9 @@ package dev.qwenvl.e2e;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import dev.qwenvl.model.QwenVlConfig;
-import dev.qwenvl.python.PythonRuntime;
-import dev.qwenvl.python.PythonRuntimeConfig;
-import dev.qwenvl.python.TestPython;
+import dev.qwenvl.jep.PythonRuntime;
+import dev.qwenvl.jep.PythonRuntimeConfig;
+import dev.qwenvl.jep.TestPython;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -5,12 +5,12 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.qwenvl.engine.JepLlmEngine;
+import dev.qwenvl.jep.JepLlmEngine;
 import dev.qwenvl.engine.UnsafeStartMethodException;
 import dev.qwenvl.model.QwenVL;
-import dev.qwenvl.python.PythonRuntime;
-import dev.qwenvl.python.PythonRuntimeConfig;
-import dev.qwenvl.python.TestPython;
+import dev.qwenvl.jep.PythonRuntime;
+import dev.qwenvl.jep.PythonRuntimeConfig;
+import dev.qwenvl.jep.TestPython;
 import org.junit.jupiter.api.Test;
 
 /**

@@ -4,9 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.qwenvl.cli.QwenVlCli;
-import dev.qwenvl.engine.JepTokenCounter;
-import dev.qwenvl.python.PythonRuntime;
-import dev.qwenvl.python.TestPython;
+import dev.qwenvl.jep.JepTokenCounter;
+import dev.qwenvl.jep.PythonRuntime;
+import dev.qwenvl.jep.TestPython;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;

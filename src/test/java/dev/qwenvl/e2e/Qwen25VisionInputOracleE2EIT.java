@@ -1,7 +1,7 @@
 package dev.qwenvl.e2e;
 
 import dev.qwenvl.model.ModelFamily;
-import dev.qwenvl.python.PythonRuntime;
+import dev.qwenvl.jep.PythonRuntime;
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.BeforeAll;

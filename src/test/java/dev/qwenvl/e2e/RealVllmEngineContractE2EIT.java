@@ -1,6 +1,6 @@
 package dev.qwenvl.e2e;
 
-import dev.qwenvl.engine.JepLlmEngine;
+import dev.qwenvl.jep.JepLlmEngine;
 import dev.qwenvl.engine.LlmEngine;
 import dev.qwenvl.engine.LlmEngineContract;
 import dev.qwenvl.model.QwenVlSettings;

@@ -9,7 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.qwenvl.caption.CaptionSettings;
 import dev.qwenvl.caption.VideoCaptions;
 import dev.qwenvl.caption.WindowCaption;
-import dev.qwenvl.python.TestPython;
+import dev.qwenvl.jep.TestPython;
 import dev.qwenvl.spark.Accelerator;
 import dev.qwenvl.spark.CaptionRows;
 import dev.qwenvl.spark.ExecutorCaptioners;

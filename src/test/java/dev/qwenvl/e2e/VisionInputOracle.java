@@ -6,11 +6,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.qwenvl.caption.CaptionSettings;
 import dev.qwenvl.caption.VideoCaptioner;
 import dev.qwenvl.caption.VideoCaptions;
-import dev.qwenvl.engine.JepLlmEngine;
+import dev.qwenvl.jep.JepLlmEngine;
 import dev.qwenvl.model.ModelFamily;
 import dev.qwenvl.model.QwenVL;
 import dev.qwenvl.model.QwenVlConfig;
-import dev.qwenvl.python.PythonRuntime;
+import dev.qwenvl.jep.PythonRuntime;
 import dev.qwenvl.video.VideoSource;
 import dev.qwenvl.video.VideoWindow;
 import java.nio.file.Path;
@@ -99,7 +99,7 @@ abstract class VisionInputOracle {
             model.setup();
             runtime().call(ORACLE, "install_probe");
             boolean deviceNormalize = (Boolean) runtime().call(ORACLE, "device_normalize");
-            VideoCaptioner captioner = new VideoCaptioner(model, new dev.qwenvl.video.JepVideoDecoder(runtime()),
+            VideoCaptioner captioner = new VideoCaptioner(model, new dev.qwenvl.jep.JepVideoDecoder(runtime()),
                     CaptionSettings.defaults());
             for (int i = 0; i < CASES.size(); i++) {
                 Case c = CASES.get(i);

@@ -3,7 +3,7 @@ package dev.qwenvl.e2e;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 
-import dev.qwenvl.python.PythonRuntime;
+import dev.qwenvl.jep.PythonRuntime;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;

@@ -26,7 +26,7 @@ public abstract class LlmEngineContract {
     }
 
     /** A small valid video for the engine. */
-    protected static VideoPayload video(int seed) {
+    public static VideoPayload video(int seed) {
         int t = 4, h = 56, w = 56, c = 3;
         ByteBuffer data = ByteBuffer.allocateDirect(t * h * w * c);
         for (int i = 0; i < data.capacity(); i++) {

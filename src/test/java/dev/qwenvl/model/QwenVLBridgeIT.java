@@ -6,10 +6,10 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.qwenvl.engine.EngineRequest;
-import dev.qwenvl.engine.JepLlmEngine;
+import dev.qwenvl.jep.JepLlmEngine;
 import dev.qwenvl.engine.VideoPayload;
 import dev.qwenvl.prompt.QwenPromptFormatter;
-import dev.qwenvl.python.StandInVllmTest;
+import dev.qwenvl.jep.StandInVllmTest;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;

@@ -1,5 +1,6 @@
 package dev.qwenvl.model;
 
+import dev.qwenvl.engine.OpaqueVideo;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -108,7 +109,7 @@ class QwenVLStage2Test {
 
     @Test
     void placeholderPromptsFollowTheSeedsPattern() {
-        EngineRequest request = new EngineRequest("Caption this: user_prompt. Thanks", new VideoPayload.PythonHandle(7));
+        EngineRequest request = new EngineRequest("Caption this: user_prompt. Thanks", new OpaqueVideo(7));
         assertEquals(List.of("refined-7"), model(STAGE2).generate(List.of(request), true, 16));
         assertEquals("Caption this: Stage 2 prompt: draft-7. Thanks", engineBatches(2).get(1).get(0).prompt());
     }
@@ -125,7 +126,7 @@ class QwenVLStage2Test {
 
     @Test
     void inputsWhosePromptCannotBeRewrittenKeepTheirStage1CaptionAndAreNotResent() {
-        EngineRequest plain = new EngineRequest("Describe this video", new VideoPayload.PythonHandle(1));
+        EngineRequest plain = new EngineRequest("Describe this video", new OpaqueVideo(1));
         List<EngineRequest> videos = List.of(Requests.request(0), plain, Requests.request(2));
         try (LogCapture logs = LogCapture.of(QwenVL.class, Level.WARN)) {
             List<String> captions = model(STAGE2).generate(videos, true, 16);
@@ -141,7 +142,7 @@ class QwenVLStage2Test {
 
     @Test
     void noSecondCallWhenNoPromptOfTheChunkCanBeRewritten() {
-        EngineRequest plain = new EngineRequest("Describe this video", new VideoPayload.PythonHandle(5));
+        EngineRequest plain = new EngineRequest("Describe this video", new OpaqueVideo(5));
         assertEquals(List.of("draft-5"), model(STAGE2).generate(List.of(plain), true, 16));
         engineBatches(1);
     }

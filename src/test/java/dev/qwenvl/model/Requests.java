@@ -1,5 +1,6 @@
 package dev.qwenvl.model;
 
+import dev.qwenvl.engine.OpaqueVideo;
 import dev.qwenvl.engine.EngineRequest;
 import dev.qwenvl.engine.VideoPayload;
 import dev.qwenvl.prompt.QwenPromptFormatter;
@@ -15,7 +16,7 @@ final class Requests {
     private Requests() {}
 
     static EngineRequest request(long id) {
-        return new EngineRequest(FORMATTER.format("Describe video " + id + "."), new VideoPayload.PythonHandle(id));
+        return new EngineRequest(FORMATTER.format("Describe video " + id + "."), new OpaqueVideo(id));
     }
 
     static List<EngineRequest> requests(int count) {
@@ -27,7 +28,7 @@ final class Requests {
     }
 
     static long id(EngineRequest request) {
-        return ((VideoPayload.PythonHandle) request.video()).id();
+        return ((OpaqueVideo) request.video()).id();
     }
 
     /** What the fake engines answer: stage-2 prompts (those containing {@code marker}) get "refined-", others "draft-". */

@@ -1,6 +1,6 @@
 package dev.qwenvl.model;
 
-import dev.qwenvl.python.TestPython;
+import dev.qwenvl.jep.TestPython;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;

@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.qwenvl.caption.CaptionSettings;
 import dev.qwenvl.model.QwenVlConfig;
-import dev.qwenvl.python.PythonRuntimeConfig;
+import dev.qwenvl.jep.PythonRuntimeConfig;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;

@@ -9,7 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.qwenvl.caption.CaptionSettings;
 import dev.qwenvl.model.QwenVlConfig;
-import dev.qwenvl.python.TestPython;
+import dev.qwenvl.jep.TestPython;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;

@@ -1,0 +1,32 @@
+package dev.qwenvl.jep;
+
+import dev.qwenvl.jep.PythonRuntime;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * Counts prompt tokens with the model's own tokenizer ({@code tokenizer.json} in the weights
+ * folder) in the embedded interpreter, without loading the model, so that a prompt too long for
+ * the context is refused before the weights load.
+ */
+public final class JepTokenCounter {
+    private final PythonRuntime runtime;
+
+    public JepTokenCounter(PythonRuntime runtime) {
+        this.runtime = Objects.requireNonNull(runtime, "runtime");
+    }
+
+    /**
+     * The token count of each text, in order; empty when the weights folder has no tokenizer or
+     * the environment lacks the {@code tokenizers} package (nothing can be counted before loading).
+     */
+    public Optional<List<Integer>> count(Path weightsDir, List<String> texts) {
+        Object answer = runtime.call("qwenvl_bridge.tokens", "count", weightsDir.toAbsolutePath().toString(), List.copyOf(texts));
+        if (answer == null) {
+            return Optional.empty();
+        }
+        return Optional.of(((List<?>) answer).stream().map(n -> ((Number) n).intValue()).toList());
+    }
+}
