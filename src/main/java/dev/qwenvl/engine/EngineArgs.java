@@ -1,6 +1,7 @@
 package dev.qwenvl.engine;
 
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 
@@ -44,7 +45,12 @@ public record EngineArgs(
         }
     }
 
-    private static final java.util.Set<String> NAMED = java.util.Set.of("model", "limit_mm_per_prompt", "quantization",
+    /**
+     * The {@code vllm.LLM} arguments this record names, as vLLM names them, in {@link #toKwargs()}
+     * order: the one list of the arguments the library sets itself, which {@code extra} (and a
+     * config's pass-through arguments) may not repeat.
+     */
+    public static final List<String> NAMED = List.of("model", "limit_mm_per_prompt", "quantization",
             "max_model_len", "gpu_memory_utilization", "mm_processor_kwargs", "mm_processor_cache_gb",
             "max_num_batched_tokens");
 

@@ -31,11 +31,6 @@ public final class QwenVlSettings {
     public static final double REPETITION_PENALTY = 1.05;
     public static final List<Integer> STOP_TOKEN_IDS = List.of();
 
-    /** Engine arguments the library sets itself; {@code extraEngineArgs} may not repeat them. */
-    public static final List<String> NAMED_ENGINE_ARGUMENTS = List.of("model", "limit_mm_per_prompt",
-            "quantization", "max_model_len", "gpu_memory_utilization", "mm_processor_kwargs",
-            "mm_processor_cache_gb", "max_num_batched_tokens");
-
     private QwenVlSettings() {}
 
     /** The engine arguments for {@code config}. */
