@@ -2,8 +2,8 @@ package dev.qwenvl.video;
 
 /**
  * How a video is cut into windows and how many frames of each window reach the model. Immutable;
- * build with {@link #builder()} (every setting is optional and starts at the default below) or use
- * {@link #defaults()}.
+ * build with {@link #builder()} (every setting is optional and starts at the default below), use
+ * {@link #defaults()}, or change values with {@link #toBuilder()}.
  *
  * <ul>
  *   <li>{@code windowFrames} (256): source frames per full window;
@@ -15,12 +15,19 @@ package dev.qwenvl.video;
  *   <li>{@code maxSampledFrames} (768): most frames sampled from a window.
  * </ul>
  *
- * <p>Rules checked by {@link Builder#build()}: all counts positive, {@code minSampledFrames} and
+ * <p>Rules checked by the constructor (and so by {@link Builder#build()}): all counts positive, {@code minSampledFrames} and
  * {@code maxSampledFrames} even (the model merges frames in pairs),
  * {@code minSampledFrames <= maxSampledFrames}, {@code minSampledFrames <= minRemainderFrames <=
  * windowFrames}, {@code samplingFps} within {@link FrameRates}' range.
+ *
+ * @param windowFrames       source frames per full window
+ * @param minRemainderFrames shortest remainder that becomes its own window
+ * @param samplingFps        frames sampled per second of video
+ * @param minSampledFrames   fewest frames sampled from a window
+ * @param maxSampledFrames   most frames sampled from a window
  */
-public final class WindowingConfig {
+public record WindowingConfig(
+        int windowFrames, int minRemainderFrames, double samplingFps, int minSampledFrames, int maxSampledFrames) {
     public static final int DEFAULT_WINDOW_FRAMES = 256;
     public static final int DEFAULT_MIN_REMAINDER_FRAMES = 128;
     public static final double DEFAULT_SAMPLING_FPS = 2.0;
@@ -29,18 +36,22 @@ public final class WindowingConfig {
 
     private static final WindowingConfig DEFAULTS = builder().build();
 
-    private final int windowFrames;
-    private final int minRemainderFrames;
-    private final double samplingFps;
-    private final int minSampledFrames;
-    private final int maxSampledFrames;
-
-    private WindowingConfig(Builder b) {
-        this.windowFrames = b.windowFrames;
-        this.minRemainderFrames = b.minRemainderFrames;
-        this.samplingFps = b.samplingFps;
-        this.minSampledFrames = b.minSampledFrames;
-        this.maxSampledFrames = b.maxSampledFrames;
+    /** @throws IllegalArgumentException naming the first rule broken */
+    public WindowingConfig {
+        require(windowFrames > 0, "windowFrames must be positive, got " + windowFrames);
+        require(minSampledFrames > 0 && minSampledFrames % 2 == 0,
+                "minSampledFrames must be a positive even number (frames are merged in pairs), got "
+                        + minSampledFrames);
+        require(maxSampledFrames > 0 && maxSampledFrames % 2 == 0,
+                "maxSampledFrames must be a positive even number (frames are merged in pairs), got "
+                        + maxSampledFrames);
+        require(minSampledFrames <= maxSampledFrames, "minSampledFrames (" + minSampledFrames
+                + ") must not exceed maxSampledFrames (" + maxSampledFrames + ")");
+        require(minRemainderFrames >= minSampledFrames && minRemainderFrames <= windowFrames,
+                "minRemainderFrames (" + minRemainderFrames + ") must lie between minSampledFrames ("
+                        + minSampledFrames + ") and windowFrames (" + windowFrames + ")");
+        require(FrameRates.isSane(samplingFps),
+                "samplingFps must be a positive finite number " + FrameRates.range() + ", got " + samplingFps);
     }
 
     /** The seed's settings: 256 / 128 / 2.0 fps / 4 / 768. */
@@ -62,46 +73,10 @@ public final class WindowingConfig {
                 .maxSampledFrames(maxSampledFrames);
     }
 
-    public int windowFrames() {
-        return windowFrames;
-    }
-
-    public int minRemainderFrames() {
-        return minRemainderFrames;
-    }
-
-    public double samplingFps() {
-        return samplingFps;
-    }
-
-    public int minSampledFrames() {
-        return minSampledFrames;
-    }
-
-    public int maxSampledFrames() {
-        return maxSampledFrames;
-    }
-
-    @Override
-    public boolean equals(Object o) {
-        return o instanceof WindowingConfig c
-                && c.windowFrames == windowFrames
-                && c.minRemainderFrames == minRemainderFrames
-                && Double.compare(c.samplingFps, samplingFps) == 0
-                && c.minSampledFrames == minSampledFrames
-                && c.maxSampledFrames == maxSampledFrames;
-    }
-
-    @Override
-    public int hashCode() {
-        return java.util.Objects.hash(windowFrames, minRemainderFrames, samplingFps, minSampledFrames, maxSampledFrames);
-    }
-
-    @Override
-    public String toString() {
-        return "WindowingConfig[windowFrames=" + windowFrames + ", minRemainderFrames=" + minRemainderFrames
-                + ", samplingFps=" + samplingFps + ", minSampledFrames=" + minSampledFrames
-                + ", maxSampledFrames=" + maxSampledFrames + "]";
+    private static void require(boolean ok, String message) {
+        if (!ok) {
+            throw new IllegalArgumentException("invalid windowing configuration: " + message);
+        }
     }
 
     /** Mutable builder; {@link #build()} validates and throws {@link IllegalArgumentException}. */
@@ -139,28 +114,9 @@ public final class WindowingConfig {
             return this;
         }
 
+        /** @throws IllegalArgumentException naming the first rule broken */
         public WindowingConfig build() {
-            require(windowFrames > 0, "windowFrames must be positive, got " + windowFrames);
-            require(minSampledFrames > 0 && minSampledFrames % 2 == 0,
-                    "minSampledFrames must be a positive even number (frames are merged in pairs), got "
-                            + minSampledFrames);
-            require(maxSampledFrames > 0 && maxSampledFrames % 2 == 0,
-                    "maxSampledFrames must be a positive even number (frames are merged in pairs), got "
-                            + maxSampledFrames);
-            require(minSampledFrames <= maxSampledFrames, "minSampledFrames (" + minSampledFrames
-                    + ") must not exceed maxSampledFrames (" + maxSampledFrames + ")");
-            require(minRemainderFrames >= minSampledFrames && minRemainderFrames <= windowFrames,
-                    "minRemainderFrames (" + minRemainderFrames + ") must lie between minSampledFrames ("
-                            + minSampledFrames + ") and windowFrames (" + windowFrames + ")");
-            require(FrameRates.isSane(samplingFps),
-                    "samplingFps must be a positive finite number " + FrameRates.range() + ", got " + samplingFps);
-            return new WindowingConfig(this);
-        }
-
-        private static void require(boolean ok, String message) {
-            if (!ok) {
-                throw new IllegalArgumentException("invalid windowing configuration: " + message);
-            }
+            return new WindowingConfig(windowFrames, minRemainderFrames, samplingFps, minSampledFrames, maxSampledFrames);
         }
     }
 }

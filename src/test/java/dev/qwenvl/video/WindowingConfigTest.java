@@ -5,9 +5,43 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
 class WindowingConfigTest {
+    /**
+     * Java always sends a window's rate; the Python half's {@code DEFAULT_FPS} is only the fallback
+     * for a request built without one. It must be the library's one default rate.
+     */
+    @Test
+    void thePythonHalfsFallbackRateIsTheDefaultSamplingRate() throws IOException {
+        Pattern assignment = Pattern.compile("(?m)^DEFAULT_FPS\\s*=\\s*([0-9.eE+-]+)\\s*$");
+        List<Double> found = new ArrayList<>();
+        try (Stream<Path> files = Files.walk(Path.of("python", "qwenvl_bridge"))) {
+            for (Path file : files.filter(f -> f.toString().endsWith(".py")).toList()) {
+                Matcher m = assignment.matcher(Files.readString(file));
+                while (m.find()) {
+                    found.add(Double.parseDouble(m.group(1)));
+                }
+            }
+        }
+        assertEquals(List.of(WindowingConfig.DEFAULT_SAMPLING_FPS), found,
+                "one DEFAULT_FPS in python/qwenvl_bridge, equal to WindowingConfig.DEFAULT_SAMPLING_FPS");
+    }
+
+    @Test
+    void theCanonicalConstructorChecksTheRulesAsTheBuilderDoes() {
+        assertThrows(IllegalArgumentException.class, () -> new WindowingConfig(256, 128, 2.0, 3, 768));
+        assertEquals(WindowingConfig.defaults(), new WindowingConfig(256, 128, 2.0, 4, 768));
+    }
+
     @Test
     void defaultsAreTheSeedValues() {
         WindowingConfig c = WindowingConfig.defaults();
