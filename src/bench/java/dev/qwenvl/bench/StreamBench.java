@@ -90,7 +90,7 @@ public final class StreamBench {
                 }
                 sources.add(new VideoSource.VideoFile(target));
             }
-            CaptionSettings settings = CaptionSettings.defaults().withBatchSize(8);
+            CaptionSettings settings = CaptionSettings.defaults(); // the model's caption batch size: 8
             JepVideoDecoder decoder = new JepVideoDecoder(runtime);
             try (QwenVL model = standInModel(runtime)) {
                 // warm-up: one video each way (imports, first decode)

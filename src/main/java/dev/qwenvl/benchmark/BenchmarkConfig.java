@@ -1,6 +1,7 @@
 package dev.qwenvl.benchmark;
 
 import dev.qwenvl.model.ModelVariant;
+import dev.qwenvl.model.QwenVL;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -35,7 +36,7 @@ public record BenchmarkConfig(Path workDir, ModelVariant variant, Optional<Bench
     public static final int DEFAULT_GENERATED_CLIPS = 4;
     public static final double DEFAULT_CLIP_SECONDS = 20;
     public static final int DEFAULT_MAX_OUTPUT_TOKENS = 512;
-    public static final int DEFAULT_BATCH_SIZE = 16;
+    public static final int DEFAULT_BATCH_SIZE = QwenVL.DEFAULT_BATCH_SIZE;
     public static final Path DEFAULT_TINY_MODEL_DIR = Path.of(".models/tiny-random");
 
     public BenchmarkConfig {

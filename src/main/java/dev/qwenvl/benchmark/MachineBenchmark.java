@@ -122,7 +122,7 @@ public final class MachineBenchmark {
             double startSeconds = (System.nanoTime() - start) / 1e9;
             LOG.info("[{}] engine started in {} s", precision.key(), String.format("%.1f", startSeconds));
             VideoCaptioner captioner = new VideoCaptioner(model, new JepVideoDecoder(runtime),
-                    CaptionSettings.defaults().withBatchSize(config.batchSize()));
+                    CaptionSettings.defaults());
             long pass = System.nanoTime();
             List<VideoCaptions> captions = captioner.caption(sources);
             double totalSeconds = (System.nanoTime() - pass) / 1e9;

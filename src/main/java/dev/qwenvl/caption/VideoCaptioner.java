@@ -4,7 +4,9 @@ import dev.qwenvl.QwenVlException;
 import dev.qwenvl.engine.EngineDiedException;
 import dev.qwenvl.engine.EngineException;
 import dev.qwenvl.engine.EngineRequest;
+import dev.qwenvl.model.InferenceBackend;
 import dev.qwenvl.model.QwenVL;
+import dev.qwenvl.model.QwenVlConfig;
 import dev.qwenvl.model.QwenVlSettings;
 import dev.qwenvl.prompt.QwenPromptFormatter;
 import dev.qwenvl.video.PreparedVideo;
@@ -53,20 +55,78 @@ import org.slf4j.LoggerFactory;
  * handed to the caller as soon as all its windows are done. Frames in flight are bounded by
  * {@link StreamSettings#framesInFlightBytes()}, so memory stays flat however many videos are
  * streamed. A window that fails fails alone; when the engine dies, no further video is started.
+ *
+ * <p>Batching: {@link #caption} sends its windows to the engine in chunks of the model's
+ * {@link QwenVlConfig#captionBatchSize()}.
+ *
+ * <p>The common case needs no engine classes: {@link #create(QwenVlConfig, CaptionSettings)} builds
+ * the model and the decoder from the installed {@link InferenceBackend} and starts the engine; the
+ * captioner then owns the model and {@link #close()} shuts it down. A captioner built with the
+ * constructor leaves its model to the caller, and its {@link #close()} does nothing.
  */
-public final class VideoCaptioner {
+public final class VideoCaptioner implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(VideoCaptioner.class);
 
     private final QwenVL model;
     private final VideoDecoder decoder;
     private final CaptionSettings settings;
     private final QwenPromptFormatter formatter;
+    private final boolean ownsModel;
 
+    /** A captioner over a model the caller set up and closes; {@link #close()} leaves it open. */
     public VideoCaptioner(QwenVL model, VideoDecoder decoder, CaptionSettings settings) {
+        this(model, decoder, settings, false);
+    }
+
+    private VideoCaptioner(QwenVL model, VideoDecoder decoder, CaptionSettings settings, boolean ownsModel) {
         this.model = Objects.requireNonNull(model, "model");
         this.decoder = Objects.requireNonNull(decoder, "decoder");
         this.settings = Objects.requireNonNull(settings, "settings");
         this.formatter = new QwenPromptFormatter(model.config().modelVariant().family().defaultSystemPrompt());
+        this.ownsModel = ownsModel;
+    }
+
+    /**
+     * A captioner with its own model on the installed {@link InferenceBackend} (vLLM in the
+     * process-wide embedded Python, with its PyAV decoder), engine started. Close it to shut the
+     * engine down.
+     *
+     * @throws dev.qwenvl.engine.EngineException when the engine cannot start (nothing is left open)
+     * @throws IllegalStateException             when no backend (or more than one) is on the class path
+     */
+    public static VideoCaptioner create(QwenVlConfig config, CaptionSettings settings) {
+        return create(config, settings, InferenceBackend.installed());
+    }
+
+    /** Like {@link #create(QwenVlConfig, CaptionSettings)} on {@code backend}. */
+    public static VideoCaptioner create(QwenVlConfig config, CaptionSettings settings, InferenceBackend backend) {
+        Objects.requireNonNull(config, "config");
+        Objects.requireNonNull(settings, "settings");
+        Objects.requireNonNull(backend, "backend");
+        QwenVL model = new QwenVL(config, backend.engineFactory());
+        try {
+            model.setup();
+            return new VideoCaptioner(model, backend.videoDecoder(), settings, true);
+        } catch (RuntimeException e) {
+            model.close();
+            throw e;
+        }
+    }
+
+    /** The model this captioner captions with. */
+    public QwenVL model() {
+        return model;
+    }
+
+    /**
+     * Closes the model when this captioner created it ({@link #create}); otherwise does nothing.
+     * Idempotent.
+     */
+    @Override
+    public void close() {
+        if (ownsModel) {
+            model.close();
+        }
     }
 
     public CaptionSettings settings() {
@@ -120,8 +180,9 @@ public final class VideoCaptioner {
                 }
             }
             progress.windowsPlanned(slots.size());
-            for (int start = 0; start < slots.size(); start += settings.batchSize()) {
-                List<Slot> chunk = slots.subList(start, Math.min(slots.size(), start + settings.batchSize()));
+            int batchSize = model.config().captionBatchSize();
+            for (int start = 0; start < slots.size(); start += batchSize) {
+                List<Slot> chunk = slots.subList(start, Math.min(slots.size(), start + batchSize));
                 captionChunk(chunk);
                 progress.windowsDone(chunk.size());
             }
@@ -368,7 +429,7 @@ public final class VideoCaptioner {
     private void captionChunk(List<Slot> chunk) {
         List<EngineRequest> requests = chunk.stream().map(Slot::request).toList();
         try {
-            record(chunk, model.generate(requests, settings.stage2(), settings.batchSize()));
+            record(chunk, model.generate(requests, settings.stage2(), model.config().captionBatchSize()));
             return;
         } catch (EngineDiedException e) {
             // the engine is gone: retrying one by one would only fail again

@@ -71,8 +71,8 @@ final class CaptionCommand implements Callable<Integer> {
     @Mixin
     ModelOptions model;
 
-    @Option(names = "--batch-size", paramLabel = "N", defaultValue = "" + CaptionSettings.DEFAULT_BATCH_SIZE,
-            description = "Windows per engine call (caption batch size). Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--batch-size", paramLabel = "N", defaultValue = "" + QwenVL.DEFAULT_BATCH_SIZE,
+            description = "Windows per engine call (the model's caption batch size). Default: ${DEFAULT-VALUE}.")
     int batchSize;
 
     @Option(names = "--fp8", negatable = true, defaultValue = "" + QwenVlConfig.DEFAULT_FP8, fallbackValue = "true",
@@ -260,7 +260,8 @@ final class CaptionCommand implements Callable<Integer> {
                 int half = windowFrames / 2;
                 windowing.minRemainderFrames(Math.max(WindowingConfig.DEFAULT_MIN_SAMPLED_FRAMES, half));
             }
-            return new CaptionSettings(promptVariant, prompt, windowing.build(), stage2, batchSize);
+            return CaptionSettings.builder().promptVariant(promptVariant).promptText(prompt).windowing(windowing.build())
+                    .stage2(stage2).build();
         } catch (IllegalArgumentException e) {
             throw new CliFailure(ExitCodes.CANNOT_START, e.getMessage(), e);
         }

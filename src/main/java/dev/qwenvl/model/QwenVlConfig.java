@@ -1,12 +1,12 @@
 package dev.qwenvl.model;
 
+import dev.qwenvl.engine.EngineArgs;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 import java.util.Optional;
 
 /**
@@ -28,11 +28,39 @@ import java.util.Optional;
  * through as they are, such as {@code tensor_parallel_size}, {@code seed}, {@code dtype}; they may
  * not repeat an argument the library sets) and {@code samplingSeed} (none by default).
  *
- * <p>{@link Builder#build()} checks every value and throws one {@link IllegalArgumentException}
- * naming each wrong value and the valid choices. The engine and sampling values derived from a
- * config are computed by {@link QwenVlSettings}.
+ * <p>{@code captionBatchSize} is the one batch size of the captioning pipeline: {@code VideoCaptioner},
+ * the CLI's {@code --batch-size} and the Spark job cut their windows into engine calls of this size.
+ * {@link QwenVL#generate(java.util.List)} keeps the seed's own default ({@link QwenVL#DEFAULT_BATCH_SIZE}).
+ *
+ * <p>{@link Builder#build()} (and the canonical constructor) check every value and throw one
+ * {@link IllegalArgumentException} naming each wrong value and the valid choices. The engine and
+ * sampling values derived from a config are computed by {@link QwenVlSettings}.
+ *
+ * @param modelDir               directory that holds the weights of every model, one folder per model id
+ * @param modelVariant           the model variant
+ * @param captionBatchSize       windows per engine call of the captioning pipeline (at least 1)
+ * @param fp8                    FP8 quantization of the weights
+ * @param maxOutputTokens        most tokens per caption (at least 1)
+ * @param modelDoesPreprocess    vLLM's processor resizes the frames instead of the library
+ * @param disableMmcache         no multimodal processor cache
+ * @param customStage2PromptText the configured stage-2 instruction, or {@code null} for the default
+ *                               (empty text counts as none)
+ * @param verbose                per-chunk progress at INFO instead of DEBUG
+ * @param extraEngineArgs        pass-through {@code vllm.LLM} arguments, in insertion order; unmodifiable
+ * @param samplingSeed           seed of every sampling call, when set
  */
-public final class QwenVlConfig {
+public record QwenVlConfig(
+        Path modelDir,
+        ModelVariant modelVariant,
+        int captionBatchSize,
+        boolean fp8,
+        int maxOutputTokens,
+        boolean modelDoesPreprocess,
+        boolean disableMmcache,
+        String customStage2PromptText,
+        boolean verbose,
+        Map<String, Object> extraEngineArgs,
+        Optional<Integer> samplingSeed) {
 
     /**
      * Stage-2 instruction used when none is configured, NeMo Curator's (QwenVL's
@@ -46,45 +74,27 @@ public final class QwenVlConfig {
     public static final boolean DEFAULT_DISABLE_MMCACHE = false;
     public static final boolean DEFAULT_VERBOSE = false;
 
-    private final Path modelDir;
-    private final ModelVariant modelVariant;
-    private final int captionBatchSize;
-    private final boolean fp8;
-    private final int maxOutputTokens;
-    private final boolean modelDoesPreprocess;
-    private final boolean disableMmcache;
-    private final String stage2PromptText;
-    private final boolean customStage2PromptText;
-    private final boolean verbose;
-    private final Map<String, Object> extraEngineArgs;
-    private final Integer samplingSeed;
-
-    private QwenVlConfig(Builder b, ModelVariant variant) {
-        this.modelDir = b.modelDir;
-        this.modelVariant = variant;
-        this.captionBatchSize = b.captionBatchSize;
-        this.fp8 = b.fp8;
-        this.maxOutputTokens = b.maxOutputTokens;
-        this.modelDoesPreprocess = b.modelDoesPreprocess;
-        this.disableMmcache = b.disableMmcache;
-        this.customStage2PromptText = b.stage2PromptText != null && !b.stage2PromptText.isEmpty();
-        this.stage2PromptText = customStage2PromptText ? b.stage2PromptText : DEFAULT_STAGE2_PROMPT_TEXT;
-        this.verbose = b.verbose;
-        this.extraEngineArgs = Collections.unmodifiableMap(new LinkedHashMap<>(b.extraEngineArgs));
-        this.samplingSeed = b.samplingSeed;
+    /**
+     * Checks every value.
+     *
+     * @throws IllegalArgumentException listing every wrong value with the valid choices
+     */
+    public QwenVlConfig {
+        extraEngineArgs = Collections.unmodifiableMap(new LinkedHashMap<>(extraEngineArgs == null ? Map.of() : extraEngineArgs));
+        samplingSeed = samplingSeed == null ? Optional.empty() : samplingSeed;
+        customStage2PromptText = customStage2PromptText == null || customStage2PromptText.isEmpty() ? null : customStage2PromptText;
+        List<String> problems = new ArrayList<>();
+        if (modelVariant == null) {
+            problems.add("modelVariant is required; valid choices: " + String.join(", ", ModelVariant.validKeys()));
+        }
+        problems.addAll(problems(modelDir, captionBatchSize, maxOutputTokens, extraEngineArgs));
+        if (!problems.isEmpty()) {
+            throw invalid(problems);
+        }
     }
 
     public static Builder builder() {
         return new Builder();
-    }
-
-    /** Directory that holds the weights of every model, one folder per model id. */
-    public Path modelDir() {
-        return modelDir;
-    }
-
-    public ModelVariant modelVariant() {
-        return modelVariant;
     }
 
     /** The variant's HuggingFace model id. */
@@ -97,53 +107,14 @@ public final class QwenVlConfig {
         return modelDir.resolve(modelVariant.modelId());
     }
 
-    /**
-     * Videos per generate chunk that pipeline stages should pass to
-     * {@link QwenVL#generate(java.util.List, boolean, int)} (the seed keeps it as a setting; the
-     * method's own default stays 16).
-     */
-    public int captionBatchSize() {
-        return captionBatchSize;
-    }
-
-    public boolean fp8() {
-        return fp8;
-    }
-
-    public int maxOutputTokens() {
-        return maxOutputTokens;
-    }
-
-    public boolean modelDoesPreprocess() {
-        return modelDoesPreprocess;
-    }
-
-    public boolean disableMmcache() {
-        return disableMmcache;
-    }
-
     /** The stage-2 instruction: the configured one, or {@link #DEFAULT_STAGE2_PROMPT_TEXT}. */
     public String stage2PromptText() {
-        return stage2PromptText;
+        return customStage2PromptText != null ? customStage2PromptText : DEFAULT_STAGE2_PROMPT_TEXT;
     }
 
     /** Whether {@link #stage2PromptText()} was configured (false: the default is used). */
     public boolean hasCustomStage2PromptText() {
-        return customStage2PromptText;
-    }
-
-    public boolean verbose() {
-        return verbose;
-    }
-
-    /** Further engine arguments, in insertion order; unmodifiable. */
-    public Map<String, Object> extraEngineArgs() {
-        return extraEngineArgs;
-    }
-
-    /** Seed of every sampling call, when set. */
-    public Optional<Integer> samplingSeed() {
-        return Optional.ofNullable(samplingSeed);
+        return customStage2PromptText != null;
     }
 
     /** A builder preset with this config's values. */
@@ -156,44 +127,54 @@ public final class QwenVlConfig {
                 .maxOutputTokens(maxOutputTokens)
                 .modelDoesPreprocess(modelDoesPreprocess)
                 .disableMmcache(disableMmcache)
-                .stage2PromptText(customStage2PromptText ? stage2PromptText : null)
+                .stage2PromptText(customStage2PromptText)
                 .verbose(verbose)
                 .extraEngineArgs(extraEngineArgs)
-                .samplingSeed(samplingSeed);
+                .samplingSeed(samplingSeed.orElse(null));
     }
 
-    @Override
-    public boolean equals(Object o) {
-        if (this == o) {
-            return true;
-        }
-        if (!(o instanceof QwenVlConfig)) {
-            return false;
-        }
-        QwenVlConfig c = (QwenVlConfig) o;
-        return modelDir.equals(c.modelDir) && modelVariant == c.modelVariant
-                && captionBatchSize == c.captionBatchSize && fp8 == c.fp8
-                && maxOutputTokens == c.maxOutputTokens && modelDoesPreprocess == c.modelDoesPreprocess
-                && disableMmcache == c.disableMmcache && stage2PromptText.equals(c.stage2PromptText)
-                && customStage2PromptText == c.customStage2PromptText && verbose == c.verbose
-                && extraEngineArgs.equals(c.extraEngineArgs) && Objects.equals(samplingSeed, c.samplingSeed);
-    }
-
-    @Override
-    public int hashCode() {
-        return Objects.hash(modelDir, modelVariant, captionBatchSize, fp8, maxOutputTokens, modelDoesPreprocess,
-                disableMmcache, stage2PromptText, customStage2PromptText, verbose, extraEngineArgs, samplingSeed);
-    }
-
+    /** Names whether a stage-2 text is configured rather than printing it. */
     @Override
     public String toString() {
         return "QwenVlConfig[modelDir=" + modelDir + ", modelVariant=" + modelVariant
                 + ", captionBatchSize=" + captionBatchSize + ", fp8=" + fp8
                 + ", maxOutputTokens=" + maxOutputTokens + ", modelDoesPreprocess=" + modelDoesPreprocess
                 + ", disableMmcache=" + disableMmcache
-                + ", stage2PromptText=" + (customStage2PromptText ? "custom" : "default")
+                + ", stage2PromptText=" + (customStage2PromptText != null ? "custom" : "default")
                 + ", verbose=" + verbose + ", extraEngineArgs=" + extraEngineArgs
-                + ", samplingSeed=" + samplingSeed + "]";
+                + ", samplingSeed=" + samplingSeed.orElse(null) + "]";
+    }
+
+    private static List<String> problems(Path modelDir, int captionBatchSize, int maxOutputTokens,
+                                         Map<String, Object> extraEngineArgs) {
+        List<String> problems = new ArrayList<>();
+        if (modelDir == null) {
+            problems.add("modelDir is required: the directory that holds (or will hold) the model weights");
+        }
+        if (captionBatchSize < 1) {
+            problems.add(captionBatchSize == 0
+                    ? "captionBatchSize is required and must be at least 1"
+                    : "captionBatchSize must be at least 1, got " + captionBatchSize);
+        }
+        if (maxOutputTokens < 1) {
+            problems.add("maxOutputTokens must be at least 1, got " + maxOutputTokens);
+        }
+        for (Map.Entry<String, Object> e : extraEngineArgs.entrySet()) {
+            String name = e.getKey();
+            if (name == null || name.isBlank()) {
+                problems.add("extraEngineArgs has an empty argument name");
+            } else if (EngineArgs.NAMED.contains(name)) {
+                problems.add("extraEngineArgs '" + name + "' is set by the library; use its own setting instead"
+                        + " (arguments the library sets: " + String.join(", ", EngineArgs.NAMED) + ")");
+            } else if (e.getValue() == null) {
+                problems.add("extraEngineArgs '" + name + "' has a null value; leave the argument out instead");
+            }
+        }
+        return problems;
+    }
+
+    private static IllegalArgumentException invalid(List<String> problems) {
+        return new IllegalArgumentException("invalid QwenVL configuration: " + String.join("; ", problems));
     }
 
     /** Collects values for a {@link QwenVlConfig}; not thread-safe, reusable. */
@@ -233,7 +214,7 @@ public final class QwenVlConfig {
             return this;
         }
 
-        /** Required, at least 1. */
+        /** Required, at least 1: windows per engine call of the captioning pipeline. */
         public Builder captionBatchSize(int captionBatchSize) {
             this.captionBatchSize = captionBatchSize;
             return this;
@@ -299,9 +280,6 @@ public final class QwenVlConfig {
          */
         public QwenVlConfig build() {
             List<String> problems = new ArrayList<>();
-            if (modelDir == null) {
-                problems.add("modelDir is required: the directory that holds (or will hold) the model weights");
-            }
             ModelVariant variant = modelVariant;
             if (variant == null) {
                 if (modelVariantKey == null) {
@@ -314,29 +292,12 @@ public final class QwenVlConfig {
                     }
                 }
             }
-            if (captionBatchSize < 1) {
-                problems.add(captionBatchSize == 0
-                        ? "captionBatchSize is required and must be at least 1"
-                        : "captionBatchSize must be at least 1, got " + captionBatchSize);
-            }
-            if (maxOutputTokens < 1) {
-                problems.add("maxOutputTokens must be at least 1, got " + maxOutputTokens);
-            }
-            for (Map.Entry<String, Object> e : extraEngineArgs.entrySet()) {
-                String name = e.getKey();
-                if (name == null || name.isBlank()) {
-                    problems.add("extraEngineArgs has an empty argument name");
-                } else if (QwenVlSettings.NAMED_ENGINE_ARGUMENTS.contains(name)) {
-                    problems.add("extraEngineArgs '" + name + "' is set by the library; use its own setting instead"
-                            + " (arguments the library sets: " + String.join(", ", QwenVlSettings.NAMED_ENGINE_ARGUMENTS) + ")");
-                } else if (e.getValue() == null) {
-                    problems.add("extraEngineArgs '" + name + "' has a null value; leave the argument out instead");
-                }
-            }
+            problems.addAll(problems(modelDir, captionBatchSize, maxOutputTokens, extraEngineArgs));
             if (!problems.isEmpty()) {
-                throw new IllegalArgumentException("invalid QwenVL configuration: " + String.join("; ", problems));
+                throw invalid(problems);
             }
-            return new QwenVlConfig(this, variant);
+            return new QwenVlConfig(modelDir, variant, captionBatchSize, fp8, maxOutputTokens, modelDoesPreprocess,
+                    disableMmcache, stage2PromptText, verbose, extraEngineArgs, Optional.ofNullable(samplingSeed));
         }
     }
 }

@@ -50,8 +50,8 @@ public final class SparkCaptionConfig implements Serializable {
 
     /** The caption settings' values. */
     private record Caption(String promptVariant, String promptText, int windowFrames, int minRemainderFrames,
-                           double samplingFps, int minSampledFrames, int maxSampledFrames, boolean stage2,
-                           int batchSize) implements Serializable {}
+                           double samplingFps, int minSampledFrames, int maxSampledFrames, boolean stage2)
+            implements Serializable {}
 
     /**
      * The Python environment of the executors.
@@ -99,8 +99,7 @@ public final class SparkCaptionConfig implements Serializable {
                 java.util.Collections.unmodifiableMap(engineArgs), model.samplingSeed().orElse(DEFAULT_SEED));
         WindowingConfig w = caption.windowing();
         Caption c = new Caption(caption.promptVariant().key(), caption.promptText(), w.windowFrames(),
-                w.minRemainderFrames(), w.samplingFps(), w.minSampledFrames(), w.maxSampledFrames(), caption.stage2(),
-                caption.batchSize());
+                w.minRemainderFrames(), w.samplingFps(), w.minSampledFrames(), w.maxSampledFrames(), caption.stage2());
         return new SparkCaptionConfig(m, c, new Python(null, List.of(), Map.of()), DEFAULT_GROUP_SIZE);
     }
 
@@ -169,8 +168,8 @@ public final class SparkCaptionConfig implements Serializable {
                 .minSampledFrames(caption.minSampledFrames())
                 .maxSampledFrames(caption.maxSampledFrames())
                 .build();
-        return new CaptionSettings(PromptVariant.fromKey(caption.promptVariant()), caption.promptText(), windowing,
-                caption.stage2(), caption.batchSize());
+        return CaptionSettings.builder().promptVariant(PromptVariant.fromKey(caption.promptVariant()))
+                .promptText(caption.promptText()).windowing(windowing).stage2(caption.stage2()).build();
     }
 
     /**

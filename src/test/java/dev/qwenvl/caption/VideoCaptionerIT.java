@@ -34,8 +34,13 @@ class VideoCaptionerIT extends StandInVllmTest {
     }
 
     private static QwenVL model(boolean modelDoesPreprocess) {
+        return model(modelDoesPreprocess, QwenVL.DEFAULT_BATCH_SIZE);
+    }
+
+    private static QwenVL model(boolean modelDoesPreprocess, int captionBatchSize) {
         QwenVL model = new QwenVL(QwenVlConfig.builder().modelDir(Path.of("/models")).modelVariant("qwen")
-                .captionBatchSize(4).modelDoesPreprocess(modelDoesPreprocess).build(), JepLlmEngine.factory(runtime));
+                .captionBatchSize(captionBatchSize).modelDoesPreprocess(modelDoesPreprocess).build(),
+                JepLlmEngine.factory(runtime));
         model.setup();
         return model;
     }
@@ -53,8 +58,8 @@ class VideoCaptionerIT extends StandInVllmTest {
         List<VideoSource> sources = List.of(new VideoSource.VideoFile(good1), new VideoSource.VideoFile(truncated),
                 new VideoSource.VideoFile(good2), new VideoSource.VideoFile(notVideo), new VideoSource.VideoFile(good3));
         List<VideoCaptions> results;
-        try (QwenVL model = model(false)) {
-            results = new VideoCaptioner(model, decoder(), CaptionSettings.defaults().withBatchSize(2)).caption(sources);
+        try (QwenVL model = model(false, 2)) {
+            results = new VideoCaptioner(model, decoder(), CaptionSettings.defaults()).caption(sources);
         }
         assertEquals(5, results.size());
         assertTrue(results.get(0).succeeded());

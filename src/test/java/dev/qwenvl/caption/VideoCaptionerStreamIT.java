@@ -31,8 +31,12 @@ class VideoCaptionerStreamIT extends StandInVllmTest {
     }
 
     private static QwenVL model() {
+        return model(QwenVL.DEFAULT_BATCH_SIZE);
+    }
+
+    private static QwenVL model(int captionBatchSize) {
         QwenVL model = new QwenVL(QwenVlConfig.builder().modelDir(Path.of("/models")).modelVariant("qwen")
-                .captionBatchSize(4).build(), JepLlmEngine.factory(runtime));
+                .captionBatchSize(captionBatchSize).build(), JepLlmEngine.factory(runtime));
         model.setup();
         return model;
     }
@@ -51,15 +55,15 @@ class VideoCaptionerStreamIT extends StandInVllmTest {
             sources.add(new VideoSource.VideoFile(writeVideo(dir, "v" + i + ".mp4", i % 2 == 0 ? 300 : 400)));
         }
         sources.add(2, new VideoSource.VideoFile(Files.writeString(dir.resolve("bad.mp4"), "not a video")));
-        CaptionSettings settings = CaptionSettings.defaults().withBatchSize(2).withStage2(true);
+        CaptionSettings settings = CaptionSettings.defaults().withStage2(true);
         List<VideoCaptions> chunked;
-        try (QwenVL model = model()) {
+        try (QwenVL model = model(2)) {
             chunked = new VideoCaptioner(model, new JepVideoDecoder(runtime), settings).caption(sources);
         }
         List<VideoCaptions> streamed = new ArrayList<>();
         AtomicLong windowsDone = new AtomicLong();
         List<VideoSource> notStarted;
-        try (QwenVL model = model()) {
+        try (QwenVL model = model(2)) {
             // a budget below one video's frames: videos then go one at a time, and all still finish
             notStarted = new VideoCaptioner(model, new JepVideoDecoder(runtime), settings).stream(sources,
                     new StreamSettings(1), new CaptionProgress() {

@@ -40,8 +40,12 @@ class VideoCaptionerTest {
     private long nextHandle = 1;
 
     private QwenVL model() {
-        QwenVL model = new QwenVL(QwenVlConfig.builder().modelDir(Path.of("/m")).modelVariant("qwen").captionBatchSize(4).build(),
-                args -> engine);
+        return model(QwenVL.DEFAULT_BATCH_SIZE);
+    }
+
+    private QwenVL model(int captionBatchSize) {
+        QwenVL model = new QwenVL(QwenVlConfig.builder().modelDir(Path.of("/m")).modelVariant("qwen")
+                .captionBatchSize(captionBatchSize).build(), args -> engine);
         model.setup();
         return model;
     }
@@ -94,7 +98,7 @@ class VideoCaptionerTest {
     @Test
     void everyWindowIsMappedBackToItsVideoInOrder() {
         when(engine.generate(anyList(), any())).thenAnswer(inv -> echo(inv.getArgument(0)));
-        List<VideoCaptions> results = new VideoCaptioner(model(), decoder(), CaptionSettings.defaults().withBatchSize(2))
+        List<VideoCaptions> results = new VideoCaptioner(model(2), decoder(), CaptionSettings.defaults())
                 .caption(List.of(file("n600.mp4"), file("n100.mp4")));
         assertEquals(List.of("cap-1", "cap-2"), results.get(0).captions().stream().map(WindowCaption::caption).toList());
         assertEquals(List.of(0, 1), results.get(0).captions().stream().map(c -> c.window().windowIndex()).toList());
@@ -128,7 +132,7 @@ class VideoCaptionerTest {
             }
             return echo(requests);
         });
-        List<VideoCaptions> results = new VideoCaptioner(model(), decoder(), CaptionSettings.defaults().withBatchSize(3))
+        List<VideoCaptions> results = new VideoCaptioner(model(3), decoder(), CaptionSettings.defaults())
                 .caption(List.of(file("n100.mp4"), file("n110.mp4"), file("n120.mp4")));
         assertTrue(results.get(0).succeeded());
         assertInstanceOf(EngineException.class, results.get(1).error());
@@ -148,7 +152,7 @@ class VideoCaptionerTest {
             }
             throw died;
         });
-        List<VideoCaptions> results = new VideoCaptioner(model(), decoder(), CaptionSettings.defaults().withBatchSize(2))
+        List<VideoCaptions> results = new VideoCaptioner(model(2), decoder(), CaptionSettings.defaults())
                 .caption(List.of(file("n100.mp4"), file("n110.mp4"), file("n120.mp4"), file("n130.mp4")));
         assertEquals(2, calls.get(), "one call per chunk of two, no one-by-one retries after the death");
         assertTrue(results.get(0).succeeded() && results.get(1).succeeded());

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.qwenvl.caption.CaptionSettings;
 import dev.qwenvl.model.ModelVariant;
+import dev.qwenvl.model.QwenVL;
 import dev.qwenvl.model.QwenVlConfig;
 import dev.qwenvl.prompt.PromptVariant;
 import dev.qwenvl.video.WindowingConfig;
@@ -30,14 +31,14 @@ class CaptionOptionsTest {
         QwenVlConfig config = c.modelConfig();
         CaptionSettings settings = c.captionSettings();
         QwenVlConfig library = QwenVlConfig.builder().modelDir(Path.of("models")).modelVariant(ModelVariant.QWEN)
-                .captionBatchSize(CaptionSettings.DEFAULT_BATCH_SIZE).build();
+                .captionBatchSize(QwenVL.DEFAULT_BATCH_SIZE).build();
 
         assertEquals(ModelVariant.QWEN, c.model.variant);
         assertEquals(QwenVlConfig.DEFAULT_FP8, c.fp8);
         assertEquals(QwenVlConfig.DEFAULT_MAX_OUTPUT_TOKENS, c.maxOutputTokens);
         assertEquals(QwenVlConfig.DEFAULT_MODEL_DOES_PREPROCESS, c.modelDoesPreprocess);
         assertEquals(QwenVlConfig.DEFAULT_DISABLE_MMCACHE, c.disableMmcache);
-        assertEquals(CaptionSettings.DEFAULT_BATCH_SIZE, c.batchSize);
+        assertEquals(QwenVL.DEFAULT_BATCH_SIZE, c.batchSize);
         assertEquals(WindowingConfig.DEFAULT_WINDOW_FRAMES, c.windowFrames);
         assertEquals(WindowingConfig.DEFAULT_SAMPLING_FPS, c.samplingFps);
         assertEquals(PromptVariant.DEFAULT, c.promptVariant);
@@ -74,7 +75,6 @@ class CaptionOptionsTest {
         assertEquals(PromptVariant.AV, s.promptVariant());
         assertEquals("Say what the car does.", s.promptText());
         assertTrue(s.stage2());
-        assertEquals(4, s.batchSize());
         assertEquals(64, s.windowing().windowFrames());
         assertEquals(32, s.windowing().minRemainderFrames(), "a remainder of half a window becomes its own window");
         assertEquals(1.5, s.windowing().samplingFps());

@@ -17,7 +17,7 @@ class RunFingerprintTest {
         String base = RunFingerprint.of(CONFIG, CaptionSettings.defaults(), "prompt");
         assertEquals(12, base.length());
         assertEquals(base, RunFingerprint.of(CONFIG.toBuilder().captionBatchSize(2).modelDir(Path.of("/other"))
-                .disableMmcache(true).build(), CaptionSettings.defaults().withBatchSize(2), "prompt"));
+                .disableMmcache(true).build(), CaptionSettings.defaults(), "prompt"));
         assertNotEquals(base, RunFingerprint.of(CONFIG, CaptionSettings.defaults(), "another prompt"));
         assertNotEquals(base, RunFingerprint.of(CONFIG, CaptionSettings.defaults().withStage2(true), "prompt"));
         assertNotEquals(base, RunFingerprint.of(CONFIG.toBuilder().maxOutputTokens(64).build(), CaptionSettings.defaults(), "prompt"));

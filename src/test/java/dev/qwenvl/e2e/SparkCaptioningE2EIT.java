@@ -126,7 +126,7 @@ class SparkCaptioningE2EIT {
             }
         });
         // the settings `qwenvl caption --batch-size 4 ...` makes (see the job test): one config, one captioner
-        config = SparkCaptionConfig.of(E2ETier.config().build(), CaptionSettings.defaults().withBatchSize(4))
+        config = SparkCaptionConfig.of(E2ETier.config().build(), CaptionSettings.defaults())
                 .withPython(TestPython.python())
                 .withPythonEnvironment("VLLM_CPU_KVCACHE_SPACE", "1")
                 .withGroupSize(3);

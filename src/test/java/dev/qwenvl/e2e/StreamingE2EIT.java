@@ -58,8 +58,8 @@ class StreamingE2EIT {
         PythonRuntime runtime = PYTHON.get();
         List<VideoSource> sources = List.of(video(runtime, "a.mp4", 300), video(runtime, "b.mp4", 400),
                 video(runtime, "c.mp4", 60));
-        CaptionSettings settings = CaptionSettings.defaults().withBatchSize(2).withStage2(true);
-        try (QwenVL model = new QwenVL(E2ETier.config().build(), JepLlmEngine.factory(runtime))) {
+        CaptionSettings settings = CaptionSettings.defaults().withStage2(true);
+        try (QwenVL model = new QwenVL(E2ETier.config().captionBatchSize(2).build(), JepLlmEngine.factory(runtime))) {
             model.setup();
             VideoCaptioner captioner = new VideoCaptioner(model, new JepVideoDecoder(runtime), settings);
             List<String> chunked = texts(captioner.caption(sources));

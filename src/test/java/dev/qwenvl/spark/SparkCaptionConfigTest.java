@@ -32,7 +32,7 @@ class SparkCaptionConfigTest {
     private static CaptionSettings settings() {
         return new CaptionSettings(PromptVariant.fromKey("driving"), "Describe the road.",
                 WindowingConfig.builder().windowFrames(64).minRemainderFrames(32).samplingFps(1.5).minSampledFrames(2)
-                        .maxSampledFrames(100).build(), true, 5);
+                        .maxSampledFrames(100).build(), true);
     }
 
     private static SparkCaptionConfig roundTrip(SparkCaptionConfig c) throws Exception {

@@ -39,7 +39,7 @@ class SparkCaptionMainTest {
                 .captionBatchSize(4).fp8(false).maxOutputTokens(16).extraEngineArg("enforce_eager", true)
                 .samplingSeed(0).build();
         assertEquals(expected, a.model());
-        assertEquals(CaptionSettings.defaults().withBatchSize(4), a.caption());
+        assertEquals(CaptionSettings.defaults(), a.caption());
         assertEquals(3, a.groupSize());
         assertEquals(Path.of("/env/bin/python"), a.python().orElseThrow());
         assertThrows(IllegalArgumentException.class, () -> CaptionArguments.parse("in", "-o", "out", "--batch-size", "0"));
