@@ -2,9 +2,13 @@ package dev.qwenvl;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
 import javax.xml.parsers.DocumentBuilderFactory;
 import org.junit.jupiter.api.Test;
 import org.w3c.dom.Document;
@@ -38,6 +42,26 @@ class LibraryDependenciesTest {
         }
         assertEquals(List.of("black.ninia:jep", "org.slf4j:slf4j-api"), transitive,
                 "dependencies a library user would inherit; mark CLI-only ones <optional>true</optional>");
+    }
+
+    /**
+     * The optional dependencies stay optional at run time too: only the front ends that bundle them
+     * (the CLI; Spark, whose installation ships Jackson) import picocli, logback or Jackson.
+     */
+    @Test
+    void onlyTheFrontEndsImportTheOptionalDependencies() throws IOException {
+        Path main = Path.of("src/main/java/dev/qwenvl");
+        Pattern optional = Pattern.compile("^import (static )?(com\\.fasterxml|picocli|ch\\.qos\\.logback)\\.", Pattern.MULTILINE);
+        List<String> offenders = new ArrayList<>();
+        try (Stream<Path> files = Files.walk(main)) {
+            for (Path f : files.filter(p -> p.toString().endsWith(".java")).toList()) {
+                String rel = main.relativize(f).toString();
+                if (!rel.startsWith("cli/") && !rel.startsWith("spark/") && optional.matcher(Files.readString(f)).find()) {
+                    offenders.add(rel);
+                }
+            }
+        }
+        assertEquals(List.of(), offenders, "library classes that would need an optional dependency at run time");
     }
 
     private static String text(Element e, String tag, String otherwise) {

@@ -1,5 +1,7 @@
 package dev.qwenvl.bench;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;
@@ -15,8 +17,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.openjdk.jmh.results.BenchmarkResult;
 import org.openjdk.jmh.results.IterationResult;
 import org.openjdk.jmh.results.RunResult;
@@ -451,12 +451,13 @@ public final class BenchSuite {
         return null;
     }
 
-    private static double number(String json, String key) {
-        Matcher m = Pattern.compile("\"" + key + "\":\\s*([0-9.eE+-]+)").matcher(json);
-        if (!m.find()) {
-            throw new IllegalStateException("no " + key + " in " + json);
+    /** The number {@code key} of the JSON object {@code json} (Jackson). */
+    private static double number(String json, String key) throws IOException {
+        JsonNode value = new ObjectMapper().readTree(json).get(key);
+        if (value == null || !value.isNumber()) {
+            throw new IllegalStateException("no number " + key + " in " + json);
         }
-        return Double.parseDouble(m.group(1));
+        return value.asDouble();
     }
 
     private Map<String, String> machine() {

@@ -1,5 +1,6 @@
 package dev.qwenvl.cli;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.qwenvl.benchmark.BenchmarkArchitecture;
 import dev.qwenvl.benchmark.BenchmarkConfig;
 import dev.qwenvl.benchmark.BenchmarkReport;
@@ -146,13 +147,22 @@ final class BenchmarkCommand implements Callable<Integer> {
         }
         out.flush();
         if (report != null) {
-            Files.writeString(report, Json.object(toJson(result)) + "\n", StandardCharsets.UTF_8);
+            Files.writeString(report, reportJson(result) + "\n", StandardCharsets.UTF_8);
         }
         boolean anyFailed = result.results().stream().anyMatch(r -> r.status() == PrecisionResult.Status.FAILED);
         boolean anyRan = result.results().stream().anyMatch(r -> r.status() == PrecisionResult.Status.RAN);
         return anyFailed ? (anyRan ? ExitCodes.SOME_FAILED : ExitCodes.CANNOT_START) : ExitCodes.OK;
     }
 
+    /** Writes the report (Jackson, compact, fields in the order {@link #toJson} puts them). */
+    private static final ObjectMapper REPORT = new ObjectMapper();
+
+    /** The report as one line of JSON. */
+    static String reportJson(BenchmarkReport r) throws IOException {
+        return REPORT.writeValueAsString(toJson(r));
+    }
+
+    /** The report as JSON values; a figure that is not a finite number is {@code null}. */
     static Map<String, Object> toJson(BenchmarkReport r) {
         Map<String, Object> json = new LinkedHashMap<>();
         json.put("model", r.variant().modelId());
@@ -167,23 +177,27 @@ final class BenchmarkCommand implements Callable<Integer> {
             m.put("precision", p.precision().key());
             m.put("status", p.status().name().toLowerCase(java.util.Locale.ROOT));
             m.put("reason", p.reason());
-            m.put("engine_start_seconds", p.engineStartSeconds());
+            m.put("engine_start_seconds", finite(p.engineStartSeconds()));
             m.put("windows", p.windows());
             m.put("failed_videos", p.failedVideos());
-            m.put("seconds", p.totalSeconds());
-            m.put("windows_per_second", p.windowsPerSecond());
+            m.put("seconds", finite(p.totalSeconds()));
+            m.put("windows_per_second", finite(p.windowsPerSecond()));
             m.put("output_tokens", p.outputTokens());
-            m.put("output_tokens_per_second", p.outputTokensPerSecond());
+            m.put("output_tokens_per_second", finite(p.outputTokensPerSecond()));
             m.put("prompt_tokens", p.promptTokens());
-            m.put("prompt_tokens_per_second", p.promptTokensPerSecond());
-            m.put("decode_preprocess_seconds", p.prepareSeconds());
-            m.put("engine_seconds", p.engineSeconds());
+            m.put("prompt_tokens_per_second", finite(p.promptTokensPerSecond()));
+            m.put("decode_preprocess_seconds", finite(p.prepareSeconds()));
+            m.put("engine_seconds", finite(p.engineSeconds()));
             m.put("peak_memory", p.peakMemory().what());
             m.put("peak_memory_bytes", p.peakMemory().bytes());
             results.add(m);
         }
         json.put("results", results);
         return json;
+    }
+
+    private static Double finite(double value) {
+        return Double.isFinite(value) ? value : null;
     }
 
     private static void deleteTree(Path root) {
