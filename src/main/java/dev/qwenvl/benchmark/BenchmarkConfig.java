@@ -76,6 +76,13 @@ public record BenchmarkConfig(Path workDir, ModelVariant variant, Optional<Bench
         return new Builder(workDir);
     }
 
+    /** A builder preset with this config's values. */
+    public Builder toBuilder() {
+        return new Builder(workDir).variant(variant).architecture(architecture.orElse(null)).tinyModelDir(tinyModelDir)
+                .clips(clips).generatedClips(generatedClips, clipSeconds).maxOutputTokens(maxOutputTokens)
+                .batchSize(batchSize).precisions(precisions).extraEngineArgs(extraEngineArgs);
+    }
+
     /** Collects values for a {@link BenchmarkConfig}. */
     public static final class Builder {
         private final Path workDir;

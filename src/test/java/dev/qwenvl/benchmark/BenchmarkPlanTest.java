@@ -51,6 +51,14 @@ class BenchmarkPlanTest {
     }
 
     @Test
+    void toBuilderKeepsEveryValueAndTheBatchSizeDefaultsToTheModels() {
+        BenchmarkConfig config = BenchmarkConfig.builder(dir).architecture(BenchmarkArchitecture.TINY).batchSize(4)
+                .generatedClips(2, 2).extraEngineArg("enforce_eager", true).build();
+        assertEquals(config, config.toBuilder().build());
+        assertEquals(dev.qwenvl.model.QwenVL.DEFAULT_BATCH_SIZE, BenchmarkConfig.builder(dir).build().batchSize());
+    }
+
+    @Test
     void aChosenArchitectureWinsOverTheMachine() {
         BenchmarkConfig config = BenchmarkConfig.builder(dir).architecture(BenchmarkArchitecture.TINY).build();
         assertEquals(BenchmarkArchitecture.TINY, MachineBenchmark.architectureFor(config, GPU));
