@@ -57,7 +57,8 @@ import org.slf4j.LoggerFactory;
  * streamed. A window that fails fails alone; when the engine dies, no further video is started.
  *
  * <p>Batching: {@link #caption} sends its windows to the engine in chunks of the model's
- * {@link QwenVlConfig#captionBatchSize()}.
+ * {@link QwenVlConfig#captionBatchSize()}; {@link #stream} submits each window on its own into
+ * the engine's running batch (continuous batching, bounded by the engine itself).
  *
  * <p>The common case needs no engine classes: {@link #create(QwenVlConfig, CaptionSettings)} builds
  * the model and the decoder from the installed {@link InferenceBackend} and starts the engine; the
@@ -108,7 +109,11 @@ public final class VideoCaptioner implements AutoCloseable {
             model.setup();
             return new VideoCaptioner(model, backend.videoDecoder(), settings, true);
         } catch (RuntimeException e) {
-            model.close();
+            try {
+                model.close();
+            } catch (RuntimeException closing) {
+                e.addSuppressed(closing);
+            }
             throw e;
         }
     }

@@ -72,7 +72,9 @@ final class CaptionCommand implements Callable<Integer> {
     ModelOptions model;
 
     @Option(names = "--batch-size", paramLabel = "N", defaultValue = "" + QwenVL.DEFAULT_BATCH_SIZE,
-            description = "Windows per engine call (the model's caption batch size). Default: ${DEFAULT-VALUE}.")
+            description = "The model's caption batch size: windows per engine call where videos are captioned in chunks"
+                    + " (the Spark job, VideoCaptioner.caption). This command streams windows into vLLM's running"
+                    + " batch instead, which vLLM bounds (--engine-arg max_num_seqs=N). Default: ${DEFAULT-VALUE}.")
     int batchSize;
 
     @Option(names = "--fp8", negatable = true, defaultValue = "" + QwenVlConfig.DEFAULT_FP8, fallbackValue = "true",

@@ -28,8 +28,10 @@ import java.util.Optional;
  * through as they are, such as {@code tensor_parallel_size}, {@code seed}, {@code dtype}; they may
  * not repeat an argument the library sets) and {@code samplingSeed} (none by default).
  *
- * <p>{@code captionBatchSize} is the one batch size of the captioning pipeline: {@code VideoCaptioner},
- * the CLI's {@code --batch-size} and the Spark job cut their windows into engine calls of this size.
+ * <p>{@code captionBatchSize} is the one batch size of the captioning pipeline: {@code VideoCaptioner}'s
+ * chunked {@code caption} (and so the Spark job) cuts windows into engine calls of this size; the CLI's
+ * {@code --batch-size} sets it. Streaming ({@code VideoCaptioner.stream}) feeds the engine's running
+ * batch instead, which the engine bounds.
  * {@link QwenVL#generate(java.util.List)} keeps the seed's own default ({@link QwenVL#DEFAULT_BATCH_SIZE}).
  *
  * <p>{@link Builder#build()} (and the canonical constructor) check every value and throw one
