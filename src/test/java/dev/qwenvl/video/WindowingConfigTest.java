@@ -17,8 +17,8 @@ import org.junit.jupiter.api.Test;
 
 class WindowingConfigTest {
     /**
-     * Java always sends a window's rate; the Python half's {@code DEFAULT_FPS} is only the fallback
-     * for a request built without one. It must be the library's one default rate.
+     * Java always sends a window's rate; the Python half's {@code DEFAULT_FPS}, where it has one,
+     * is only the fallback for a request built without one. It must be the library's one default rate.
      */
     @Test
     void thePythonHalfsFallbackRateIsTheDefaultSamplingRate() throws IOException {
@@ -32,8 +32,10 @@ class WindowingConfigTest {
                 }
             }
         }
-        assertEquals(List.of(WindowingConfig.DEFAULT_SAMPLING_FPS), found,
-                "one DEFAULT_FPS in python/qwenvl_bridge, equal to WindowingConfig.DEFAULT_SAMPLING_FPS");
+        // none at all is fine too: then Python has no default of its own
+        assertTrue(found.size() <= 1, "at most one DEFAULT_FPS in python/qwenvl_bridge: " + found);
+        found.forEach(fps -> assertEquals(WindowingConfig.DEFAULT_SAMPLING_FPS, fps,
+                "python/qwenvl_bridge's DEFAULT_FPS must equal WindowingConfig.DEFAULT_SAMPLING_FPS"));
     }
 
     @Test
