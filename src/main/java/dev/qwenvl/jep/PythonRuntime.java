@@ -40,8 +40,9 @@ import org.slf4j.LoggerFactory;
  *       new interpreter after closing one is allowed, but has crashed JVMs once torch was imported
  *       (jep #522): long-lived processes should keep one runtime, such as {@link #shared()}.</li>
  *   <li><b>Errors.</b> A Python exception becomes a {@link PythonException} with the Python type,
- *       message and traceback; an unusable environment becomes a
- *       {@link PythonEnvironmentException} at {@link #start}.</li>
+ *       message and traceback, plus the domain, reason and details of a {@code BridgeError}
+ *       ({@link PythonBridge} turns those into the library's typed exceptions); an unusable
+ *       environment becomes a {@link PythonEnvironmentException} at {@link #start}.</li>
  *   <li><b>Close.</b> {@link #close()} closes the interpreter and ends the thread; it is
  *       idempotent, and later calls throw {@link IllegalStateException}.</li>
  * </ul>
