@@ -44,7 +44,7 @@ public class PythonException extends QwenVlException {
         this.details = Map.copyOf(details);
     }
 
-    /** Qualified Python type name, e.g. {@code builtins.ValueError} or {@code qwenvl_bridge.video.VideoError}. */
+    /** Qualified Python type name, e.g. {@code builtins.ValueError} or {@code qwenvl_bridge.videoio.errors.VideoError}. */
     public String pythonType() {
         return pythonType;
     }
