@@ -4,7 +4,8 @@ Java calls :func:`call` with a module name, a function name and the arguments as
 source text). Java collections arrive as JEP proxies and are turned into plain ``list``/``dict``
 here, so the called code sees ordinary Python data. When the call raises, the exception's type,
 message and formatted traceback are kept until Java collects them with :func:`take_last_error`,
-so that Java can raise an exception that carries all three.
+so that Java can raise an exception that carries all three; a failure Java reports as a typed
+exception (:class:`qwenvl_bridge.errors.BridgeError`) also carries its domain, reason and details.
 """
 
 import collections
@@ -13,6 +14,8 @@ import logging
 import sys
 import threading
 import traceback
+
+from . import errors
 
 _last_error = None
 
@@ -34,11 +37,17 @@ def call(module, function, args, kwargs):
 
 
 def describe(error):
-    """``[qualified type, message, traceback]`` of an exception."""
+    """``[qualified type, message, traceback, domain, reason, details]`` of an exception; the last
+    three are ``None`` unless :func:`errors.classify` knows it (see :mod:`qwenvl_bridge.errors`)."""
     kind = type(error)
     name = f"{kind.__module__}.{kind.__qualname__}"
     text = "".join(traceback.format_exception(kind, error, error.__traceback__))
-    return [name, str(error), text]
+    try:
+        typed = errors.classify(error)
+    except Exception:  # noqa: BLE001 - describing must not fail
+        typed = None
+    domain, reason, details = typed if typed is not None else (None, None, None)
+    return [name, str(error), text, domain, reason, details]
 
 
 def take_last_error():

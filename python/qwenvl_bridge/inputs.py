@@ -1,9 +1,9 @@
 """Video inputs for Java: probe a source, prepare its windows as handles, release them.
 
 Each function takes one source and answers with plain values. A problem with the input itself
-(``video.VideoError``) is returned as ``{"error": reason, "detail": ...}`` rather than raised, so
-Java can report it for that video and go on with the others; anything else (a bug, no memory)
-raises as usual.
+raises ``video.VideoError`` (a :class:`~qwenvl_bridge.errors.BridgeError` with a reason), which
+Java turns into a ``VideoInputException`` for that video and goes on with the others; anything
+else (a bug, no memory) raises as a plain Python exception.
 
 Sources: ``kind`` is ``"path"`` (a file path), ``"bytes"`` (a whole container in memory, given as
 a uint8 array over a Java buffer) or ``"frames"`` (a uint8 (T, H, W, 3) array over Java's direct
@@ -30,18 +30,11 @@ def _source(kind, source):
     raise ValueError(f"unknown source kind {kind!r}: expected 'path', 'bytes' or 'frames'")
 
 
-def _error(error):
-    return {"error": error.reason, "detail": error.detail}
-
-
 def probe(kind, source, name):
-    """``video.probe`` as a dict, or ``{"error": reason, "detail": ...}``."""
+    """``video.probe`` as a dict; raises ``video.VideoError``."""
     if kind == "frames":
         raise ValueError("frames from Java need no probe: Java knows their shape and fps")
-    try:
-        return video.probe(_source(kind, source), name=name)
-    except video.VideoError as error:
-        return _error(error)
+    return video.probe(_source(kind, source), name=name)
 
 
 def prepare(kind, source, name, windows, model_preprocesses, family="qwen2.5"):
@@ -53,20 +46,17 @@ def prepare(kind, source, name, windows, model_preprocesses, family="qwen2.5"):
     bounds) that make vLLM's processor size them the same way.
 
     Returns ``{"handles": [id per window], "shapes": [[T, H, W, C] per window], "dtype": "uint8",
-    "video_tokens": [tokens per window], "processor_kwargs": [dict per window]}`` or
-    ``{"error": reason, "detail": ...}``. ``video_tokens`` is what the window costs in the prompt
+    "video_tokens": [tokens per window], "processor_kwargs": [dict per window]}``; raises
+    ``video.VideoError``. ``video_tokens`` is what the window costs in the prompt
     (Java refuses windows that would not fit the model's context).
     """
     fam = family_mod.get(family)
     preprocess = bool(model_preprocesses)
     windows = [[int(i) for i in w] for w in windows]
-    try:
-        if kind == "frames":
-            arrays = video.select_windows(source, windows, preprocess, name=name, family=fam)
-        else:
-            arrays = video.decode_windows(_source(kind, source), windows, preprocess, name=name, family=fam)
-    except video.VideoError as error:
-        return _error(error)
+    if kind == "frames":
+        arrays = video.select_windows(source, windows, preprocess, name=name, family=fam)
+    else:
+        arrays = video.decode_windows(_source(kind, source), windows, preprocess, name=name, family=fam)
     tokens, kwargs = [], []
     for a in arrays:
         count, height, width = (int(x) for x in a.shape[:3])

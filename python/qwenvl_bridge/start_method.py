@@ -10,13 +10,18 @@ engine core fails at start. :func:`require_spawn` runs before vLLM is imported.
 
 import os
 
+from .errors import EngineError
+
 #: vLLM's variable for the start method of its processes.
 VARIABLE = "VLLM_WORKER_MULTIPROC_METHOD"
 SPAWN = "spawn"
 
 
-class UnsafeStartMethod(RuntimeError):
-    """The user asked vLLM to fork the process that hosts the JVM."""
+class UnsafeStartMethod(EngineError, RuntimeError):
+    """The user asked vLLM to fork the process that hosts the JVM (Java: ``UnsafeStartMethodException``)."""
+
+    def __init__(self, message):
+        super().__init__(EngineError.UNSAFE_START_METHOD, message)
 
 
 def require_spawn(environ=None):

@@ -23,6 +23,8 @@ sys.path.insert(0, HERE)  # hub_server
 
 from hub_server import FakeHub, RunningHub  # noqa: E402
 from qwenvl_bridge import download  # noqa: E402
+from qwenvl_bridge.errors import BridgeError, classify  # noqa: E402
+from qwenvl_bridge.weights import files  # noqa: E402
 from qwenvl_bridge.download import DownloadError, Reason, download_weights  # noqa: E402
 
 MODEL_ID = "Qwen/Qwen2.5-VL-7B-Instruct"
@@ -291,7 +293,7 @@ def test_unreachable_endpoint_fails_fast_with_network(model_dir, monkeypatch):
 
 
 def test_disk_full_is_reported_before_downloading(hub, model_dir, monkeypatch):
-    monkeypatch.setattr(download, "free_bytes", lambda path: 1000)
+    monkeypatch.setattr(files, "free_bytes", lambda path: 1000)
 
     with pytest.raises(DownloadError) as caught:
         download_weights(MODEL_ID, REVISION, model_dir)
@@ -400,16 +402,19 @@ def test_java_entry_point_returns_the_summary(hub, model_dir):
             reports.append((done, total))
 
     answer = download.download_for_java(MODEL_ID, REVISION, model_dir, progress_sink=Sink())
-    assert answer["summary"]["skipped"] is False
-    assert answer["summary"]["path"] == _local_dir(model_dir)
+    assert answer["skipped"] is False
+    assert answer["path"] == _local_dir(model_dir)
     assert reports and reports[-1][0] == reports[-1][1]
     again = download.download_for_java(MODEL_ID, REVISION, model_dir)
-    assert again["summary"]["skipped"] is True
+    assert again["skipped"] is True
 
 
-def test_java_entry_point_returns_download_errors_as_values(hub, model_dir):
-    answer = download.download_for_java(MODEL_ID, "no-such-rev", model_dir)
-    error = answer["error"]
-    assert error["reason"] == Reason.UNKNOWN_REVISION
-    assert error["model_id"] == MODEL_ID and error["revision"] == "no-such-rev"
-    assert MODEL_ID in error["message"] and "no-such-rev" in error["message"]
+def test_java_entry_point_raises_download_errors_with_their_reason(hub, model_dir):
+    with pytest.raises(DownloadError) as caught:
+        download.download_for_java(MODEL_ID, "no-such-rev", model_dir)
+    error = caught.value
+    assert isinstance(error, BridgeError)
+    domain, reason, details = classify(error)
+    assert (domain, reason) == ("download", Reason.UNKNOWN_REVISION)
+    assert details == {"model_id": MODEL_ID, "revision": "no-such-rev"}
+    assert MODEL_ID in str(error) and "no-such-rev" in str(error)

@@ -85,3 +85,38 @@ def write_descriptor(fd, text):
     import os
 
     return os.write(int(fd), text.encode("utf-8"))
+
+
+def raise_reason(domain, reason):
+    """Raises the Python half's own exception for ``reason`` in ``domain`` (the Java mapping test):
+    the BridgeError subclass that declares it, else a class of the name ``errors.FOREIGN`` maps.
+    Videos are named ``probe-source`` with detail ``the detail``; downloads are for ``a/b`` at
+    ``r1``; every message is ``the message``."""
+    from qwenvl_bridge import errors
+
+    errors.all_reasons()  # imports every module that defines a BridgeError subclass
+    kinds, pending = [], [errors.BridgeError]
+    while pending:
+        kind = pending.pop(0)
+        pending.extend(kind.__subclasses__())
+        if kind.domain == domain and reason in kind.reasons:
+            kinds.append(kind)
+    if not kinds:
+        raise_foreign(next(n for n, known in errors.FOREIGN.items() if known == (domain, reason)))
+    kind = kinds[0]  # the most general class that declares the reason
+    if domain == errors.VIDEO:
+        raise kind(reason, "probe-source", "the detail")
+    if domain == errors.DOWNLOAD:
+        raise kind(reason, "the message", model_id="a/b", revision="r1")
+    raise kind(reason, "the message")
+
+
+def raise_foreign(name):
+    """Raises an exception of class ``name`` (a stand-in for one :data:`errors.FOREIGN` maps by name)."""
+    raise type(str(name), (RuntimeError,), {})("the message")
+
+
+def foreign_types():
+    from qwenvl_bridge import errors
+
+    return errors.foreign_types()

@@ -1,6 +1,7 @@
 package dev.qwenvl.bench;
 
 import dev.qwenvl.engine.EngineRequest;
+import dev.qwenvl.jep.BenchInterpreter;
 import dev.qwenvl.jep.JepLlmEngine;
 import dev.qwenvl.model.QwenVL;
 import dev.qwenvl.jep.PythonRuntime;
@@ -49,10 +50,7 @@ public class BridgeOverheadBenchmark {
         model.setup();
         inputs = BridgeWorkload.requests(BridgeWorkload.INPUTS);
         sampling = model.samplingParams().toKwargs();
-        runtime.execute(py -> {
-            py.exec("import qwenvl_bench_helpers"); // a constant statement, for chunkArgumentsUnconverted
-            return null;
-        });
+        BenchInterpreter.importBenchHelpers(runtime); // for chunkArgumentsUnconverted
         List<String> captions = model.generate(inputs, false, BridgeWorkload.BATCH);
         if (captions.size() != BridgeWorkload.INPUTS) {
             throw new IllegalStateException("expected " + BridgeWorkload.INPUTS + " captions, got " + captions.size());
@@ -99,7 +97,7 @@ public class BridgeOverheadBenchmark {
     @OutputTimeUnit(TimeUnit.MICROSECONDS)
     public Object chunkArgumentsUnconverted() {
         Object[] args = chunkArgs();
-        return runtime.execute(py -> py.invoke("qwenvl_bench_helpers.accept", args));
+        return BenchInterpreter.acceptUnconverted(runtime, args);
     }
 
     private Object[] chunkArgs() {

@@ -4,6 +4,7 @@ import dev.qwenvl.caption.CaptionSettings;
 import dev.qwenvl.caption.VideoCaptioner;
 import dev.qwenvl.caption.VideoCaptions;
 import dev.qwenvl.engine.EngineException;
+import dev.qwenvl.jep.BenchmarkClips;
 import dev.qwenvl.jep.JepLlmEngine;
 import dev.qwenvl.model.QwenVL;
 import dev.qwenvl.model.QwenVlConfig;
@@ -31,7 +32,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class MachineBenchmark {
     private static final Logger LOG = LoggerFactory.getLogger(MachineBenchmark.class);
-    static final String MODULE = "qwenvl_bridge.benchmark";
 
     private final PythonRuntime runtime;
     private final Accelerator accelerator;
@@ -87,9 +87,8 @@ public final class MachineBenchmark {
     private List<VideoSource> sources(BenchmarkConfig config) {
         List<Path> clips = config.clips();
         if (clips.isEmpty()) {
-            List<?> written = (List<?>) runtime.call(MODULE, "write_clips", config.workDir().resolve("clips").toString(),
-                    config.generatedClips(), config.clipSeconds());
-            clips = written.stream().map(p -> Path.of((String) p)).toList();
+            clips = BenchmarkClips.write(runtime, config.workDir().resolve("clips"), config.generatedClips(),
+                    config.clipSeconds());
         }
         return clips.stream().<VideoSource>map(VideoSource.VideoFile::new).toList();
     }

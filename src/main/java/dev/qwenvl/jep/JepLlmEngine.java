@@ -4,13 +4,11 @@ import dev.qwenvl.engine.EngineArgs;
 import dev.qwenvl.engine.EngineDiedException;
 import dev.qwenvl.engine.EngineException;
 import dev.qwenvl.engine.EngineRequest;
-import dev.qwenvl.engine.EngineUnavailableException;
 import dev.qwenvl.engine.Generation;
 import dev.qwenvl.engine.LlmEngine;
 import dev.qwenvl.engine.LlmEngineFactory;
 import dev.qwenvl.engine.SamplingParams;
 import dev.qwenvl.engine.StreamStats;
-import dev.qwenvl.engine.UnsafeStartMethodException;
 import dev.qwenvl.engine.VideoPayload;
 import dev.qwenvl.jep.OrphanGuard;
 import dev.qwenvl.jep.PythonException;
@@ -55,7 +53,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class JepLlmEngine implements LlmEngine {
     private static final Logger LOG = LoggerFactory.getLogger(JepLlmEngine.class);
-    static final String MODULE = "qwenvl_bridge.engine";
+    static final String MODULE = PythonBridge.ENGINE;
 
     private final PythonRuntime runtime;
     private final long engineId;
@@ -99,11 +97,8 @@ public final class JepLlmEngine implements LlmEngine {
         try {
             id = runtime.call(MODULE, "create", args.toKwargs());
         } catch (PythonException e) {
-            if (e.isType("VllmNotInstalled") || e.isType("VllmVersionUnsupported")) {
-                throw new EngineUnavailableException(e.pythonMessage(), e);
-            }
-            if (e.isType("UnsafeStartMethod")) {
-                throw new UnsafeStartMethodException(e.pythonMessage(), e);
+            if (PythonBridge.typed(e) instanceof EngineException known) { // vllm missing or unsupported, fork refused
+                throw known;
             }
             throw new EngineException("vLLM could not load the model at " + args.model() + ": " + e.pythonType() + ": "
                     + e.pythonMessage() + " (check that the folder holds the model's weights and config; the Python "
@@ -301,7 +296,7 @@ public final class JepLlmEngine implements LlmEngine {
                         + " was given up: " + e.getMessage(), e.death().name(), e.death().pid(), null, null, e));
             } catch (PythonException e) {
                 lastSampling = null; // resend next time: the Python side may not have stored them
-                if (e.isType("EngineDied") || e.isType("EngineDeadError")) { // ours, or vLLM's own notice
+                if (PythonBridge.isEngineDeath(e)) { // ours, or vLLM's own notice
                     throw died(fromPython("vLLM generate failed for a batch of " + n + " requests on " + model + ": ", e));
                 }
                 throw new EngineException("vLLM generate failed for a batch of " + n + " requests on " + model

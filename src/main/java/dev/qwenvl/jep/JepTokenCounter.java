@@ -1,6 +1,5 @@
 package dev.qwenvl.jep;
 
-import dev.qwenvl.jep.PythonRuntime;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Objects;
@@ -12,10 +11,10 @@ import java.util.Optional;
  * the context is refused before the weights load.
  */
 public final class JepTokenCounter {
-    private final PythonRuntime runtime;
+    private final PythonBridge bridge;
 
     public JepTokenCounter(PythonRuntime runtime) {
-        this.runtime = Objects.requireNonNull(runtime, "runtime");
+        this.bridge = new PythonBridge(Objects.requireNonNull(runtime, "runtime"));
     }
 
     /**
@@ -23,10 +22,6 @@ public final class JepTokenCounter {
      * the environment lacks the {@code tokenizers} package (nothing can be counted before loading).
      */
     public Optional<List<Integer>> count(Path weightsDir, List<String> texts) {
-        Object answer = runtime.call("qwenvl_bridge.tokens", "count", weightsDir.toAbsolutePath().toString(), List.copyOf(texts));
-        if (answer == null) {
-            return Optional.empty();
-        }
-        return Optional.of(((List<?>) answer).stream().map(n -> ((Number) n).intValue()).toList());
+        return bridge.countTokens(weightsDir, texts);
     }
 }

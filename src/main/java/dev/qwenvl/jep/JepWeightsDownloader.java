@@ -5,16 +5,14 @@ import dev.qwenvl.model.ModelVariant;
 import dev.qwenvl.model.WeightsDownloadException;
 import dev.qwenvl.model.WeightsDownloadOptions;
 import dev.qwenvl.model.WeightsSnapshot;
-import dev.qwenvl.jep.PythonRuntime;
 import java.nio.file.Path;
-import java.util.Map;
 import java.util.Objects;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Puts a model's weights into {@code modelDir/modelId} through the Python half
- * ({@code qwenvl_bridge.download}, huggingface_hub underneath): resumable, skipped without any
+ * ({@code qwenvl_bridge.download} through {@link PythonBridge}, huggingface_hub underneath): resumable, skipped without any
  * network request when a verified copy is already there, safe to run concurrently on one node.
  * Arguments travel as values. A failure the Python half recognises becomes a
  * {@link WeightsDownloadException} with its reason and message; anything else (a broken
@@ -22,12 +20,10 @@ import org.slf4j.LoggerFactory;
  */
 public final class JepWeightsDownloader {
     private static final Logger LOG = LoggerFactory.getLogger(JepWeightsDownloader.class);
-    private static final String MODULE = "qwenvl_bridge.download";
-
-    private final PythonRuntime runtime;
+    private final PythonBridge bridge;
 
     public JepWeightsDownloader(PythonRuntime runtime) {
-        this.runtime = Objects.requireNonNull(runtime, "runtime");
+        this.bridge = new PythonBridge(runtime);
     }
 
     /**
@@ -42,16 +38,8 @@ public final class JepWeightsDownloader {
         Objects.requireNonNull(options, "options");
         String revision = options.revisionFor(variant);
         LOG.info("Fetching {} at {} into {}", variant.modelId(), revision, modelDir.toAbsolutePath());
-        Map<?, ?> answer = (Map<?, ?>) runtime.call(MODULE, "download_for_java", variant.modelId(), revision,
-                modelDir.toAbsolutePath().toString(), options.token(), options.endpoint(), new ProgressSink(options.progress()));
-        if (answer.get("error") instanceof Map<?, ?> error) {
-            throw new WeightsDownloadException(WeightsDownloadException.Reason.fromName(String.valueOf(error.get("reason"))),
-                    String.valueOf(error.get("message")), variant.modelId(), revision);
-        }
-        Map<?, ?> s = (Map<?, ?>) answer.get("summary");
-        WeightsSnapshot snapshot = new WeightsSnapshot(Path.of(String.valueOf(s.get("path"))), String.valueOf(s.get("model_id")),
-                String.valueOf(s.get("revision")), String.valueOf(s.get("commit")), ((Number) s.get("files")).longValue(),
-                ((Number) s.get("bytes")).longValue(), Boolean.TRUE.equals(s.get("skipped")));
+        WeightsSnapshot snapshot = bridge.download(variant.modelId(), revision, modelDir, options.token(), options.endpoint(),
+                new ProgressSink(options.progress()));
         LOG.info("{} at {} is complete in {} ({} files, {} bytes{})", snapshot.modelId(), snapshot.revision(),
                 snapshot.path(), snapshot.files(), snapshot.bytes(), snapshot.skipped() ? ", already there" : "");
         return snapshot;

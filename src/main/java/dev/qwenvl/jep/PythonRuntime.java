@@ -40,15 +40,15 @@ import org.slf4j.LoggerFactory;
  *       new interpreter after closing one is allowed, but has crashed JVMs once torch was imported
  *       (jep #522): long-lived processes should keep one runtime, such as {@link #shared()}.</li>
  *   <li><b>Errors.</b> A Python exception becomes a {@link PythonException} with the Python type,
- *       message and traceback; an unusable environment becomes a
- *       {@link PythonEnvironmentException} at {@link #start}.</li>
+ *       message and traceback, plus the domain, reason and details of a {@code BridgeError}
+ *       ({@link PythonBridge} turns those into the library's typed exceptions); an unusable
+ *       environment becomes a {@link PythonEnvironmentException} at {@link #start}.</li>
  *   <li><b>Close.</b> {@link #close()} closes the interpreter and ends the thread; it is
  *       idempotent, and later calls throw {@link IllegalStateException}.</li>
  * </ul>
  */
 public final class PythonRuntime implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(PythonRuntime.class);
-    private static final String BRIDGE = "_qwenvl_bridge";
     private static final String THREAD_NAME = "qwenvl-python";
     /** How long a waiting call polls between looks at the watched child processes. */
     private static final long POLL_MILLIS = 250;
@@ -158,9 +158,9 @@ public final class PythonRuntime implements AutoCloseable {
                         + "sys.path[:0] = [str(p) for p in _qwenvl_paths if str(p) not in sys.path]\n"
                         + "os.environ.update({str(k): str(v) for k, v in _qwenvl_env.items()})\n"
                         + "del _qwenvl_env, _qwenvl_paths\n"
-                        + "import qwenvl_bridge.bridge as " + BRIDGE);
+                        + "import qwenvl_bridge.bridge as " + PythonBridge.ENTRY_ALIAS);
                 int level = PythonLogSink.pythonLevelFor(LoggerFactory.getLogger(PythonLogSink.PREFIX + "root"));
-                interpreter.invoke(BRIDGE + ".install_logging", new PythonLogSink(), level);
+                interpreter.invoke(PythonBridge.ENTRY_INSTALL_LOGGING, new PythonLogSink(), level);
                 stdio = PythonStdio.install(interpreter); // sys.stdout/stderr with a real fileno()
                 return null;
             });
@@ -221,7 +221,7 @@ public final class PythonRuntime implements AutoCloseable {
         String name = module + "." + function;
         return execute(py -> {
             try {
-                return py.invoke(BRIDGE + ".call", module, function, argList, kwMap);
+                return py.invoke(PythonBridge.ENTRY_CALL, module, function, argList, kwMap);
             } catch (JepException e) {
                 throw translate(py, name, e);
             }
@@ -231,9 +231,10 @@ public final class PythonRuntime implements AutoCloseable {
     /**
      * Runs {@code task} on the interpreter thread and waits for it. Tasks should be short in code
      * and pass data as values; Python errors raised in them arrive as {@link PythonException} only
-     * when the task goes through {@link #call}; raw {@link JepException}s are wrapped.
+     * when the task goes through {@link #call}; raw {@link JepException}s are wrapped. Not public
+     * API: only the adapter ({@link PythonBridge} and the runtime's own parts) runs raw tasks.
      */
-    public <T> T execute(PythonTask<T> task) {
+    <T> T execute(PythonTask<T> task) {
         Objects.requireNonNull(task, "task");
         if (closed.get()) {
             throw new IllegalStateException("The embedded Python runtime is closed");
@@ -331,19 +332,30 @@ public final class PythonRuntime implements AutoCloseable {
     }
 
     /** The child processes calls depend on; a call stuck on a dead one is given up (see {@link #submit}). */
-    public ChildProcesses children() {
+    ChildProcesses children() {
         return children;
     }
 
     private static RuntimeException translate(Interpreter py, String call, JepException e) {
         Object details;
         try {
-            details = py.invoke(BRIDGE + ".take_last_error");
+            details = py.invoke(PythonBridge.ENTRY_TAKE_LAST_ERROR);
         } catch (JepException nested) {
             details = null;
         }
-        if (details instanceof List<?> d && d.size() == 3) {
-            return new PythonException(call, String.valueOf(d.get(0)), String.valueOf(d.get(1)), String.valueOf(d.get(2)), e);
+        if (details instanceof List<?> d && d.size() >= 3) {
+            String domain = d.size() >= 6 && d.get(3) != null ? String.valueOf(d.get(3)) : null;
+            String reason = d.size() >= 6 && d.get(4) != null ? String.valueOf(d.get(4)) : null;
+            Map<String, Object> extra = new LinkedHashMap<>();
+            if (d.size() >= 6 && d.get(5) instanceof Map<?, ?> m) {
+                m.forEach((k, v) -> {
+                    if (v != null) {
+                        extra.put(String.valueOf(k), v);
+                    }
+                });
+            }
+            return new PythonException(call, String.valueOf(d.get(0)), String.valueOf(d.get(1)), String.valueOf(d.get(2)),
+                    domain, reason, extra, e);
         }
         return new PythonException(call, "unknown", String.valueOf(e.getMessage()), "", e);
     }

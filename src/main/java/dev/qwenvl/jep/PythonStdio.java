@@ -26,9 +26,9 @@ import org.slf4j.LoggerFactory;
  */
 final class PythonStdio {
     private static final Logger LOG = LoggerFactory.getLogger(PythonStdio.class);
-    private static final String MODULE = "_qwenvl_stdio";
+    private static final String MODULE = PythonBridge.STDIO_ALIAS;
     /** Fixed source text (no data in it): binds the stdio module to {@link #MODULE}. */
-    private static final String IMPORT = "import qwenvl_bridge.stdio as _qwenvl_stdio";
+    private static final String IMPORT = PythonBridge.STDIO_IMPORT;
 
     private final List<Thread> readers;
 

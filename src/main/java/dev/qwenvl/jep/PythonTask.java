@@ -5,6 +5,6 @@ import jep.JepException;
 
 /** Work that runs on the interpreter thread with direct access to the interpreter. */
 @FunctionalInterface
-public interface PythonTask<T> {
+interface PythonTask<T> {
     T run(Interpreter interpreter) throws JepException;
 }

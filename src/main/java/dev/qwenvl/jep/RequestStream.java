@@ -36,7 +36,7 @@ import org.slf4j.LoggerFactory;
  */
 final class RequestStream implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(RequestStream.class);
-    static final String MODULE = "qwenvl_bridge.stream";
+    static final String MODULE = PythonBridge.STREAM;
     /** How often the poller collects finished requests while any are pending. */
     static final long POLL_MILLIS = 5;
 

@@ -52,7 +52,12 @@ public class WeightsDownloadException extends QwenVlException {
     private final String revision;
 
     public WeightsDownloadException(Reason reason, String message, String modelId, String revision) {
-        super(message);
+        this(reason, message, modelId, revision, null);
+    }
+
+    /** @param cause the failure as the Python half reported it (its traceback), or null */
+    public WeightsDownloadException(Reason reason, String message, String modelId, String revision, Throwable cause) {
+        super(message, cause);
         this.reason = Objects.requireNonNull(reason, "reason");
         this.modelId = modelId;
         this.revision = revision;

@@ -1,0 +1,332 @@
+package dev.qwenvl.jep;
+
+import dev.qwenvl.engine.EngineDiedException;
+import dev.qwenvl.engine.EngineException;
+import dev.qwenvl.engine.EngineUnavailableException;
+import dev.qwenvl.engine.UnsafeStartMethodException;
+import dev.qwenvl.model.WeightsDownloadException;
+import dev.qwenvl.model.WeightsSnapshot;
+import dev.qwenvl.video.VideoInfo;
+import dev.qwenvl.video.VideoInputException;
+import dev.qwenvl.video.VideoSource;
+import java.nio.ByteBuffer;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import jep.DirectNDArray;
+
+/**
+ * The typed Java-Python boundary of the library. It owns every Python module and function name
+ * the adapter calls, encodes Java values as the Python half takes them, decodes every answer into
+ * a Java value or record (callers cast nothing), and turns Python failures into typed exceptions
+ * in one place ({@link #typed}).
+ *
+ * <p>Errors: the Python half raises every failure Java must tell apart as a {@code BridgeError}
+ * ({@code qwenvl_bridge.errors}) with a domain and a reason; the runtime hands it over as a
+ * {@link PythonException} carrying both, and {@link #typed} maps them:
+ * <ul>
+ *   <li>{@code video}: {@link VideoInputException} with the reason of the same name;</li>
+ *   <li>{@code download}: {@link WeightsDownloadException} with the reason of the same name;</li>
+ *   <li>{@code engine}: {@link EngineUnavailableException} ({@code ENGINE_UNAVAILABLE}),
+ *       {@link UnsafeStartMethodException} ({@code UNSAFE_START_METHOD}) or
+ *       {@link EngineDiedException} ({@code ENGINE_DIED}).</li>
+ * </ul>
+ * Any other Python exception (a bug, no memory) stays a {@link PythonException} with the Python
+ * type, message and traceback.
+ *
+ * <p>Thread-safe: every call goes through the runtime's one interpreter thread.
+ */
+final class PythonBridge {
+    // --- names the runtime itself uses (the Python half's entry point and standard streams) ---
+
+    /** The name {@code qwenvl_bridge.bridge} is imported as when the interpreter starts. */
+    static final String ENTRY_ALIAS = "_qwenvl_bridge";
+    /** {@code bridge.call(module, function, args, kwargs)}: every call from Java. */
+    static final String ENTRY_CALL = ENTRY_ALIAS + ".call";
+    /** {@code bridge.take_last_error()}: the details of the last failed call. */
+    static final String ENTRY_TAKE_LAST_ERROR = ENTRY_ALIAS + ".take_last_error";
+    /** {@code bridge.install_logging(sink, level)}: Python logging to SLF4J. */
+    static final String ENTRY_INSTALL_LOGGING = ENTRY_ALIAS + ".install_logging";
+    /** The name {@code qwenvl_bridge.stdio} is imported as (see {@link PythonStdio}). */
+    static final String STDIO_ALIAS = "_qwenvl_stdio";
+    /** The one statement that imports it: a constant, never assembled from data. */
+    static final String STDIO_IMPORT = "import qwenvl_bridge.stdio as _qwenvl_stdio";
+
+    // --- modules called through the runtime ---
+
+    /** Video inputs: probe, prepare, release, held. */
+    static final String INPUTS = "qwenvl_bridge.inputs";
+    /** Weights download. */
+    static final String DOWNLOAD = "qwenvl_bridge.download";
+    /** Prompt token counts before the model loads. */
+    static final String TOKENS = "qwenvl_bridge.tokens";
+    /** vLLM engines (used by {@link JepLlmEngine}). */
+    static final String ENGINE = "qwenvl_bridge.engine";
+    /** The request stream of an engine (used by {@link RequestStream}). */
+    static final String STREAM = "qwenvl_bridge.stream";
+    /** Synthetic clips for the machine benchmark. */
+    static final String BENCHMARK = "qwenvl_bridge.benchmark";
+    /** The error reasons the Python half can raise. */
+    static final String ERRORS = "qwenvl_bridge.errors";
+
+    /** Error domains, as {@code qwenvl_bridge.errors} names them. */
+    static final String VIDEO_DOMAIN = "video";
+    static final String DOWNLOAD_DOMAIN = "download";
+    static final String ENGINE_DOMAIN = "engine";
+    /** Engine reasons, as {@code qwenvl_bridge.errors.EngineError} names them. */
+    static final String ENGINE_UNAVAILABLE = "ENGINE_UNAVAILABLE";
+    static final String UNSAFE_START_METHOD = "UNSAFE_START_METHOD";
+    static final String ENGINE_DIED = "ENGINE_DIED";
+
+    private final PythonRuntime runtime;
+
+    PythonBridge(PythonRuntime runtime) {
+        this.runtime = Objects.requireNonNull(runtime, "runtime");
+    }
+
+    PythonRuntime runtime() {
+        return runtime;
+    }
+
+    // --- video inputs ---
+
+    /** Windows decoded in Python: one handle per window, with what each costs and needs. */
+    record PreparedWindows(List<Long> handles, List<List<Long>> shapes, String dtype, List<Integer> videoTokens,
+                           List<Map<String, Object>> processorKwargs) {
+        PreparedWindows {
+            handles = List.copyOf(handles);
+            shapes = List.copyOf(shapes);
+            videoTokens = List.copyOf(videoTokens);
+            processorKwargs = List.copyOf(processorKwargs);
+        }
+
+        /** Bytes of the prepared frames, from their shapes and dtype. */
+        long frameBytes() {
+            long perElement = "float32".equals(dtype) ? 4 : 1;
+            long total = 0;
+            for (List<Long> shape : shapes) {
+                long elements = perElement;
+                for (long d : shape) {
+                    elements *= d;
+                }
+                total += elements;
+            }
+            return total;
+        }
+    }
+
+    /**
+     * Frame count, average rate and upright size of a video file or in-memory video.
+     *
+     * @throws VideoInputException when the input cannot be used
+     */
+    VideoInfo probe(VideoSource source) {
+        Map<?, ?> answer = (Map<?, ?>) call(INPUTS, "probe", kind(source), pythonSource(source), source.displayName());
+        return new VideoInfo(integer(answer, "frame_count"), number(answer, "fps").doubleValue(), integer(answer, "width"),
+                integer(answer, "height"), integer(answer, "rotation"));
+    }
+
+    /**
+     * Decodes (or selects) each window's frames and keeps them in Python.
+     *
+     * @param windows per window, the source frame indices to keep
+     * @throws VideoInputException when the input cannot be used
+     */
+    PreparedWindows prepare(VideoSource source, List<List<Integer>> windows, boolean modelPreprocesses, String family) {
+        Map<?, ?> answer = (Map<?, ?>) call(INPUTS, "prepare", kind(source), pythonSource(source), source.displayName(),
+                windows, modelPreprocesses, family);
+        List<Long> handles = longs(answer.get("handles"));
+        List<List<Long>> shapes = new ArrayList<>();
+        for (Object shape : list(answer.get("shapes"))) {
+            shapes.add(longs(shape));
+        }
+        List<Integer> tokens = longs(answer.get("video_tokens")).stream().map(Long::intValue).toList();
+        List<Map<String, Object>> kwargs = new ArrayList<>();
+        for (Object k : list(answer.get("processor_kwargs"))) {
+            Map<String, Object> copy = new LinkedHashMap<>();
+            ((Map<?, ?>) k).forEach((key, value) -> copy.put(String.valueOf(key), value));
+            kwargs.add(copy);
+        }
+        if (shapes.size() != handles.size() || tokens.size() != handles.size() || kwargs.size() != handles.size()) {
+            throw new IllegalStateException("inputs.prepare answered " + handles.size() + " handles but " + shapes.size()
+                    + " shapes, " + tokens.size() + " token counts and " + kwargs.size() + " argument maps");
+        }
+        return new PreparedWindows(handles, shapes, String.valueOf(answer.get("dtype")), tokens, kwargs);
+    }
+
+    /** Drops prepared windows; returns how many were dropped. */
+    int release(List<Long> handles) {
+        return number(call(INPUTS, "release", List.copyOf(handles)), "release").intValue();
+    }
+
+    /** How many prepared windows Python holds (for leak checks). */
+    int held() {
+        return number(call(INPUTS, "held"), "held").intValue();
+    }
+
+    private static String kind(VideoSource source) {
+        if (source instanceof VideoSource.VideoFile) {
+            return "path";
+        }
+        return source instanceof VideoSource.VideoBytes ? "bytes" : "frames";
+    }
+
+    /** The source as Python takes it: a path string, or a uint8 array over a direct buffer (no copy of Java's frames). */
+    private static Object pythonSource(VideoSource source) {
+        if (source instanceof VideoSource.VideoFile f) {
+            return f.path().toAbsolutePath().toString();
+        }
+        if (source instanceof VideoSource.VideoBytes b) {
+            byte[] data = b.data();
+            ByteBuffer direct = ByteBuffer.allocateDirect(data.length).put(data).flip();
+            return new DirectNDArray<>(direct, true, data.length);
+        }
+        VideoSource.JavaFrames f = (VideoSource.JavaFrames) source;
+        return new DirectNDArray<>(f.frames().slice(), true, f.shape());
+    }
+
+    // --- weights and tokens ---
+
+    /**
+     * Puts {@code modelId} at {@code revision} into {@code modelDir/modelId}.
+     *
+     * @param token    a hub token, or null
+     * @param endpoint a hub endpoint, or null
+     * @param progress called with (done, total) bytes on the interpreter thread; a public class, so JEP can call it
+     * @throws WeightsDownloadException when the download fails
+     */
+    WeightsSnapshot download(String modelId, String revision, Path modelDir, String token, String endpoint,
+                             JepWeightsDownloader.ProgressSink progress) {
+        Map<?, ?> s = (Map<?, ?>) call(DOWNLOAD, "download_for_java", modelId, revision,
+                modelDir.toAbsolutePath().toString(), token, endpoint, progress);
+        return new WeightsSnapshot(Path.of(String.valueOf(s.get("path"))), String.valueOf(s.get("model_id")),
+                String.valueOf(s.get("revision")), String.valueOf(s.get("commit")), number(s, "files").longValue(),
+                number(s, "bytes").longValue(), Boolean.TRUE.equals(s.get("skipped")));
+    }
+
+    /** Token counts of {@code texts} with the tokenizer in {@code weightsDir}; empty when it cannot count. */
+    Optional<List<Integer>> countTokens(Path weightsDir, List<String> texts) {
+        Object answer = call(TOKENS, "count", weightsDir.toAbsolutePath().toString(), List.copyOf(texts));
+        if (answer == null) {
+            return Optional.empty();
+        }
+        return Optional.of(longs(answer).stream().map(Long::intValue).toList());
+    }
+
+    /** Writes {@code count} synthetic clips of {@code seconds} into {@code dir}; returns their paths. */
+    List<Path> writeBenchmarkClips(Path dir, int count, double seconds) {
+        return list(call(BENCHMARK, "write_clips", dir.toString(), count, seconds)).stream()
+                .map(p -> Path.of(String.valueOf(p))).toList();
+    }
+
+    // --- errors ---
+
+    /** One reason the Python half can raise, in its domain. */
+    record Reason(String domain, String name) {
+    }
+
+    /** Every reason the Python half can raise ({@code errors.all_reasons()}). */
+    List<Reason> reasons() {
+        List<Reason> out = new ArrayList<>();
+        for (Object pair : list(call(ERRORS, "all_reasons"))) {
+            List<?> p = (List<?>) pair;
+            out.add(new Reason(String.valueOf(p.get(0)), String.valueOf(p.get(1))));
+        }
+        return out;
+    }
+
+    /** {@code module.function(*args)} with Python failures mapped by {@link #typed}. */
+    Object call(String module, String function, Object... args) {
+        try {
+            return runtime.call(module, function, args);
+        } catch (PythonException e) {
+            throw typed(e);
+        }
+    }
+
+    /**
+     * The typed exception for a Python failure: a {@code BridgeError}'s domain and reason choose
+     * the type (see the class notes); any other failure is returned unchanged. The Python
+     * exception is the cause.
+     */
+    static RuntimeException typed(PythonException e) {
+        String domain = e.domain().orElse(null);
+        String reason = e.reason().orElse(null);
+        if (domain == null || reason == null) {
+            return e;
+        }
+        return switch (domain) {
+            case VIDEO_DOMAIN -> new VideoInputException(detail(e, "source"), videoReason(reason), detail(e, "detail"), e);
+            case DOWNLOAD_DOMAIN -> new WeightsDownloadException(WeightsDownloadException.Reason.fromName(reason),
+                    e.pythonMessage(), detail(e, "model_id"), detail(e, "revision"), e);
+            case ENGINE_DOMAIN -> switch (reason) {
+                case ENGINE_UNAVAILABLE -> new EngineUnavailableException(e.pythonMessage(), e);
+                case UNSAFE_START_METHOD -> new UnsafeStartMethodException(e.pythonMessage(), e);
+                case ENGINE_DIED -> new EngineDiedException("vLLM's engine core died (" + e.pythonMessage()
+                        + "); the engine cannot answer any more requests: start a new one (QwenVL.setup() restarts it)",
+                        "EngineCore", -1, null, null, e);
+                default -> new EngineException(e.pythonMessage(), e);
+            };
+            default -> e;
+        };
+    }
+
+    /** True when {@code e} reports that vLLM's engine process died (ours, or vLLM's own notice). */
+    static boolean isEngineDeath(PythonException e) {
+        return ENGINE_DOMAIN.equals(e.domain().orElse(null)) && ENGINE_DIED.equals(e.reason().orElse(null));
+    }
+
+    /** The video reason named {@code name}; a name this Java half does not know reads as a corrupt stream. */
+    private static VideoInputException.Reason videoReason(String name) {
+        try {
+            return VideoInputException.Reason.valueOf(name);
+        } catch (IllegalArgumentException unknown) {
+            return VideoInputException.Reason.CORRUPT_STREAM;
+        }
+    }
+
+    private static String detail(PythonException e, String name) {
+        Object v = e.details().get(name);
+        return v == null ? "" : String.valueOf(v);
+    }
+
+    // --- decoding answers ---
+
+    private static List<?> list(Object answer) {
+        if (!(answer instanceof List<?> l)) {
+            throw new IllegalStateException("the Python half answered " + answer + " where a list was expected");
+        }
+        return l;
+    }
+
+    private static List<Long> longs(Object answer) {
+        List<Long> out = new ArrayList<>();
+        for (Object o : list(answer)) {
+            out.add(number(o, "list element").longValue());
+        }
+        return out;
+    }
+
+    private static Number number(Object answer, String what) {
+        if (!(answer instanceof Number n)) {
+            throw new IllegalStateException("the Python half answered " + answer + " for " + what + " where a number was expected");
+        }
+        return n;
+    }
+
+    private static Number number(Map<?, ?> answer, String key) {
+        Object v = answer.get(key);
+        if (!(v instanceof Number n)) {
+            throw new IllegalStateException("the Python half's answer lacks the number " + key + ": " + answer);
+        }
+        return n;
+    }
+
+    private static int integer(Map<?, ?> answer, String key) {
+        return number(answer, key).intValue();
+    }
+}
