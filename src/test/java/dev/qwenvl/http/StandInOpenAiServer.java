@@ -29,20 +29,20 @@ import javax.imageio.ImageIO;
  * answers a caption computed from the instruction and the frames. It can answer an HTTP error or
  * wait before answering.
  */
-final class StandInOpenAiServer implements AutoCloseable {
+public final class StandInOpenAiServer implements AutoCloseable {
 
     /** What one chat-completions request carried. */
-    record Received(JsonNode body, String model, String systemMessage, String instruction, List<BufferedImage> frames) {
-        int width() {
+    public record Received(JsonNode body, String model, String systemMessage, String instruction, List<BufferedImage> frames) {
+        public int width() {
             return frames.get(0).getWidth();
         }
 
-        int height() {
+        public int height() {
             return frames.get(0).getHeight();
         }
 
         /** Mean of channel {@code c} (0 red, 1 green, 2 blue) over frame {@code i}. */
-        double mean(int i, int c) {
+        public double mean(int i, int c) {
             BufferedImage f = frames.get(i);
             long sum = 0;
             for (int y = 0; y < f.getHeight(); y++) {
@@ -78,7 +78,7 @@ final class StandInOpenAiServer implements AutoCloseable {
         server.start();
     }
 
-    static StandInOpenAiServer start(String model) {
+    public static StandInOpenAiServer start(String model) {
         try {
             return new StandInOpenAiServer(model);
         } catch (IOException e) {
@@ -87,32 +87,32 @@ final class StandInOpenAiServer implements AutoCloseable {
     }
 
     /** {@code http://127.0.0.1:<port>/v1}. */
-    URI baseUrl() {
+    public URI baseUrl() {
         return URI.create("http://127.0.0.1:" + server.getAddress().getPort() + "/v1");
     }
 
-    List<Received> received() {
+    public List<Received> received() {
         return new ArrayList<>(received);
     }
 
     /** The most chat requests it was answering at one time. */
-    int maxConcurrent() {
+    public int maxConcurrent() {
         return maxRunning.get();
     }
 
     /** Answers every chat request with {@code status} and {@code body} from now on (0: answer normally). */
-    void failWith(int status, String body) {
+    public void failWith(int status, String body) {
         this.failStatus = status;
         this.failBody = body;
     }
 
     /** Waits this long before answering each chat request. */
-    void delay(Duration d) {
+    public void delay(Duration d) {
         this.delay = d;
     }
 
     /** The caption the stand-in answers for an instruction over frames of this count and size. */
-    static String caption(String instruction, int frames, int width, int height, long pixelSum) {
+    public static String caption(String instruction, int frames, int width, int height, long pixelSum) {
         return "stand-in: " + instruction + " | " + frames + " frames " + width + "x" + height + " | " + pixelSum;
     }
 
