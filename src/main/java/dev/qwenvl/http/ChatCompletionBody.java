@@ -17,7 +17,8 @@ import java.util.Map;
  *   <li>{@code messages}: the family's system turn (when it has one), then one user turn of the
  *       video (a {@code video_url} with the JPEG frame sequence, see {@link JpegFrames}) followed
  *       by the instruction; the server applies the model's chat template.</li>
- *   <li>{@code media_io_kwargs.video}: {@code num_frames} (every frame sent is kept; vLLM keeps 32
+ *   <li>when {@code requestMediaKwargs} (vLLM's server needs {@code --trust-request-mm-kwargs} for these two):
+ *       {@code media_io_kwargs.video}: {@code num_frames} (every frame sent is kept; vLLM keeps 32
  *       by default) and {@code fps}, the rate the frames were sampled at (the video's metadata,
  *       which sets the model's time positions; the server does not sample again).</li>
  *   <li>{@code mm_processor_kwargs}: {@code fps} and the window's pixel bounds, as the embedded
@@ -31,7 +32,7 @@ final class ChatCompletionBody {
     private ChatCompletionBody() {}
 
     static ObjectNode build(ObjectMapper json, String model, EngineRequest request, VideoPayload.Frames frames,
-                            SamplingParams sampling, float jpegQuality) {
+                            SamplingParams sampling, float jpegQuality, boolean requestMediaKwargs) {
         if (!(request.prompt() instanceof ChatPrompt.Instruction instruction)) {
             throw new EngineException("the HTTP engine sends chat messages and the server applies the chat template; "
                     + "give it an instruction (EngineRequest.instruction), not a prompt templated by the caller");
@@ -48,6 +49,14 @@ final class ChatCompletionBody {
                 .put("url", JpegFrames.dataUrl(frames, jpegQuality));
         content.addObject().put("type", "text").put("text", instruction.text());
 
+        if (requestMediaKwargs) {
+            putMediaKwargs(body, request, frames);
+        }
+        putSampling(body, sampling);
+        return body;
+    }
+
+    private static void putMediaKwargs(ObjectNode body, EngineRequest request, VideoPayload.Frames frames) {
         ObjectNode videoIo = body.putObject("media_io_kwargs").putObject("video");
         videoIo.put("num_frames", frames.shape()[0]);
         ObjectNode processor = body.putObject("mm_processor_kwargs");
@@ -63,7 +72,9 @@ final class ChatCompletionBody {
         if (processor.isEmpty()) {
             body.remove("mm_processor_kwargs");
         }
+    }
 
+    private static void putSampling(ObjectNode body, SamplingParams sampling) {
         body.put("temperature", sampling.temperature());
         body.put("top_p", sampling.topP());
         body.put("repetition_penalty", sampling.repetitionPenalty());
@@ -78,6 +89,5 @@ final class ChatCompletionBody {
         if (sampling.ignoreEos()) {
             body.put("ignore_eos", true);
         }
-        return body;
     }
 }

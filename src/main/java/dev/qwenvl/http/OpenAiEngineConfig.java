@@ -16,9 +16,14 @@ import java.util.Objects;
  * @param requestTimeout how long one request may take, queueing on the server included
  * @param jpegQuality    JPEG quality of the frames sent, 0..1 (1 keeps the most detail)
  * @param apiKey         sent as {@code Authorization: Bearer} when set ({@code vllm serve --api-key}); {@code null}: none
+ * @param requestMediaKwargs whether each request carries its window's frame count, rate and pixel
+ *                       bounds ({@code media_io_kwargs}, {@code mm_processor_kwargs}); vLLM's server
+ *                       takes them only when started with {@code --trust-request-mm-kwargs}. Without
+ *                       them the server's own {@code --media-io-kwargs} apply (vLLM's defaults keep
+ *                       32 frames and read them as 1 fps)
  */
 public record OpenAiEngineConfig(URI baseUrl, String model, Duration connectTimeout, Duration requestTimeout,
-                                 float jpegQuality, String apiKey) {
+                                 float jpegQuality, String apiKey, boolean requestMediaKwargs) {
 
     public static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(10);
     public static final Duration DEFAULT_REQUEST_TIMEOUT = Duration.ofMinutes(5);
@@ -59,7 +64,7 @@ public record OpenAiEngineConfig(URI baseUrl, String model, Duration connectTime
     /** A builder starting from these settings. */
     public Builder toBuilder() {
         return new Builder(baseUrl, model).connectTimeout(connectTimeout).requestTimeout(requestTimeout)
-                .jpegQuality(jpegQuality).apiKey(apiKey);
+                .jpegQuality(jpegQuality).apiKey(apiKey).requestMediaKwargs(requestMediaKwargs);
     }
 
     /** {@code baseUrl/chat/completions}. */
@@ -75,7 +80,8 @@ public record OpenAiEngineConfig(URI baseUrl, String model, Duration connectTime
     @Override
     public String toString() { // never prints the key
         return "OpenAiEngineConfig[" + baseUrl + ", model=" + model + ", connect " + connectTimeout + ", request "
-                + requestTimeout + ", jpeg " + jpegQuality + (apiKey == null ? "" : ", api key set") + "]";
+                + requestTimeout + ", jpeg " + jpegQuality + (apiKey == null ? "" : ", api key set")
+                + (requestMediaKwargs ? "" : ", no per-request media kwargs") + "]";
     }
 
     /** Builds an {@link OpenAiEngineConfig}. */
@@ -86,6 +92,7 @@ public record OpenAiEngineConfig(URI baseUrl, String model, Duration connectTime
         private Duration requestTimeout = DEFAULT_REQUEST_TIMEOUT;
         private float jpegQuality = DEFAULT_JPEG_QUALITY;
         private String apiKey;
+        private boolean requestMediaKwargs = true;
 
         private Builder(URI baseUrl, String model) {
             this.baseUrl = baseUrl;
@@ -112,8 +119,14 @@ public record OpenAiEngineConfig(URI baseUrl, String model, Duration connectTime
             return this;
         }
 
+        public Builder requestMediaKwargs(boolean value) {
+            this.requestMediaKwargs = value;
+            return this;
+        }
+
         public OpenAiEngineConfig build() {
-            return new OpenAiEngineConfig(baseUrl, model, connectTimeout, requestTimeout, jpegQuality, apiKey);
+            return new OpenAiEngineConfig(baseUrl, model, connectTimeout, requestTimeout, jpegQuality, apiKey,
+                    requestMediaKwargs);
         }
     }
 }

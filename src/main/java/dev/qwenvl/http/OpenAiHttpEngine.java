@@ -84,7 +84,10 @@ public final class OpenAiHttpEngine implements LlmEngine {
             t.setDaemon(true);
             return t;
         });
+        // HTTP/1.1: the default asks cleartext servers to upgrade to HTTP/2 (h2c), and vLLM's server
+        // (uvicorn) then reads the request without its body.
         this.client = HttpClient.newBuilder()
+                .version(HttpClient.Version.HTTP_1_1)
                 .connectTimeout(config.connectTimeout())
                 .executor(executor)
                 .build();
@@ -258,7 +261,7 @@ public final class OpenAiHttpEngine implements LlmEngine {
         VideoPayload.Frames pixels = frames.apply(request.video());
         try {
             return json.writeValueAsBytes(ChatCompletionBody.build(json, config.model(), request, pixels, sampling,
-                    config.jpegQuality()));
+                    config.jpegQuality(), config.requestMediaKwargs()));
         } catch (IOException e) {
             throw new EngineException("writing the request body failed: " + e.getMessage(), e);
         }
@@ -312,7 +315,12 @@ public final class OpenAiHttpEngine implements LlmEngine {
 
     private static ServerException httpFailure(String method, URI url, HttpResponse<String> response) {
         String excerpt = excerpt(response.body());
-        return new ServerException(method + " " + url + " answered HTTP " + response.statusCode() + ": " + excerpt,
+        String fix = response.body() != null && response.body().contains("--trust-request-mm-kwargs")
+                ? " (the engine sends each window's frame count, rate and pixel bounds: start vllm serve with "
+                        + "--trust-request-mm-kwargs, or turn requestMediaKwargs off and give the server "
+                        + "--media-io-kwargs '{\"video\": {\"num_frames\": -1, \"fps\": 2}}' with your sampling rate)"
+                : "";
+        return new ServerException(method + " " + url + " answered HTTP " + response.statusCode() + ": " + excerpt + fix,
                 url, response.statusCode(), excerpt, null);
     }
 

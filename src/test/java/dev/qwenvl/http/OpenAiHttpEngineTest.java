@@ -143,6 +143,33 @@ class OpenAiHttpEngineTest {
     }
 
     @Test
+    void aServerThatRefusesPerRequestMediaArgumentsGetsTheFixInTheMessage() {
+        // vLLM 0.32's answer when started without --trust-request-mm-kwargs
+        server.failWith(400, "{\"error\":{\"message\":\"Per-request mm_processor_kwargs are disabled by default because "
+                + "they can change multimodal preprocessing resource usage. Start the server with --trust-request-mm-kwargs "
+                + "only when clients are trusted.\",\"code\":400}}");
+        try (OpenAiHttpEngine engine = OpenAiHttpEngine.start(config().build())) {
+            ServerException e = assertThrows(ServerException.class, () -> engine.generate(
+                    List.of(EngineRequest.instruction("x", null, solidFrames(2, 28, 28)).withFps(2.0)), SAMPLING));
+            assertEquals(400, e.status());
+            assertTrue(e.getMessage().contains("start vllm serve with --trust-request-mm-kwargs, or turn requestMediaKwargs off"),
+                    e.getMessage());
+        }
+    }
+
+    @Test
+    void withoutRequestMediaKwargsTheBodyLeavesFramesRateAndBoundsToTheServer() {
+        try (OpenAiHttpEngine engine = OpenAiHttpEngine.start(config().requestMediaKwargs(false).build())) {
+            engine.generate(List.of(EngineRequest.instruction("x", null, solidFrames(3, 28, 28)).withFps(2.0)
+                    .withPixelBounds(new PixelBounds(3136, 12544, false))), SAMPLING);
+        }
+        JsonNode body = server.lastBody();
+        assertTrue(body.path("media_io_kwargs").isMissingNode(), body.toString());
+        assertTrue(body.path("mm_processor_kwargs").isMissingNode(), body.toString());
+        assertEquals(0.1, body.path("temperature").asDouble(), "sampling is still sent");
+    }
+
+    @Test
     void aServerSlowerThanTheRequestTimeoutFailsTheRequestNamingTheTimeout() {
         server.delay(Duration.ofSeconds(3));
         try (OpenAiHttpEngine engine = OpenAiHttpEngine.start(config().requestTimeout(Duration.ofMillis(400)).build())) {

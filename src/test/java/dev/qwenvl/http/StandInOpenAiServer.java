@@ -26,8 +26,9 @@ import javax.imageio.ImageIO;
  * A local stand-in for {@code vllm serve}'s OpenAI API (test code): {@code GET /v1/models} lists one
  * model; {@code POST /v1/chat/completions} parses the body as vLLM does, decodes every JPEG frame
  * of the {@code video_url} data URL, checks that they all have one size, records what it got and
- * answers a caption computed from the instruction and the frames. It can answer an HTTP error or
- * wait before answering.
+ * answers a caption computed from the instruction and the frames. Like vLLM's server (uvicorn), it
+ * answers 400 to a request that asks to upgrade to HTTP/2. It can answer an HTTP error or wait
+ * before answering.
  */
 public final class StandInOpenAiServer implements AutoCloseable {
 
@@ -68,6 +69,7 @@ public final class StandInOpenAiServer implements AutoCloseable {
     private volatile int failStatus;
     private volatile String failBody = "";
     private volatile Duration delay = Duration.ZERO;
+    private volatile JsonNode lastBody;
 
     private StandInOpenAiServer(String model) throws IOException {
         this.model = model;
@@ -93,6 +95,11 @@ public final class StandInOpenAiServer implements AutoCloseable {
 
     public List<Received> received() {
         return new ArrayList<>(received);
+    }
+
+    /** The body of the last chat request, whether it was accepted or not. */
+    public JsonNode lastBody() {
+        return lastBody;
     }
 
     /** The most chat requests it was answering at one time. */
@@ -129,7 +136,13 @@ public final class StandInOpenAiServer implements AutoCloseable {
             if (!delay.isZero()) {
                 Thread.sleep(delay.toMillis());
             }
+            if (exchange.getRequestHeaders().containsKey("Upgrade")) { // uvicorn then reads no body (vLLM's server)
+                send(exchange, 400, "{\"error\":{\"message\":\"body: Field required (the request asked to upgrade to "
+                        + exchange.getRequestHeaders().getFirst("Upgrade") + ")\"}}");
+                return;
+            }
             JsonNode body = json.readTree(exchange.getRequestBody());
+            lastBody = body;
             if (failStatus != 0) {
                 send(exchange, failStatus, failBody);
                 return;
@@ -198,8 +211,9 @@ public final class StandInOpenAiServer implements AutoCloseable {
             frames.add(image);
         }
         int numFrames = body.path("media_io_kwargs").path("video").path("num_frames").asInt(32);
-        if (numFrames != frames.size()) { // vLLM would keep only num_frames of them
-            throw new IllegalArgumentException("media_io_kwargs.video.num_frames " + numFrames + " but " + frames.size() + " frames sent");
+        if (frames.size() > numFrames) { // vLLM keeps only the first num_frames (32 unless the request says)
+            throw new IllegalArgumentException("media_io_kwargs.video.num_frames is " + numFrames + " but " + frames.size()
+                    + " frames were sent: vLLM would drop " + (frames.size() - numFrames));
         }
         return new Received(body, asked, system, instruction, frames);
     }
