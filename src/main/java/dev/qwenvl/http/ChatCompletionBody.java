@@ -8,6 +8,7 @@ import dev.qwenvl.engine.EngineException;
 import dev.qwenvl.engine.EngineRequest;
 import dev.qwenvl.engine.SamplingParams;
 import dev.qwenvl.engine.VideoPayload;
+import dev.qwenvl.prompt.ChatControlTokens;
 import java.util.Map;
 
 /**
@@ -16,7 +17,8 @@ import java.util.Map;
  * <ul>
  *   <li>{@code messages}: the family's system turn (when it has one), then one user turn of the
  *       video (a {@code video_url} with the JPEG frame sequence, see {@link JpegFrames}) followed
- *       by the instruction; the server applies the model's chat template.</li>
+ *       by the instruction (chat control token spellings broken, as {@code QwenPromptFormatter}
+ *       does); the server applies the model's chat template.</li>
  *   <li>when {@code requestMediaKwargs} (vLLM's server needs {@code --trust-request-mm-kwargs} for these two):
  *       {@code media_io_kwargs.video}: {@code num_frames} (every frame sent is kept; vLLM keeps 32
  *       by default) and {@code fps}, the rate the frames were sampled at (the video's metadata,
@@ -47,7 +49,8 @@ final class ChatCompletionBody {
         ArrayNode content = user.putArray("content");
         content.addObject().put("type", "video_url").putObject("video_url")
                 .put("url", JpegFrames.dataUrl(frames, jpegQuality));
-        content.addObject().put("type", "text").put("text", instruction.text());
+        // as in the embedded engine's template: user text can never end its turn or open another
+        content.addObject().put("type", "text").put("text", ChatControlTokens.neutralize(instruction.text()));
 
         if (requestMediaKwargs) {
             putMediaKwargs(body, request, frames);

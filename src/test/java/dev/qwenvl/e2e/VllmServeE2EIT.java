@@ -107,8 +107,12 @@ class VllmServeE2EIT extends LlmEngineContract {
         }
         for (ProcessHandle child : children) {
             child.destroyForcibly();
+            try {
+                child.onExit().get(30, TimeUnit.SECONDS);
+            } catch (java.util.concurrent.TimeoutException e) {
+                fail("server process " + child.pid() + " is still alive 30 s after SIGKILL");
+            }
         }
-        assertTrue(children.stream().noneMatch(ProcessHandle::isAlive), "no server process is left");
     }
 
     @Override
