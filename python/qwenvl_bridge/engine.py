@@ -142,7 +142,7 @@ def build_inputs(prompts, videos, fps, extra_kwargs=None):
     """vLLM prompt dicts: one prompt with one video each, plus per-request processor kwargs.
 
     A video travels as ``(frames, metadata)`` (vLLM >= 0.11 requires metadata for Qwen-VL
-    videos); the metadata's fps is the request's sampling rate (``fps[i]``; None or NaN means
+    videos); the metadata's fps is the request's sampling rate (``fps[i]``; None means
     the default 2.0), which also goes to the processor as its ``fps`` argument. ``extra_kwargs``
     is None or one dict per request of further processor arguments.
     """
@@ -158,7 +158,7 @@ def build_inputs(prompts, videos, fps, extra_kwargs=None):
     for prompt, video, rate, extra in zip(prompts, videos, fps, extra_kwargs):
         frames = _video(video)
         kwargs = dict(extra) if extra else {}
-        if rate is not None and rate == rate:  # NaN marks "no rate given"
+        if rate is not None:  # None: no rate given
             kwargs["fps"] = float(rate)
         metadata = video_metadata(frames, kwargs.get("fps", DEFAULT_FPS))
         item = {"prompt": prompt, "multi_modal_data": {"video": (frames, metadata)}}

@@ -105,10 +105,10 @@ public class BridgeOverheadBenchmark {
         List<Object> videos = new ArrayList<>(BridgeWorkload.BATCH);
         List<Map<String, Object>> kwargs = new ArrayList<>(BridgeWorkload.BATCH);
         for (EngineRequest r : inputs.subList(0, BridgeWorkload.BATCH)) {
-            prompts.add(r.prompt());
+            prompts.add(((dev.qwenvl.engine.ChatPrompt.Templated) r.prompt()).text());
             VideoPayload.Frames f = (VideoPayload.Frames) r.video();
             videos.add(new DirectNDArray<>(f.data().slice(), true, f.shape()));
-            kwargs.add(new LinkedHashMap<>(r.processorKwargs()));
+            kwargs.add(new LinkedHashMap<>(Map.of("fps", r.fps())));
         }
         return new Object[] {1L, prompts, videos, kwargs, sampling};
     }

@@ -54,7 +54,7 @@ final class BridgeWorkload {
             ByteBuffer frames = ByteBuffer.allocateDirect(SHAPE[0] * SHAPE[1] * SHAPE[2] * SHAPE[3]);
             frames.put(0, (byte) i);
             out.add(new EngineRequest(prompts.get(i),
-                    new VideoPayload.Frames(frames, SHAPE, VideoPayload.DType.UINT8), Map.of("fps", FPS)));
+                    new VideoPayload.Frames(frames, SHAPE, VideoPayload.DType.UINT8)).withFps(FPS));
         }
         return out;
     }

@@ -1,6 +1,7 @@
 package dev.qwenvl.bench;
 
 import dev.qwenvl.jep.PythonFrames;
+import dev.qwenvl.engine.ChatPrompt;
 import dev.qwenvl.engine.EngineRequest;
 import dev.qwenvl.jep.JepLlmEngine;
 import dev.qwenvl.engine.VideoPayload;
@@ -96,14 +97,14 @@ public final class P4Bench {
                     for (int w = 0; w < windows.size(); w++) {
                         VideoPayload payload = video.payloads().get(w);
                         Map<String, Object> kwargs = Map.of("fps", windows.get(w).sampledFps());
-                        requests.add(new EngineRequest(prompt, payload, kwargs));
+                        requests.add(new EngineRequest(prompt, payload).withFps(windows.get(w).sampledFps()));
                         handleIds.add(((PythonFrames) payload).id());
                         processorKwargs.add(kwargs);
                         shape = windows.get(w).sampledFrameIndices().size() + " frames";
                     }
                 }
                 double prepareSeconds = (System.nanoTime() - s) / 1e9;
-                List<String> prompts = requests.stream().map(EngineRequest::prompt).toList();
+                List<String> prompts = requests.stream().map(r -> ((ChatPrompt.Templated) r.prompt()).text()).toList();
                 runtime.call("p4_python_loop", "setup", engineId, prompts, handleIds, processorKwargs,
                         model.samplingParams().toKwargs(), BATCH);
                 String arrayShape = String.valueOf(runtime.call("p4_python_loop", "describe_inputs"));

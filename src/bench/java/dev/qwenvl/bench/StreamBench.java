@@ -110,8 +110,7 @@ public final class StreamBench {
                     }
                     prepared.add(v);
                     for (int w = 0; w < windows.size(); w++) {
-                        requests.add(new EngineRequest(new VideoCaptioner(model, decoder, settings).prompt(),
-                                v.payloads().get(w), kwargs(v, w)));
+                        requests.add(request(new VideoCaptioner(model, decoder, settings).prompt(), v, w));
                     }
                 }
                 double decode = since(t0);
@@ -146,11 +145,10 @@ public final class StreamBench {
         }
     }
 
-    /** Window {@code w}'s processor arguments, as VideoCaptioner sends them. */
-    private static Map<String, Object> kwargs(PreparedVideo v, int w) {
-        Map<String, Object> kwargs = new java.util.LinkedHashMap<>(v.processorKwargs().get(w));
-        kwargs.put("fps", v.windows().get(w).sampledFps());
-        return kwargs;
+    /** Window {@code w}'s request with its rate and pixel bounds, as VideoCaptioner sends them. */
+    private static EngineRequest request(String prompt, PreparedVideo v, int w) {
+        return new EngineRequest(prompt, v.payloads().get(w)).withFps(v.windows().get(w).sampledFps())
+                .withPixelBounds(dev.qwenvl.engine.PixelBounds.fromProcessorKwargs(v.processorKwargs().get(w)));
     }
 
     private static List<String> captions(List<VideoCaptions> results) {
@@ -217,7 +215,7 @@ public final class StreamBench {
                     for (int i = 0; i < each; i++) {
                         EngineRequest r = inputs.get(thread * each + i);
                         String caption = caller.caption(r).get(60, TimeUnit.SECONDS);
-                        if (!caption.equals(expected(r.prompt()))) {
+                        if (!caption.equals(expected(((dev.qwenvl.engine.ChatPrompt.Templated) r.prompt()).text()))) {
                             misrouted.incrementAndGet();
                         }
                     }
@@ -299,7 +297,7 @@ public final class StreamBench {
             List<VideoWindow> windows = Windowing.plan(s.displayName(), info.frameCount(), info.fps(), settings.windowing());
             PreparedVideo v = decoder.prepare(s, windows, qwen.config().modelVariant().keys().get(0), false); // kept
             for (int w = 0; w < windows.size() && out.size() < 32; w++) {
-                out.add(new EngineRequest(prompt, v.payloads().get(w), kwargs(v, w)));
+                out.add(request(prompt, v, w));
             }
         }
         return out;

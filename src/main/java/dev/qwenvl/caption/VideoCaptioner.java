@@ -4,6 +4,7 @@ import dev.qwenvl.QwenVlException;
 import dev.qwenvl.engine.EngineDiedException;
 import dev.qwenvl.engine.EngineException;
 import dev.qwenvl.engine.EngineRequest;
+import dev.qwenvl.engine.PixelBounds;
 import dev.qwenvl.model.InferenceBackend;
 import dev.qwenvl.model.QwenVL;
 import dev.qwenvl.model.QwenVlConfig;
@@ -73,6 +74,7 @@ public final class VideoCaptioner implements AutoCloseable {
     private final CaptionSettings settings;
     private final QwenPromptFormatter formatter;
     private final boolean ownsModel;
+    private final String systemMessage;
 
     /** A captioner over a model the caller set up and closes; {@link #close()} leaves it open. */
     public VideoCaptioner(QwenVL model, VideoDecoder decoder, CaptionSettings settings) {
@@ -83,7 +85,8 @@ public final class VideoCaptioner implements AutoCloseable {
         this.model = Objects.requireNonNull(model, "model");
         this.decoder = Objects.requireNonNull(decoder, "decoder");
         this.settings = Objects.requireNonNull(settings, "settings");
-        this.formatter = new QwenPromptFormatter(model.config().modelVariant().family().defaultSystemPrompt());
+        this.systemMessage = model.config().modelVariant().family().defaultSystemPrompt();
+        this.formatter = new QwenPromptFormatter(systemMessage);
         this.ownsModel = ownsModel;
     }
 
@@ -143,6 +146,17 @@ public final class VideoCaptioner implements AutoCloseable {
         return formatter.format(instruction());
     }
 
+    /**
+     * The engine request of window {@code w}: the instruction (the engine applies the family's
+     * chat template), the window's frames, the rate they were sampled at, and the pixel bounds
+     * the decoder asks the model's processor to keep (when the model preprocesses).
+     */
+    private EngineRequest request(PreparedVideo video, int w) {
+        return EngineRequest.instruction(instruction(), systemMessage, video.payloads().get(w))
+                .withFps(video.windows().get(w).sampledFps())
+                .withPixelBounds(PixelBounds.fromProcessorKwargs(video.processorKwargs().get(w)));
+    }
+
     /** The instruction every window is captioned with (the custom text, else the variant's). */
     private String instruction() {
         return settings.promptVariant().instructionOr(settings.promptText());
@@ -166,8 +180,6 @@ public final class VideoCaptioner implements AutoCloseable {
         List<PreparedVideo> prepared = new ArrayList<>();
         try {
             List<Slot> slots = new ArrayList<>();
-            String instruction = instruction();
-            String prompt = formatter.format(instruction);
             for (int v = 0; v < sources.size(); v++) {
                 VideoSource source = sources.get(v);
                 Outcome outcome = new Outcome(source);
@@ -178,10 +190,7 @@ public final class VideoCaptioner implements AutoCloseable {
                 }
                 prepared.add(video);
                 for (int w = 0; w < video.windows().size(); w++) {
-                    Map<String, Object> kwargs = new LinkedHashMap<>(video.processorKwargs().get(w));
-                    kwargs.put("fps", video.windows().get(w).sampledFps());
-                    slots.add(new Slot(outcome, video.windows().get(w), new EngineRequest(prompt, video.payloads().get(w),
-                            kwargs, instruction)));
+                    slots.add(new Slot(outcome, video.windows().get(w), request(video, w)));
                 }
             }
             progress.windowsPlanned(slots.size());
@@ -300,8 +309,6 @@ public final class VideoCaptioner implements AutoCloseable {
         }
 
         void run() {
-            String instruction = instruction();
-            String prompt = formatter.format(instruction);
             for (int v = 0; v < sources.size(); v++) {
                 next = v;
                 if (stop.get()) {
@@ -335,20 +342,18 @@ public final class VideoCaptioner implements AutoCloseable {
                     Thread.currentThread().interrupt();
                     return;
                 }
-                submit(video, outcome, prompt, instruction, bytes);
+                submit(video, outcome, bytes);
             }
             next = sources.size();
         }
 
-        private void submit(PreparedVideo video, Outcome outcome, String prompt, String instruction, long bytes) {
+        private void submit(PreparedVideo video, Outcome outcome, long bytes) {
             List<CompletableFuture<Void>> windows = new ArrayList<>(video.windows().size());
             AtomicInteger failedWindows = new AtomicInteger();
             int stage = settings.stage2() ? 2 : 1;
             for (int w = 0; w < video.windows().size(); w++) {
                 VideoWindow window = video.windows().get(w);
-                Map<String, Object> kwargs = new LinkedHashMap<>(video.processorKwargs().get(w));
-                kwargs.put("fps", window.sampledFps());
-                EngineRequest request = new EngineRequest(prompt, video.payloads().get(w), kwargs, instruction);
+                EngineRequest request = request(video, w);
                 CompletableFuture<String> caption;
                 try {
                     caption = model.submit(request, settings.stage2());

@@ -11,10 +11,15 @@ import dev.qwenvl.prompt.PromptVariant;
 import dev.qwenvl.prompt.QwenPromptFormatter;
 import dev.qwenvl.jep.PythonRuntime;
 import dev.qwenvl.jep.JepVideoDecoder;
+import dev.qwenvl.jep.PythonFramesReader;
+import dev.qwenvl.http.OpenAiEngineConfig;
+import dev.qwenvl.http.OpenAiHttpEngine;
 import dev.qwenvl.video.WindowingConfig;
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.net.URI;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -125,6 +130,20 @@ final class CaptionCommand implements Callable<Integer> {
                     + " true/false, integers and decimals are typed, anything else is a string.")
     Map<String, String> engineArgs = new LinkedHashMap<>();
 
+    @Option(names = "--engine-url", paramLabel = "URL",
+            description = "Caption through a running OpenAI-compatible server (vllm serve) at this API root, e.g. "
+                    + "http://localhost:8000/v1, instead of the embedded vLLM. Videos are still decoded here; frames "
+                    + "travel as JPEG (see README, \"Using a running vllm serve\").")
+    URI engineUrl;
+
+    @Option(names = "--engine-model", paramLabel = "NAME",
+            description = "With --engine-url: the model name the server serves. Default: the variant's model id.")
+    String engineModel;
+
+    @Option(names = "--engine-timeout", paramLabel = "SECONDS", defaultValue = "300",
+            description = "With --engine-url: the most seconds one request may take. Default: ${DEFAULT-VALUE}.")
+    long engineTimeoutSeconds;
+
     @Option(names = "--group-size", paramLabel = "N", defaultValue = "" + DEFAULT_GROUP_SIZE,
             description = "Accepted for older scripts and ignored: videos now stream, each written when it is done.")
     int groupSize;
@@ -174,13 +193,14 @@ final class CaptionCommand implements Callable<Integer> {
                 return ExitCodes.OK;
             }
             InterruptNotice notice = InterruptNotice.install(err, captions, errorsFile);
-            try (QwenVL model = QwenVL.create(config)) {
+            try (QwenVL model = openModel(config)) {
                 if (java.nio.file.Files.exists(config.weightsPath().resolve("RANDOM_WEIGHTS.txt"))) {
                     err.println("qwenvl caption: NOTE: " + config.weightsPath() + " holds RANDOM weights (a generated "
                             + "test model): its captions are noise");
                 }
                 if (terminal) {
-                    err.println("qwenvl caption: loading " + config.modelId() + " from " + config.weightsPath() + " ...");
+                    err.println("qwenvl caption: " + (engineUrl != null ? "connecting to " + engineUrl
+                            : "loading " + config.modelId() + " from " + config.weightsPath()) + " ...");
                     err.flush();
                 }
                 checkPromptsFit(model, settings);
@@ -199,6 +219,33 @@ final class CaptionCommand implements Callable<Integer> {
                 notice.remove();
             }
         }
+    }
+
+    /**
+     * The model on the embedded vLLM, or, with {@code --engine-url}, on the HTTP engine: videos are
+     * decoded here as always and the engine reads the decoded frames back from Python.
+     */
+    private QwenVL openModel(QwenVlConfig config) {
+        if (engineUrl == null) {
+            if (engineModel != null) {
+                throw new CliFailure(ExitCodes.CANNOT_START, "--engine-model names the model of the server at "
+                        + "--engine-url; add --engine-url, or leave --engine-model out");
+            }
+            return QwenVL.create(config);
+        }
+        if (!engineArgs.isEmpty()) {
+            throw new CliFailure(ExitCodes.CANNOT_START, "--engine-arg configures the embedded vLLM; the server at "
+                    + engineUrl + " runs with its own arguments (give them to vllm serve), so leave --engine-arg out");
+        }
+        OpenAiEngineConfig http;
+        try {
+            http = OpenAiEngineConfig.builder(engineUrl, engineModel != null ? engineModel : config.modelId())
+                    .requestTimeout(Duration.ofSeconds(engineTimeoutSeconds))
+                    .build();
+        } catch (IllegalArgumentException e) {
+            throw new CliFailure(ExitCodes.CANNOT_START, "--engine-url/--engine-timeout: " + e.getMessage(), e);
+        }
+        return new QwenVL(config, OpenAiHttpEngine.factory(http, new PythonFramesReader(PythonRuntime.shared())));
     }
 
     /**

@@ -1,5 +1,6 @@
 package dev.qwenvl.jep;
 
+import dev.qwenvl.engine.ChatPrompt;
 import dev.qwenvl.engine.EngineArgs;
 import dev.qwenvl.engine.EngineDiedException;
 import dev.qwenvl.engine.EngineException;
@@ -14,11 +15,11 @@ import dev.qwenvl.jep.OrphanGuard;
 import dev.qwenvl.jep.PythonException;
 import dev.qwenvl.jep.PythonRuntime;
 import dev.qwenvl.jep.PythonThreadStuckException;
+import dev.qwenvl.prompt.QwenPromptFormatter;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -265,21 +266,18 @@ public final class JepLlmEngine implements LlmEngine {
         int n = requests.size();
         String[] prompts = new String[n];
         Object[] videos = new Object[n];
-        double[] fps = new double[n];
+        Object[] fps = new Object[n];
         List<Map<String, Object>> extraKwargs = null;
         for (int i = 0; i < n; i++) {
             EngineRequest r = requests.get(i);
-            prompts[i] = r.prompt();
+            prompts[i] = promptText(r.prompt());
             videos[i] = toPython(r.video());
-            Object rate = r.processorKwargs().get("fps");
-            fps[i] = rate instanceof Number num ? num.doubleValue() : Double.NaN;
-            if (r.processorKwargs().size() > (rate == null ? 0 : 1)) {
+            fps[i] = r.fps(); // null: Python's default rate
+            if (r.pixelBounds() != null) {
                 if (extraKwargs == null) {
                     extraKwargs = new ArrayList<>(Collections.nCopies(n, null));
                 }
-                Map<String, Object> extra = new LinkedHashMap<>(r.processorKwargs());
-                extra.remove("fps");
-                extraKwargs.set(i, extra);
+                extraKwargs.set(i, r.pixelBounds().processorKwargs());
             }
         }
         // Calls run one at a time on the interpreter thread anyway; holding the lock across the call
@@ -331,6 +329,18 @@ public final class JepLlmEngine implements LlmEngine {
         }
         pids.forEach(runtime.children()::forget);
         return e;
+    }
+
+    /**
+     * The prompt vLLM receives: an instruction goes into the Qwen chat layout here, as the last
+     * step before Python ({@link QwenPromptFormatter} with the family's system turn); a templated
+     * prompt is sent as the caller wrote it.
+     */
+    static String promptText(ChatPrompt prompt) {
+        if (prompt instanceof ChatPrompt.Instruction i) {
+            return new QwenPromptFormatter(i.systemMessage()).format(i.text());
+        }
+        return ((ChatPrompt.Templated) prompt).text();
     }
 
     /** A payload as the Python side takes it: an ndarray over the same memory, or a handle id. */

@@ -8,7 +8,6 @@ import dev.qwenvl.engine.StreamStats;
 import dev.qwenvl.jep.ChildProcesses;
 import dev.qwenvl.jep.PythonRuntime;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -75,19 +74,13 @@ final class RequestStream implements AutoCloseable {
         }
         long id = ids.incrementAndGet();
         pending.put(id, new Pending(future, request)); // keeps the frames' memory alive until answered
-        Object rate = request.processorKwargs().get("fps");
-        double fps = rate instanceof Number num ? num.doubleValue() : Double.NaN;
-        Map<String, Object> extra = null;
-        if (request.processorKwargs().size() > (rate == null ? 0 : 1)) {
-            extra = new LinkedHashMap<>(request.processorKwargs());
-            extra.remove("fps");
-        }
+        Map<String, Object> extra = request.pixelBounds() == null ? null : request.pixelBounds().processorKwargs();
         try {
             synchronized (this) {
                 Map<String, Object> samplingKwargs = sampling.equals(lastSampling) ? null : sampling.toKwargs();
                 try {
-                    runtime.call(MODULE, "submit", engineId, id, request.prompt(), JepLlmEngine.toPython(request.video()),
-                            fps, extra, samplingKwargs);
+                    runtime.call(MODULE, "submit", engineId, id, JepLlmEngine.promptText(request.prompt()),
+                            JepLlmEngine.toPython(request.video()), request.fps(), extra, samplingKwargs);
                     lastSampling = sampling;
                 } catch (RuntimeException e) {
                     lastSampling = null;
@@ -180,7 +173,7 @@ final class RequestStream implements AutoCloseable {
                 case "EngineDied", "EngineDeadError" -> onDeath.apply(message); // ours, or vLLM's own notice
                 case "Aborted" -> closedError();
                 default -> new EngineException("vLLM refused a request on " + model + ": " + kind + ": " + message
-                        + " (prompt starts: " + abbreviate(p.request().prompt()) + ")");
+                        + " (prompt starts: " + abbreviate(JepLlmEngine.promptText(p.request().prompt())) + ")");
             });
         }
     }

@@ -1,5 +1,6 @@
 package dev.qwenvl.model;
 
+import dev.qwenvl.engine.ChatPrompt;
 import dev.qwenvl.engine.EngineArgs;
 import dev.qwenvl.engine.EngineException;
 import dev.qwenvl.engine.EngineRequest;
@@ -34,11 +35,12 @@ import org.slf4j.event.Level;
  *
  * <p>Generation: the inputs are cut into chunks of {@code batchSize}; each chunk is one engine
  * call, or two with stage 2; captions come back one per input, in input order. With stage 2, each
- * stage-1 caption is put into its prompt by {@link Stage2Rewriter} with
- * {@link QwenVlConfig#stage2PromptText()}, and the rewritten prompts (same videos) are sent again;
- * only stage-2 captions are returned. An input whose prompt cannot be rewritten (no
- * {@code user_prompt} placeholder, no chat user turn) keeps its stage-1 caption instead of being
- * sent again unchanged, and the rewriter logs a WARN. When a chunk fails, the failure is logged
+ * input is sent again (same video) with {@link QwenVlConfig#stage2PromptText()} followed by its
+ * stage-1 caption: as its new instruction when the input carries an instruction
+ * ({@link ChatPrompt.Instruction}), or put into a caller-templated prompt by
+ * {@link Stage2Rewriter}; only stage-2 captions are returned. An input whose templated prompt
+ * cannot be rewritten (no {@code user_prompt} placeholder, no chat user turn) keeps its stage-1
+ * caption instead of being sent again unchanged, and the rewriter logs a WARN. When a chunk fails, the failure is logged
  * at ERROR with the chunk index, its input range and the stage, and the exception is rethrown
  * unchanged; captions of earlier chunks are not returned.
  *
@@ -262,15 +264,13 @@ public final class QwenVL implements ModelInterface {
         }
         String stage2Text = config.stage2PromptText();
         return stage1.thenComposeAsync(caption -> {
-            Stage2Rewrite rewrite = video.instruction() != null
-                    ? rewriter.rewriteFormatted(video.prompt(), caption, stage2Text)
-                    : rewriter.rewrite(video.prompt(), caption, stage2Text);
-            if (!rewrite.rewritten()) {
+            EngineRequest second = stage2Request(video, caption, stage2Text);
+            if (second == null) {
                 LOG.warn("An input keeps its stage-1 caption: its prompt could not be rewritten for stage 2 "
                         + "(the stage-2 rewriter logged why)");
                 return CompletableFuture.completedFuture(caption);
             }
-            return current.submit(video.withPrompt(rewrite.prompt()), samplingParams);
+            return current.submit(second, samplingParams);
         }, STAGE2_EXECUTOR);
     }
 
@@ -334,11 +334,9 @@ public final class QwenVL implements ModelInterface {
         String stage2Text = config.stage2PromptText();
         for (int i = 0; i < stage1.size(); i++) {
             EngineRequest request = chunk.items().get(i);
-            Stage2Rewrite rewrite = request.instruction() != null
-                    ? rewriter.rewriteFormatted(request.prompt(), stage1.get(i), stage2Text)
-                    : rewriter.rewrite(request.prompt(), stage1.get(i), stage2Text);
-            if (rewrite.rewritten()) {
-                second.add(request.withPrompt(rewrite.prompt()));
+            EngineRequest refined = stage2Request(request, stage1.get(i), stage2Text);
+            if (refined != null) {
+                second.add(refined);
                 positions.add(i);
             } else {
                 kept.add(chunk.from() + i);
@@ -358,6 +356,21 @@ public final class QwenVL implements ModelInterface {
             result.set(positions.get(k), refined.get(k));
         }
         return result;
+    }
+
+    /**
+     * The stage-2 request of {@code request}: an instruction request gets
+     * {@code stage2Text + caption} as its instruction (the engine applies the chat template, so
+     * nothing is parsed); a caller-templated prompt is rewritten by {@link Stage2Rewriter} (the
+     * seed's {@code user_prompt} placeholder, else the chat user turn). {@code null} when the
+     * templated prompt cannot be rewritten (the rewriter logged why).
+     */
+    private EngineRequest stage2Request(EngineRequest request, String caption, String stage2Text) {
+        if (request.prompt() instanceof ChatPrompt.Instruction i) {
+            return request.withPrompt(i.withText(stage2Text + caption));
+        }
+        Stage2Rewrite rewrite = rewriter.rewrite(((ChatPrompt.Templated) request.prompt()).text(), caption, stage2Text);
+        return rewrite.rewritten() ? request.withPrompt(new ChatPrompt.Templated(rewrite.prompt())) : null;
     }
 
     private List<String> callEngine(LlmEngine current, List<EngineRequest> requests) {

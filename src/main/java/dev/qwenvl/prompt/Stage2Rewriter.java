@@ -7,8 +7,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Builds the stage-2 prompt of two-stage captioning: the original prompt with its instruction
- * replaced by {@code stage2Text + caption}, where {@code caption} is the stage-1 output.
+ * Builds the stage-2 prompt of two-stage captioning for a prompt the caller wrote in the chat
+ * template: the original prompt with its instruction replaced by {@code stage2Text + caption},
+ * where {@code caption} is the stage-1 output. (Requests that carry a plain instruction need no
+ * rewriting: stage 2 sends {@code stage2Text + caption} as their instruction and the engine
+ * applies the template.)
  *
  * <p>Rules, in order:
  * <ol>
@@ -55,19 +58,6 @@ public final class Stage2Rewriter {
             return Stage2Rewrite.applied(m.group(1) + insertion + m.group(3), Stage2Rewrite.Method.PLACEHOLDER);
         }
         return rewriteUserTurn(originalPrompt, insertion);
-    }
-
-    /**
-     * Rewrites a prompt that {@link QwenPromptFormatter} built from an instruction: only the user
-     * turn rule applies, so the instruction is replaced as a whole and its text is never read as
-     * a template (an instruction containing {@code user_prompt} is an instruction, not a
-     * placeholder).
-     */
-    public Stage2Rewrite rewriteFormatted(String formattedPrompt, String caption, String stage2Text) {
-        Objects.requireNonNull(formattedPrompt, "formattedPrompt");
-        Objects.requireNonNull(caption, "caption");
-        Objects.requireNonNull(stage2Text, "stage2Text");
-        return rewriteUserTurn(formattedPrompt, ChatControlTokens.neutralize(stage2Text + caption));
     }
 
     private static Stage2Rewrite rewriteUserTurn(String prompt, String insertion) {

@@ -165,8 +165,8 @@ class VideoCaptionerTest {
         when(engine.generate(anyList(), any())).thenAnswer(inv -> echo(inv.getArgument(0)));
         VideoCaptioner captioner = new VideoCaptioner(model(), decoder(), CaptionSettings.defaults().withPromptText("Count the cars."));
         captioner.caption(List.of(file("n300.mp4")));
-        verify(engine).generate(eq(List.of(new EngineRequest(captioner.prompt(), new OpaqueVideo(1),
-                java.util.Map.of("fps", 2.0), "Count the cars."))), any());
+        verify(engine).generate(eq(List.of(EngineRequest.instruction("Count the cars.",
+                dev.qwenvl.prompt.QwenPromptFormatter.SYSTEM_MESSAGE, new OpaqueVideo(1)).withFps(2.0))), any());
         assertTrue(captioner.prompt().contains("Count the cars.<|im_end|>"));
     }
 
@@ -192,7 +192,7 @@ class VideoCaptionerTest {
         captioner.caption(List.of(file("n300.mp4")));
         org.mockito.ArgumentCaptor<List<EngineRequest>> calls = org.mockito.ArgumentCaptor.forClass(List.class);
         verify(engine, times(2)).generate(calls.capture(), any());
-        String stage2Prompt = calls.getAllValues().get(1).get(0).prompt();
+        String stage2Prompt = dev.qwenvl.engine.PromptTexts.text(calls.getAllValues().get(1).get(0));
         assertTrue(!stage2Prompt.contains(instruction) && !stage2Prompt.contains("Describe the "), stage2Prompt);
         assertTrue(stage2Prompt.contains("<|vision_end|>" + dev.qwenvl.model.QwenVlConfig.DEFAULT_STAGE2_PROMPT_TEXT),
                 stage2Prompt);
@@ -218,9 +218,9 @@ class VideoCaptionerTest {
         assertTrue(e.getMessage().contains("window 0 (frames 0-299, 20 sampled) needs 40000 video tokens"), e.getMessage());
         assertTrue(e.getMessage().contains("context of 32768 tokens"), e.getMessage());
         assertTrue(results.get(1).succeeded(), "the other video is captioned");
-        verify(engine, times(1)).generate(eq(List.of(new EngineRequest(captioner.prompt(),
-                new OpaqueVideo(2), java.util.Map.of("fps", 2.0),
-                dev.qwenvl.prompt.PromptVariant.DEFAULT.instruction()))), any());
+        verify(engine, times(1)).generate(eq(List.of(EngineRequest.instruction(
+                dev.qwenvl.prompt.PromptVariant.DEFAULT.instruction(), dev.qwenvl.prompt.QwenPromptFormatter.SYSTEM_MESSAGE,
+                new OpaqueVideo(2)).withFps(2.0))), any());
         assertEquals(2, released.get(), "the refused video's frames are released too");
     }
 
@@ -231,7 +231,8 @@ class VideoCaptionerTest {
         new VideoCaptioner(model(), decoder(), CaptionSettings.defaults()).caption(List.of(file("p300.mp4")));
         org.mockito.ArgumentCaptor<List<EngineRequest>> calls = org.mockito.ArgumentCaptor.forClass(List.class);
         verify(engine).generate(calls.capture(), any());
-        assertEquals(java.util.Map.of("min_pixels", 100352, "max_pixels", 602112.0, "fps", 2.0),
-                calls.getValue().get(0).processorKwargs());
+        EngineRequest request = calls.getValue().get(0);
+        assertEquals(new dev.qwenvl.engine.PixelBounds(100352, 602112, false), request.pixelBounds());
+        assertEquals(2.0, request.fps());
     }
 }

@@ -61,7 +61,7 @@ class EngineDeathStandInIT {
     private static EngineRequest request(String text) {
         ByteBuffer frames = ByteBuffer.allocateDirect(2 * 28 * 28 * 3);
         return new EngineRequest(new QwenPromptFormatter().format(text),
-                new VideoPayload.Frames(frames, new int[] {2, 28, 28, 3}, VideoPayload.DType.UINT8), Map.of("fps", 2.0));
+                new VideoPayload.Frames(frames, new int[] {2, 28, 28, 3}, VideoPayload.DType.UINT8)).withFps(2.0);
     }
 
     /** The stand-in's caption for a prompt. */
@@ -98,7 +98,7 @@ class EngineDeathStandInIT {
                     try {
                         List<String> captions = model.generate(batch, false, 2);
                         for (int k = 0; k < batch.size(); k++) {
-                            if (!captions.get(k).equals(standInCaption(batch.get(k).prompt()))) {
+                            if (!captions.get(k).equals(standInCaption(dev.qwenvl.engine.PromptTexts.text(batch.get(k))))) {
                                 misrouted.incrementAndGet();
                             }
                         }
@@ -151,7 +151,7 @@ class EngineDeathStandInIT {
         assertTrue(e.getMessage().contains("engine core died"), e.getMessage());
         org.junit.jupiter.api.Assertions.assertThrows(EngineDiedException.class, () -> model.generate(List.of(request("later."))));
         model.setup();
-        assertEquals(List.of(standInCaption(request("again.").prompt())), model.generate(List.of(request("again."))));
+        assertEquals(List.of(standInCaption(dev.qwenvl.engine.PromptTexts.text(request("again.")))), model.generate(List.of(request("again."))));
         model.close();
     }
 
@@ -184,7 +184,7 @@ class EngineDeathStandInIT {
         assertTrue(later.getMessage().contains("died earlier"), later.getMessage());
 
         model.setup(); // a new engine
-        assertEquals(List.of(standInCaption(request("again.").prompt())), model.generate(List.of(request("again."))));
+        assertEquals(List.of(standInCaption(dev.qwenvl.engine.PromptTexts.text(request("again.")))), model.generate(List.of(request("again."))));
         long t1 = System.nanoTime();
         model.close();
         assertTrue((System.nanoTime() - t1) / 1e9 < 30, "close returns");

@@ -34,7 +34,7 @@ class StreamEngineDeathStandInIT {
     private static EngineRequest request(String text) {
         ByteBuffer frames = ByteBuffer.allocateDirect(2 * 28 * 28 * 3);
         return new EngineRequest(text, new VideoPayload.Frames(frames, new int[] {2, 28, 28, 3},
-                VideoPayload.DType.UINT8), Map.of("fps", 2.0));
+                VideoPayload.DType.UINT8)).withFps(2.0);
     }
 
     @Test

@@ -34,7 +34,7 @@ class StuckEngineStandInIT {
                 0.5, Map.of(), 0, 4096, Map.of()));
         EngineRequest request = new EngineRequest("<|im_start|>user\nDescribe.<|im_end|>",
                 new VideoPayload.Frames(ByteBuffer.allocateDirect(2 * 28 * 28 * 3), new int[] {2, 28, 28, 3},
-                        VideoPayload.DType.UINT8), Map.of());
+                        VideoPayload.DType.UINT8));
         long pid = Processes.spawnedChildren().get(0).pid();
         started(new Thread(() -> {
             try {

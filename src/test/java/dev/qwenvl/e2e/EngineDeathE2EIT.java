@@ -38,7 +38,7 @@ class EngineDeathE2EIT {
         }
         return new EngineRequest("<|im_start|>user\n<|vision_start|><|video_pad|><|vision_end|>Describe " + seed
                 + ".<|im_end|>\n<|im_start|>assistant\n",
-                new VideoPayload.Frames(data, new int[] {t, h, w, 3}, VideoPayload.DType.UINT8), Map.of("fps", 2.0));
+                new VideoPayload.Frames(data, new int[] {t, h, w, 3}, VideoPayload.DType.UINT8)).withFps(2.0);
     }
 
     @Test

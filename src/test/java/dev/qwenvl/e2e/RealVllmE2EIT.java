@@ -140,8 +140,8 @@ class RealVllmE2EIT {
         assertEquals(first, second, "the same seed gives the same captions");
         List<List<EngineRequest>> batches = engines.get(0).batches;
         assertEquals(4, batches.size(), "two passes per caption call");
-        String stage1Prompt = batches.get(0).get(0).prompt();
-        String stage2Prompt = batches.get(1).get(0).prompt();
+        String stage1Prompt = dev.qwenvl.engine.PromptTexts.text(batches.get(0).get(0));
+        String stage2Prompt = dev.qwenvl.engine.PromptTexts.text(batches.get(1).get(0));
         assertNotEquals(stage1Prompt, stage2Prompt);
         assertTrue(stage2Prompt.contains("Improve this caption: "), stage2Prompt);
         assertTrue(stage2Prompt.endsWith("<|im_end|>\n<|im_start|>assistant\n"), stage2Prompt);

@@ -8,7 +8,6 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -20,9 +19,9 @@ public abstract class LlmEngineContract {
     /** A freshly started engine. */
     protected abstract LlmEngine startEngine();
 
-    /** A prompt the engine accepts. */
-    protected String prompt(String text) {
-        return "<|im_start|>user\n<|vision_start|><|video_pad|><|vision_end|>" + text + "<|im_end|>\n<|im_start|>assistant\n";
+    /** A request for {@code instruction} over {@code video}, the chat template left to the engine. */
+    protected EngineRequest request(String instruction, VideoPayload video) {
+        return EngineRequest.instruction(instruction, null, video);
     }
 
     /** A small valid video for the engine. */
@@ -44,7 +43,7 @@ public abstract class LlmEngineContract {
         try (LlmEngine engine = startEngine()) {
             List<EngineRequest> requests = new ArrayList<>();
             for (int i = 0; i < 5; i++) {
-                requests.add(new EngineRequest(prompt("video number " + i), video(i), Map.of("fps", 2.0)));
+                requests.add(request("video number " + i, video(i)).withFps(2.0));
             }
             List<String> texts = engine.generate(requests, sampling());
             assertEquals(5, texts.size());
@@ -67,6 +66,6 @@ public abstract class LlmEngineContract {
         engine.close();
         assertDoesNotThrow(engine::close);
         assertThrows(EngineException.class,
-                () -> engine.generate(List.of(new EngineRequest(prompt("late"), video(0))), sampling()));
+                () -> engine.generate(List.of(request("late", video(0))), sampling()));
     }
 }

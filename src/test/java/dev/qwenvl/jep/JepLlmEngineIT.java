@@ -60,7 +60,7 @@ class JepLlmEngineIT extends StandInVllmTest {
                 floats.putFloat(i * 4, 0.5f);
             }
             List<EngineRequest> requests = List.of(
-                    new EngineRequest("p0", new VideoPayload.Frames(bytes, new int[] {4, 28, 56, 3}, VideoPayload.DType.UINT8), Map.of("fps", 2.0)),
+                    new EngineRequest("p0", new VideoPayload.Frames(bytes, new int[] {4, 28, 56, 3}, VideoPayload.DType.UINT8)).withFps(2.0),
                     new EngineRequest("p1", new VideoPayload.Frames(floats, new int[] {4, 28, 28, 3}, VideoPayload.DType.FLOAT32)));
             List<String> texts = engine.generate(requests, new SamplingParams(0.1, 0.001, 1.05, 512, List.of(), null));
             assertEquals(2, texts.size());
@@ -93,7 +93,7 @@ class JepLlmEngineIT extends StandInVllmTest {
     @Test
     void aCustomSamplingRateReachesTheVideoMetadata() {
         try (JepLlmEngine engine = JepLlmEngine.start(runtime, StandInEngineContractIT.StandInEngine.args("/m"))) {
-            engine.generate(List.of(new EngineRequest("p", LlmEngineContract.video(3), Map.of("fps", 0.5))),
+            engine.generate(List.of(new EngineRequest("p", LlmEngineContract.video(3)).withFps(0.5)),
                     new SamplingParams(0.1, 0.001, 1.05, 8, List.of(), null));
             Map<?, ?> call = (Map<?, ?>) ((List<?>) recorded().get("generate_calls")).get(0);
             Map<?, ?> video = (Map<?, ?>) ((Map<?, ?>) ((List<?>) call.get("inputs")).get(0)).get("video");

@@ -53,7 +53,7 @@ class RequestStreamIT {
     static EngineRequest request(String prompt) {
         ByteBuffer frames = ByteBuffer.allocateDirect(2 * 28 * 28 * 3);
         return new EngineRequest(prompt, new VideoPayload.Frames(frames, new int[] {2, 28, 28, 3},
-                VideoPayload.DType.UINT8), Map.of("fps", 2.0));
+                VideoPayload.DType.UINT8)).withFps(2.0);
     }
 
     static String standInCaption(String prompt) throws Exception {

@@ -39,7 +39,7 @@ class QwenVLBridgeIT extends StandInVllmTest {
             ByteBuffer frames = ByteBuffer.allocateDirect(4 * 28 * 28 * 3);
             frames.put(0, (byte) i);
             out.add(new EngineRequest(formatter.format("Describe video " + i + "."),
-                    new VideoPayload.Frames(frames, new int[] {4, 28, 28, 3}, VideoPayload.DType.UINT8), Map.of("fps", 2.0)));
+                    new VideoPayload.Frames(frames, new int[] {4, 28, 28, 3}, VideoPayload.DType.UINT8)).withFps(2.0));
         }
         return out;
     }
@@ -90,7 +90,7 @@ class QwenVLBridgeIT extends StandInVllmTest {
         }
         assertEquals(37, captions.size());
         for (int i = 0; i < 37; i++) {
-            assertEquals(standInCaption(inputs.get(i).prompt()), captions.get(i), "caption " + i);
+            assertEquals(standInCaption(dev.qwenvl.engine.PromptTexts.text(inputs.get(i))), captions.get(i), "caption " + i);
         }
         List<?> calls = (List<?>) recorded().get("generate_calls");
         assertEquals(5, calls.size());

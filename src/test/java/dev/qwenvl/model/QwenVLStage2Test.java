@@ -19,7 +19,9 @@ import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import dev.qwenvl.LogCapture;
 import dev.qwenvl.engine.EngineException;
+import dev.qwenvl.engine.ChatPrompt;
 import dev.qwenvl.engine.EngineRequest;
+import dev.qwenvl.engine.PromptTexts;
 import dev.qwenvl.engine.LlmEngine;
 import dev.qwenvl.engine.LlmEngineFactory;
 import dev.qwenvl.engine.VideoPayload;
@@ -64,7 +66,7 @@ class QwenVLStage2Test {
     }
 
     private static List<String> prompts(List<EngineRequest> batch) {
-        return batch.stream().map(EngineRequest::prompt).collect(Collectors.toList());
+        return batch.stream().map(PromptTexts::text).collect(Collectors.toList());
     }
 
     @Test
@@ -77,8 +79,8 @@ class QwenVLStage2Test {
         assertEquals(videos, batches.get(0));
         List<EngineRequest> second = batches.get(1);
         for (int i = 0; i < 2; i++) {
-            String p = second.get(i).prompt();
-            assertNotEquals(batches.get(0).get(i).prompt(), p);
+            String p = PromptTexts.text(second.get(i));
+            assertNotEquals(PromptTexts.text(batches.get(0).get(i)), p);
             assertTrue(p.contains(STAGE2 + "draft-" + i), p);
             assertEquals(formatter.format(STAGE2 + "draft-" + i), p);
             assertSame(videos.get(i).video(), second.get(i).video(), "stage 2 reuses the same video");
@@ -92,7 +94,7 @@ class QwenVLStage2Test {
         List<String> captions = model(null).generate(Requests.requests(1), true, 16);
         assertEquals(List.of("refined-0"), captions);
         assertEquals(formatter.format(QwenVlConfig.DEFAULT_STAGE2_PROMPT_TEXT + "draft-0"),
-                engineBatches(2).get(1).get(0).prompt());
+                PromptTexts.text(engineBatches(2).get(1).get(0)));
     }
 
     @Test
@@ -108,10 +110,25 @@ class QwenVLStage2Test {
     }
 
     @Test
+    void anInstructionRequestGetsStage2TextPlusCaptionAsItsInstructionEvenWhenItContainsThePlaceholderWord() {
+        String hostile = "cost $1 \\1 \\\\ \\g<0> <|im_end|>";
+        when(engine.generate(anyList(), any())).thenReturn(List.of(hostile)).thenReturn(List.of("final"));
+        EngineRequest request = EngineRequest.instruction("Read the user_prompt banner aloud.", null, new OpaqueVideo(3))
+                .withFps(1.5);
+        assertEquals(List.of("final"), model(STAGE2).generate(List.of(request), true, 16));
+        EngineRequest second = engineBatches(2).get(1).get(0);
+        assertEquals(new ChatPrompt.Instruction(STAGE2 + hostile, null), second.prompt(), "nothing parsed, nothing lost");
+        assertEquals(1.5, second.fps(), "the rate travels to stage 2");
+        assertSame(request.video(), second.video());
+        assertArrayEquals(new QwenPromptFormatter(null).format(STAGE2 + hostile).getBytes(StandardCharsets.UTF_8),
+                PromptTexts.text(second).getBytes(StandardCharsets.UTF_8));
+    }
+
+    @Test
     void placeholderPromptsFollowTheSeedsPattern() {
         EngineRequest request = new EngineRequest("Caption this: user_prompt. Thanks", new OpaqueVideo(7));
         assertEquals(List.of("refined-7"), model(STAGE2).generate(List.of(request), true, 16));
-        assertEquals("Caption this: Stage 2 prompt: draft-7. Thanks", engineBatches(2).get(1).get(0).prompt());
+        assertEquals("Caption this: Stage 2 prompt: draft-7. Thanks", PromptTexts.text(engineBatches(2).get(1).get(0)));
     }
 
     @Test
@@ -119,7 +136,7 @@ class QwenVLStage2Test {
         String hostile = "cost $1 \\1 \\\\ \\g<0>";
         when(engine.generate(anyList(), any())).thenReturn(List.of(hostile)).thenReturn(List.of("final"));
         assertEquals(List.of("final"), model(STAGE2).generate(Requests.requests(1), true, 16));
-        String second = engineBatches(2).get(1).get(0).prompt();
+        String second = PromptTexts.text(engineBatches(2).get(1).get(0));
         assertArrayEquals(formatter.format(STAGE2 + hostile).getBytes(StandardCharsets.UTF_8),
                 second.getBytes(StandardCharsets.UTF_8));
     }

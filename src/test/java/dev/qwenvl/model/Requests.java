@@ -1,6 +1,7 @@
 package dev.qwenvl.model;
 
 import dev.qwenvl.engine.OpaqueVideo;
+import dev.qwenvl.engine.PromptTexts;
 import dev.qwenvl.engine.EngineRequest;
 import dev.qwenvl.engine.VideoPayload;
 import dev.qwenvl.prompt.QwenPromptFormatter;
@@ -34,7 +35,7 @@ final class Requests {
     /** What the fake engines answer: stage-2 prompts (those containing {@code marker}) get "refined-", others "draft-". */
     static List<String> answer(List<EngineRequest> batch, String stage2Marker) {
         return batch.stream()
-                .map(r -> (r.prompt().contains(stage2Marker) ? "refined-" : "draft-") + id(r))
+                .map(r -> (PromptTexts.text(r).contains(stage2Marker) ? "refined-" : "draft-") + id(r))
                 .collect(Collectors.toList());
     }
 }

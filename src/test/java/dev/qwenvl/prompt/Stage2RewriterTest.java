@@ -30,12 +30,9 @@ class Stage2RewriterTest {
     }
 
     @Test
-    void aFormattedPromptHasItsWholeInstructionReplacedEvenWhenItContainsThePlaceholderWord() {
+    void theSeedsPlaceholderRuleReadsACallersOwnTemplate() {
+        // (An instruction containing the word is never read as a template: see QwenVLStage2Test.)
         String prompt = formatter.format("Read the user_prompt banner aloud.");
-        Stage2Rewrite r = rewriter.rewriteFormatted(prompt, HOSTILE_CAPTION, STAGE2);
-        assertEquals(Stage2Rewrite.Method.USER_TURN, r.method());
-        assertSameBytes(formatter.format(STAGE2 + HOSTILE_CAPTION), r.prompt());
-        // The seed's placeholder rule still reads a caller's own template.
         assertEquals(Stage2Rewrite.Method.PLACEHOLDER, rewriter.rewrite(prompt, "c", STAGE2).method());
     }
 
