@@ -1,5 +1,6 @@
 package dev.qwenvl.jep;
 
+import dev.qwenvl.engine.DeviceGroup;
 import dev.qwenvl.engine.EngineArgs;
 import dev.qwenvl.engine.EngineDiedException;
 import dev.qwenvl.engine.EngineException;
@@ -77,27 +78,37 @@ public final class JepLlmEngine implements LlmEngine {
         this.pids = pids;
     }
 
-    /** A factory that starts engines in {@code runtime}. */
+    /** A factory that starts engines in {@code runtime}, pinned to devices when asked ({@link JepEngineFactory}). */
     public static LlmEngineFactory factory(PythonRuntime runtime) {
         Objects.requireNonNull(runtime, "runtime");
-        return args -> start(runtime, args);
+        return new JepEngineFactory(() -> runtime);
     }
 
     /** Constructs {@code vllm.LLM} with {@link EngineArgs#toKwargs()}. */
     public static JepLlmEngine start(PythonRuntime runtime, EngineArgs args) {
+        return start(runtime, args, DeviceGroup.CPU);
+    }
+
+    /**
+     * Constructs {@code vllm.LLM} with {@link EngineArgs#toKwargs()}, its engine process seeing
+     * only {@code devices} ({@code CUDA_VISIBLE_DEVICES}); {@link DeviceGroup#CPU}: not pinned.
+     */
+    public static JepLlmEngine start(PythonRuntime runtime, EngineArgs args, DeviceGroup devices) {
+        Objects.requireNonNull(devices, "devices");
         OrphanGuard.acquire(runtime.environment().executable());
         try {
-            return create(runtime, args);
+            return create(runtime, args, devices);
         } catch (RuntimeException | Error e) {
             OrphanGuard.release();
             throw e;
         }
     }
 
-    private static JepLlmEngine create(PythonRuntime runtime, EngineArgs args) {
+    private static JepLlmEngine create(PythonRuntime runtime, EngineArgs args, DeviceGroup devices) {
         Object id;
         try {
-            id = runtime.call(MODULE, "create", args.toKwargs());
+            id = devices.isCpu() ? runtime.call(MODULE, "create", args.toKwargs())
+                    : runtime.call(MODULE, "create", args.toKwargs(), devices.visibleDevices());
         } catch (PythonException e) {
             if (e.isType("VllmNotInstalled") || e.isType("VllmVersionUnsupported")) {
                 throw new EngineUnavailableException(e.pythonMessage(), e);
@@ -117,7 +128,8 @@ public final class JepLlmEngine implements LlmEngine {
             runtime.children().watch(pid, String.valueOf(pidAndName.get(1)));
             pids.add(pid);
         }
-        LOG.info("vLLM engine {} loaded {} (engine processes: {})", id, args.model(), pids.isEmpty() ? "none, in-process" : pids);
+        LOG.info("vLLM engine {} loaded {}{} (engine processes: {})", id, args.model(),
+                devices.isCpu() ? "" : " on devices " + devices, pids.isEmpty() ? "none, in-process" : pids);
         return new JepLlmEngine(runtime, engineId, args.model(), List.copyOf(pids));
     }
 
@@ -153,7 +165,7 @@ public final class JepLlmEngine implements LlmEngine {
         synchronized (this) {
             if (stream == null) {
                 checkUsable();
-                stream = new RequestStream(runtime, engineId, model, this::diedInStream);
+                stream = new RequestStream(runtime, engineId, model, pids, this::diedInStream);
                 LOG.info("vLLM engine {} for {} streams requests from now on", engineId, model);
             }
             return stream;

@@ -1,5 +1,6 @@
 package dev.qwenvl.model;
 
+import dev.qwenvl.engine.Devices;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -58,6 +59,7 @@ public final class QwenVlConfig {
     private final boolean verbose;
     private final Map<String, Object> extraEngineArgs;
     private final Integer samplingSeed;
+    private final Devices devices;
 
     private QwenVlConfig(Builder b, ModelVariant variant) {
         this.modelDir = b.modelDir;
@@ -72,6 +74,7 @@ public final class QwenVlConfig {
         this.verbose = b.verbose;
         this.extraEngineArgs = Collections.unmodifiableMap(new LinkedHashMap<>(b.extraEngineArgs));
         this.samplingSeed = b.samplingSeed;
+        this.devices = b.devices;
     }
 
     public static Builder builder() {
@@ -146,6 +149,14 @@ public final class QwenVlConfig {
         return Optional.ofNullable(samplingSeed);
     }
 
+    /**
+     * The devices the model runs on ({@link Devices#DEFAULT}: one unpinned engine); two or more
+     * engines form an {@link dev.qwenvl.engine.EnginePool}.
+     */
+    public Devices devices() {
+        return devices;
+    }
+
     /** A builder preset with this config's values. */
     public Builder toBuilder() {
         return new Builder()
@@ -159,7 +170,8 @@ public final class QwenVlConfig {
                 .stage2PromptText(customStage2PromptText ? stage2PromptText : null)
                 .verbose(verbose)
                 .extraEngineArgs(extraEngineArgs)
-                .samplingSeed(samplingSeed);
+                .samplingSeed(samplingSeed)
+                .devices(devices);
     }
 
     @Override
@@ -176,13 +188,14 @@ public final class QwenVlConfig {
                 && maxOutputTokens == c.maxOutputTokens && modelDoesPreprocess == c.modelDoesPreprocess
                 && disableMmcache == c.disableMmcache && stage2PromptText.equals(c.stage2PromptText)
                 && customStage2PromptText == c.customStage2PromptText && verbose == c.verbose
-                && extraEngineArgs.equals(c.extraEngineArgs) && Objects.equals(samplingSeed, c.samplingSeed);
+                && extraEngineArgs.equals(c.extraEngineArgs) && Objects.equals(samplingSeed, c.samplingSeed)
+                && devices.equals(c.devices);
     }
 
     @Override
     public int hashCode() {
         return Objects.hash(modelDir, modelVariant, captionBatchSize, fp8, maxOutputTokens, modelDoesPreprocess,
-                disableMmcache, stage2PromptText, customStage2PromptText, verbose, extraEngineArgs, samplingSeed);
+                disableMmcache, stage2PromptText, customStage2PromptText, verbose, extraEngineArgs, samplingSeed, devices);
     }
 
     @Override
@@ -193,7 +206,7 @@ public final class QwenVlConfig {
                 + ", disableMmcache=" + disableMmcache
                 + ", stage2PromptText=" + (customStage2PromptText ? "custom" : "default")
                 + ", verbose=" + verbose + ", extraEngineArgs=" + extraEngineArgs
-                + ", samplingSeed=" + samplingSeed + "]";
+                + ", samplingSeed=" + samplingSeed + ", devices=" + devices + "]";
     }
 
     /** Collects values for a {@link QwenVlConfig}; not thread-safe, reusable. */
@@ -210,6 +223,7 @@ public final class QwenVlConfig {
         private boolean verbose = DEFAULT_VERBOSE;
         private final Map<String, Object> extraEngineArgs = new LinkedHashMap<>();
         private Integer samplingSeed;
+        private Devices devices = Devices.DEFAULT;
 
         private Builder() {}
 
@@ -289,6 +303,16 @@ public final class QwenVlConfig {
         /** Seed of every sampling call; {@code null} leaves it to the engine. */
         public Builder samplingSeed(Integer samplingSeed) {
             this.samplingSeed = samplingSeed;
+            return this;
+        }
+
+        /**
+         * The devices to run on: {@link Devices#DEFAULT} (one unpinned engine, the default),
+         * {@link Devices#ALL}, or one engine per listed group ({@link Devices#parse}); {@code null}
+         * selects the default.
+         */
+        public Builder devices(Devices devices) {
+            this.devices = devices == null ? Devices.DEFAULT : devices;
             return this;
         }
 
