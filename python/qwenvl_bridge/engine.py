@@ -93,13 +93,59 @@ def create(engine_kwargs, visible_devices=None):
     spawned with ``CUDA_VISIBLE_DEVICES`` set to it (see :func:`pinned`). None: not pinned.
     """
     vllm = _import_vllm()
+    return _register(_construct(vllm, engine_kwargs, visible_devices))
+
+
+def _construct(vllm, engine_kwargs, visible_devices):
     log.info("starting vllm %s with %s%s", getattr(vllm, "__version__", "?"), engine_kwargs,
              "" if visible_devices is None else f" on devices {visible_devices}")
     if visible_devices is None:
-        llm = vllm.LLM(**engine_kwargs)
-    else:
-        with pinned(visible_devices):
-            llm = vllm.LLM(**engine_kwargs)
+        with _pin_lock:  # not while another construction has the variable set
+            return vllm.LLM(**engine_kwargs)
+    with pinned(visible_devices):
+        return vllm.LLM(**engine_kwargs)
+
+
+_constructions = {}  # ticket -> [thread, engine id or None, exception or None]
+_next_ticket = itertools.count(1)
+
+
+def start_create(engine_kwargs, visible_devices=None):
+    """Like :func:`create`, on a thread of its own: returns a ticket at once, for :func:`created`.
+
+    An engine start takes minutes on a GPU; meanwhile the interpreter thread stays free for the
+    calls of engines already running (an engine pool restarting one member goes on with the
+    others). vLLM is imported here, on the interpreter thread; only the construction moves.
+    """
+    vllm = _import_vllm()
+    ticket = next(_next_ticket)
+    entry = [None, None, None]
+
+    def construct():
+        try:
+            entry[1] = _construct(vllm, engine_kwargs, visible_devices)
+        except BaseException as error:  # noqa: BLE001 - handed to the caller by created()
+            entry[2] = error
+
+    entry[0] = threading.Thread(target=construct, name=f"qwenvl-engine-start-{ticket}", daemon=True)
+    _constructions[ticket] = entry
+    entry[0].start()
+    return ticket
+
+
+def created(ticket):
+    """The engine id of a :func:`start_create` once it is built, None while it is being built;
+    raises the construction's own exception when it failed."""
+    entry = _constructions[ticket]
+    if entry[0].is_alive():
+        return None
+    del _constructions[ticket]
+    if entry[2] is not None:
+        raise entry[2]
+    return _register(entry[1])
+
+
+def _register(llm):
     engine_id = next(_next_id)
     _engines[engine_id] = llm
     _watches[engine_id] = enginewatch.EngineWatch(llm, label=str(engine_id)).start()

@@ -75,3 +75,46 @@ def test_visible_devices_counts_gpus_through_nvml_when_the_variable_is_unset(mon
 def test_visible_devices_is_empty_on_a_torch_without_cuda(monkeypatch, no_cvd):
     monkeypatch.setitem(sys.modules, "torch", _fake_torch(False, 8))
     assert engine.visible_devices() == []
+
+
+def test_start_create_builds_on_its_own_thread_and_created_reports_the_id_or_the_error(monkeypatch, no_cvd):
+    import threading
+    import time
+
+    release = threading.Event()
+    seen = []
+
+    class SlowLLM:
+        def __init__(self, **kwargs):
+            seen.append((threading.current_thread().name, os.environ.get("CUDA_VISIBLE_DEVICES")))
+            release.wait(10)
+            if kwargs.get("model") == "broken":
+                raise OSError("no config.json in broken")
+            self.llm_engine = None
+
+    fake = types.SimpleNamespace(LLM=SlowLLM, __version__="0.32.0")
+    monkeypatch.setattr(engine, "_import_vllm", lambda: fake)
+    monkeypatch.setattr(engine.enginewatch, "EngineWatch", lambda llm, label: types.SimpleNamespace(start=lambda: None))
+    ticket = engine.start_create({"model": "m"}, "1")
+    deadline = time.monotonic() + 5
+    while not seen and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert engine.created(ticket) is None, "still being built; this thread is free meanwhile"
+    assert seen[0][0].startswith("qwenvl-engine-start-") and seen[0][1] == "1"
+    release.set()
+    deadline = time.monotonic() + 5
+    engine_id = None
+    while engine_id is None and time.monotonic() < deadline:
+        engine_id = engine.created(ticket)
+        time.sleep(0.01)
+    assert isinstance(engine_id, int) and engine_id in engine._engines  # noqa: SLF001
+    assert "CUDA_VISIBLE_DEVICES" not in os.environ
+    engine._engines.pop(engine_id, None)  # noqa: SLF001
+    engine._watches.pop(engine_id, None)  # noqa: SLF001
+
+    failing = engine.start_create({"model": "broken"})
+    deadline = time.monotonic() + 5
+    with pytest.raises(OSError, match="no config.json in broken"):
+        while time.monotonic() < deadline:
+            if engine.created(failing) is None:
+                time.sleep(0.01)

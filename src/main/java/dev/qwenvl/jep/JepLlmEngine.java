@@ -84,31 +84,69 @@ public final class JepLlmEngine implements LlmEngine {
         return new JepEngineFactory(() -> runtime);
     }
 
-    /** Constructs {@code vllm.LLM} with {@link EngineArgs#toKwargs()}. */
+    /** Constructs {@code vllm.LLM} with {@link EngineArgs#toKwargs()} (one interpreter call). */
     public static JepLlmEngine start(PythonRuntime runtime, EngineArgs args) {
-        return start(runtime, args, DeviceGroup.CPU);
-    }
-
-    /**
-     * Constructs {@code vllm.LLM} with {@link EngineArgs#toKwargs()}, its engine process seeing
-     * only {@code devices} ({@code CUDA_VISIBLE_DEVICES}); {@link DeviceGroup#CPU}: not pinned.
-     */
-    public static JepLlmEngine start(PythonRuntime runtime, EngineArgs args, DeviceGroup devices) {
-        Objects.requireNonNull(devices, "devices");
         OrphanGuard.acquire(runtime.environment().executable());
         try {
-            return create(runtime, args, devices);
+            return create(runtime, args, DeviceGroup.CPU, false);
         } catch (RuntimeException | Error e) {
             OrphanGuard.release();
             throw e;
         }
     }
 
-    private static JepLlmEngine create(PythonRuntime runtime, EngineArgs args, DeviceGroup devices) {
+    /**
+     * Constructs {@code vllm.LLM} with {@link EngineArgs#toKwargs()}, its engine process seeing
+     * only {@code devices} ({@code CUDA_VISIBLE_DEVICES}); {@link DeviceGroup#CPU}: not pinned.
+     * The construction runs on a Python thread of its own ({@code qwenvl_bridge.engine.start_create})
+     * and this thread polls for its end, so that the interpreter thread stays free meanwhile for
+     * the engines already running (an engine pool starting a member again goes on with the others).
+     */
+    public static JepLlmEngine start(PythonRuntime runtime, EngineArgs args, DeviceGroup devices) {
+        Objects.requireNonNull(devices, "devices");
+        OrphanGuard.acquire(runtime.environment().executable());
+        try {
+            return create(runtime, args, devices, true);
+        } catch (RuntimeException | Error e) {
+            OrphanGuard.release();
+            throw e;
+        }
+    }
+
+    /** How often a construction on its own Python thread is asked whether it has ended. */
+    static final long CONSTRUCTION_POLL_MILLIS = 200;
+
+    private static Object construct(PythonRuntime runtime, EngineArgs args, DeviceGroup devices, boolean ownThread) {
+        if (!ownThread) {
+            return devices.isCpu() ? runtime.call(MODULE, "create", args.toKwargs())
+                    : runtime.call(MODULE, "create", args.toKwargs(), devices.visibleDevices());
+        }
+        Object ticket = devices.isCpu() ? runtime.call(MODULE, "start_create", args.toKwargs())
+                : runtime.call(MODULE, "start_create", args.toKwargs(), devices.visibleDevices());
+        boolean interrupted = false;
+        try {
+            while (true) { // an engine being built cannot be stopped halfway: wait for it, keep the interrupt
+                Object id = runtime.call(MODULE, "created", ticket);
+                if (id != null) {
+                    return id;
+                }
+                try {
+                    Thread.sleep(CONSTRUCTION_POLL_MILLIS);
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                }
+            }
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    private static JepLlmEngine create(PythonRuntime runtime, EngineArgs args, DeviceGroup devices, boolean ownThread) {
         Object id;
         try {
-            id = devices.isCpu() ? runtime.call(MODULE, "create", args.toKwargs())
-                    : runtime.call(MODULE, "create", args.toKwargs(), devices.visibleDevices());
+            id = construct(runtime, args, devices, ownThread);
         } catch (PythonException e) {
             if (e.isType("VllmNotInstalled") || e.isType("VllmVersionUnsupported")) {
                 throw new EngineUnavailableException(e.pythonMessage(), e);
