@@ -351,7 +351,6 @@ public final class EnginePool implements LlmEngine {
 
     private EngineDiedException allDead() {
         StringBuilder why = new StringBuilder();
-        EngineDiedException first = null;
         synchronized (lock) {
             for (Slot s : slots) {
                 why.append(why.length() == 0 ? "" : "; ").append("engine ").append(s.index + 1).append(" (devices ")
@@ -359,7 +358,7 @@ public final class EnginePool implements LlmEngine {
             }
         }
         return new EngineDiedException("every engine of the pool for " + args.model() + " died and none is restarting ("
-                + why + "); start a new pool (QwenVL.setup() restarts it)", "EngineCore", -1, null, null, first);
+                + why + "); start a new pool (QwenVL.setup() restarts it)", "EngineCore", -1, null, null, null);
     }
 
     private static Throwable unwrap(Throwable t) {
