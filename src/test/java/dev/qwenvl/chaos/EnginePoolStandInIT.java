@@ -30,7 +30,9 @@ import org.junit.jupiter.api.Test;
  * process (the stand-in's process mode): each core is spawned seeing only its own device
  * ({@code CUDA_VISIBLE_DEVICES} in its environment) while the interpreter's own environment is
  * left as it was; killing one core mid-run loses nothing (every request answered once, with the
- * caption a one-engine run gives) and the dead member is started again.
+ * caption a one-engine run gives) and the dead member is started again; while it restarts (a
+ * start made to take 10 s) the other member answers everything, so a member's start does not hold
+ * the interpreter thread.
  */
 class EnginePoolStandInIT {
 
@@ -84,17 +86,24 @@ class EnginePoolStandInIT {
                     futures.add(pool.submit(request(i), sampling));
                 }
                 Thread.sleep(200); // every request in flight: 25 steps of 20 ms each
+                runtime.call("vllm", "set_start_delay", 10.0); // the dead member's restart takes 10 s
                 ProcessHandle.of(onZero.get(0)).orElseThrow().destroyForcibly();
+                long killed = System.nanoTime();
                 List<String> captions = new ArrayList<>();
                 for (CompletableFuture<String> f : futures) {
                     captions.add(f.get(60, TimeUnit.SECONDS));
                 }
+                double answered = (System.nanoTime() - killed) / 1e9;
+                assertEquals(EnginePool.MemberState.RESTARTING, pool.members().get(0).state(),
+                        "every request was answered by the other engine while the dead one restarts (" + answered
+                                + " s after the kill): a member's start does not hold the interpreter");
+                assertTrue(answered < 10, "answered " + answered + " s after the kill, before the restart ended");
                 assertEquals(single, captions.subList(0, 4), "the same captions as one engine gives");
                 assertEquals(n, captions.stream().distinct().count(), "one caption per request");
                 assertTrue(captions.stream().allMatch(c -> c.startsWith("caption-")), captions.toString());
 
                 // The dead member is reported and started again (once); the pool then answers on both.
-                long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+                long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
                 List<EnginePool.Member> members = List.of();
                 while (System.nanoTime() < end) {
                     members = pool.members();
