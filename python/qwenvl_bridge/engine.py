@@ -4,10 +4,12 @@ Engines live in a registry keyed by an integer id that Java holds; Python object
 Java. Every function runs on the runtime's single interpreter thread.
 """
 
+import contextlib
 import gc
 import itertools
 import logging
 import os
+import threading
 
 from . import enginewatch, start_method
 
@@ -84,15 +86,119 @@ def _import_vllm():
     return vllm
 
 
-def create(engine_kwargs):
-    """Constructs ``vllm.LLM(**engine_kwargs)`` and returns its id."""
+def create(engine_kwargs, visible_devices=None):
+    """Constructs ``vllm.LLM(**engine_kwargs)`` and returns its id.
+
+    ``visible_devices`` (e.g. ``"3"`` or ``"2,3"``) pins the engine: its engine-core process is
+    spawned with ``CUDA_VISIBLE_DEVICES`` set to it (see :func:`pinned`). None: not pinned.
+    """
     vllm = _import_vllm()
-    log.info("starting vllm %s with %s", getattr(vllm, "__version__", "?"), engine_kwargs)
-    llm = vllm.LLM(**engine_kwargs)
+    return _register(_construct(vllm, engine_kwargs, visible_devices))
+
+
+def _construct(vllm, engine_kwargs, visible_devices):
+    log.info("starting vllm %s with %s%s", getattr(vllm, "__version__", "?"), engine_kwargs,
+             "" if visible_devices is None else f" on devices {visible_devices}")
+    if visible_devices is None:
+        with _pin_lock:  # not while another construction has the variable set
+            return vllm.LLM(**engine_kwargs)
+    with pinned(visible_devices):
+        return vllm.LLM(**engine_kwargs)
+
+
+_constructions = {}  # ticket -> [thread, engine id or None, exception or None]
+_next_ticket = itertools.count(1)
+
+
+def start_create(engine_kwargs, visible_devices=None):
+    """Like :func:`create`, on a thread of its own: returns a ticket at once, for :func:`created`.
+
+    An engine start takes minutes on a GPU; meanwhile the interpreter thread stays free for the
+    calls of engines already running (an engine pool restarting one member goes on with the
+    others). vLLM is imported here, on the interpreter thread; only the construction moves.
+    """
+    vllm = _import_vllm()
+    ticket = next(_next_ticket)
+    entry = [None, None, None]
+
+    def construct():
+        try:
+            entry[1] = _construct(vllm, engine_kwargs, visible_devices)
+        except BaseException as error:  # noqa: BLE001 - handed to the caller by created()
+            entry[2] = error
+
+    entry[0] = threading.Thread(target=construct, name=f"qwenvl-engine-start-{ticket}", daemon=True)
+    _constructions[ticket] = entry
+    entry[0].start()
+    return ticket
+
+
+def created(ticket):
+    """The engine id of a :func:`start_create` once it is built, None while it is being built;
+    raises the construction's own exception when it failed."""
+    entry = _constructions[ticket]
+    if entry[0].is_alive():
+        return None
+    del _constructions[ticket]
+    if entry[2] is not None:
+        raise entry[2]
+    return _register(entry[1])
+
+
+def _register(llm):
     engine_id = next(_next_id)
     _engines[engine_id] = llm
     _watches[engine_id] = enginewatch.EngineWatch(llm, label=str(engine_id)).start()
     return engine_id
+
+
+_pin_lock = threading.Lock()
+
+
+@contextlib.contextmanager
+def pinned(visible_devices):
+    """Sets ``CUDA_VISIBLE_DEVICES`` for the duration of one engine's construction, then restores it.
+
+    vLLM spawns its engine core (and workers) while ``LLM(...)`` runs; a spawned child copies
+    ``os.environ`` at that moment, so the child sees only these devices while this interpreter's
+    environment is left as it was. The lock keeps two constructions from interleaving (they run
+    on the one interpreter thread anyway).
+    """
+    with _pin_lock:
+        before = os.environ.get("CUDA_VISIBLE_DEVICES")
+        os.environ["CUDA_VISIBLE_DEVICES"] = str(visible_devices)
+        try:
+            yield
+        finally:
+            if before is None:
+                os.environ.pop("CUDA_VISIBLE_DEVICES", None)
+            else:
+                os.environ["CUDA_VISIBLE_DEVICES"] = before
+
+
+def visible_devices():
+    """The accelerator ids this process may use: ``CUDA_VISIBLE_DEVICES`` when it is set, else
+    ``0..n-1`` for the n GPUs NVML (or CUDA) counts; empty on a machine without GPUs or with a
+    torch built without CUDA (vLLM's CPU build). Counting through NVML first keeps CUDA
+    uninitialised in this process, so that later pinning still applies to spawned engines."""
+    listed = os.environ.get("CUDA_VISIBLE_DEVICES")
+    if listed is not None:
+        ids = [d.strip() for d in listed.split(",") if d.strip()]
+        return [] if ids == ["-1"] else ids
+    try:
+        import torch
+    except ImportError:
+        return []
+    try:
+        if not torch.cuda._is_compiled():  # noqa: SLF001 - no CUDA in this torch build
+            return []
+        count = torch.cuda._device_count_nvml()  # noqa: SLF001 - does not initialise CUDA
+        if count < 0:
+            count = torch.cuda.device_count()
+    except Exception:  # noqa: BLE001 - no driver: no devices
+        log.debug("counting GPUs failed", exc_info=True)
+        return []
+    return [str(i) for i in range(count)]
 
 
 def processes(engine_id):

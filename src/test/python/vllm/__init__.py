@@ -30,6 +30,7 @@ _closed = []
 _added = []  # per LLMEngine.add_request: request id, prompt, sampling kwargs
 _aborted = []  # request ids aborted
 _step_sizes = []  # running requests at each LLMEngine.step
+_start_delay = [0.0]  # seconds every LLM(...) takes from now on (set_start_delay)
 
 
 class EngineDeadError(RuntimeError):
@@ -225,6 +226,8 @@ class LLM:
         if kwargs.get("model", "").endswith("fail-to-load"):
             raise OSError(f"no config.json in {kwargs['model']}")
         self.kwargs = dict(kwargs)
+        if _start_delay[0] > 0:
+            time.sleep(_start_delay[0])  # a slow engine start (weights, compile), without the GIL
         self.llm_engine = _LlmEngine(self)
         _constructed.append(dict(kwargs))
 
@@ -261,7 +264,13 @@ def recorded():
             "added": list(_added), "aborted": list(_aborted), "step_sizes": list(_step_sizes)}
 
 
+def set_start_delay(seconds):
+    """Every later ``LLM(...)`` takes ``seconds`` (tests of what runs while an engine starts)."""
+    _start_delay[0] = float(seconds)
+
+
 def reset():
+    _start_delay[0] = 0.0
     _constructed.clear()
     _generate_calls.clear()
     _closed.clear()

@@ -73,6 +73,7 @@ public final class BenchSuite {
         step("P7 continuous batching", this::p7);
         step("P8 coalescing", this::p8);
         step("P9 memory", this::p9);
+        step("P10 engine pool", this::p10);
         double minutes = (System.nanoTime() - start) / 60e9;
         String table = table();
         System.out.println();
@@ -314,6 +315,19 @@ public final class BenchSuite {
                 fmt(stream, 2), "<= " + fmt(bound, 2), met(stream <= bound)));
         rows.add(new Row("P6 streaming wall / sequential wall", fmt(stream / sequential, 3), "", "info"));
         rows.add(new Row("P6 identical captions, streamed vs sequential", r.get("same_captions"), "true",
+                met("true".equals(r.get("same_captions")))));
+    }
+
+    private void p10() throws Exception {
+        Map<String, String> r = childJvm(PoolBench.class, List.of("-Xmx1g"), List.of(), 600);
+        Files.writeString(out.resolve("p10.txt"), r.toString() + "\n");
+        double windows = Double.parseDouble(r.get("windows"));
+        double one = windows / Double.parseDouble(r.get("one_s"));
+        double two = windows / Double.parseDouble(r.get("two_s"));
+        rows.add(new Row("P10 " + (int) windows + " windows, stand-in engine sleeping 5 ms per running request per "
+                + "step: 1 engine / pool of 2 engines (windows/s)", fmt(one, 1) + " / " + fmt(two, 1), "", "info"));
+        rows.add(new Row("P10 pool of 2 / 1 engine (windows/s)", fmt(two / one, 2), ">= 1.8", met(two / one >= 1.8)));
+        rows.add(new Row("P10 identical captions, 2 engines vs 1", r.get("same_captions"), "true",
                 met("true".equals(r.get("same_captions")))));
     }
 

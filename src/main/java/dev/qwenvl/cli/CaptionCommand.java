@@ -3,6 +3,7 @@ package dev.qwenvl.cli;
 import dev.qwenvl.caption.CaptionSettings;
 import dev.qwenvl.caption.StreamSettings;
 import dev.qwenvl.caption.VideoCaptioner;
+import dev.qwenvl.engine.Devices;
 import dev.qwenvl.jep.JepTokenCounter;
 import dev.qwenvl.model.PromptBudget;
 import dev.qwenvl.model.QwenVL;
@@ -143,6 +144,12 @@ final class CaptionCommand implements Callable<Integer> {
     @Option(names = "--engine-timeout", paramLabel = "SECONDS", defaultValue = "300",
             description = "With --engine-url: the most seconds one request may take. Default: ${DEFAULT-VALUE}.")
     long engineTimeoutSeconds;
+
+    @Option(names = "--devices", paramLabel = "LIST",
+            description = "Run one engine per device, fed from one queue: all (every visible GPU), a list such as "
+                    + "0,1,2,3, groups for tensor parallelism such as 0+1,2+3 (with --engine-arg "
+                    + "tensor_parallel_size=2), or cpu,cpu (two CPU engines). Default: one engine, not pinned.")
+    String devices;
 
     @Option(names = "--group-size", paramLabel = "N", defaultValue = "" + DEFAULT_GROUP_SIZE,
             description = "Accepted for older scripts and ignored: videos now stream, each written when it is done.")
@@ -292,6 +299,7 @@ final class CaptionCommand implements Callable<Integer> {
                     .verbose(verbose)
                     .samplingSeed(seed)
                     .extraEngineArgs(EngineArgValues.parse(engineArgs))
+                    .devices(devices == null ? Devices.DEFAULT : Devices.parse(devices))
                     .build();
         } catch (IllegalArgumentException e) {
             throw new CliFailure(ExitCodes.CANNOT_START, e.getMessage(), e);

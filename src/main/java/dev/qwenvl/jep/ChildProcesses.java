@@ -29,6 +29,8 @@ public final class ChildProcesses {
 
     private final Map<Long, Watched> watched = new ConcurrentHashMap<>();
     private volatile Death death;
+    /** Deaths seen by {@link #check(java.util.Collection)}, by pid, until forgotten. */
+    private final Map<Long, Death> ownDeaths = new ConcurrentHashMap<>();
 
     /** Starts watching {@code pid}; a pid that does not exist (any more) counts as dead at the next check. */
     public void watch(long pid, String name) {
@@ -39,6 +41,7 @@ public final class ChildProcesses {
     /** Stops watching {@code pid} (it was shut down on purpose, or its death was handled). */
     public void forget(long pid) {
         watched.remove(pid);
+        ownDeaths.remove(pid);
         Death d = death;
         if (d != null && d.pid() == pid) {
             death = null;
@@ -60,6 +63,27 @@ public final class ChildProcesses {
             }
         }
         return Optional.ofNullable(death);
+    }
+
+    /**
+     * Like {@link #check()}, for {@code pids} alone: the death of one of them, if any (the first
+     * seen of them). An engine of a pool asks about its own processes only, so that another
+     * engine's death is never taken for its own.
+     */
+    public Optional<Death> check(java.util.Collection<Long> pids) {
+        Death d = death;
+        if (d != null && pids.contains(d.pid())) {
+            return Optional.of(d);
+        }
+        for (Long pid : pids) {
+            Watched w = watched.get(pid);
+            if (w != null && !alive(w)) {
+                Death seen = ownDeaths.computeIfAbsent(pid, p -> new Death(w.pid(), w.name(), System.nanoTime()));
+                check(); // keeps the runtime-wide first death up to date too
+                return Optional.of(seen);
+            }
+        }
+        return Optional.empty();
     }
 
     /** How many processes are watched. */

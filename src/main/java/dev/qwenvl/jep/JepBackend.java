@@ -23,7 +23,7 @@ public final class JepBackend implements InferenceBackend {
 
     @Override
     public LlmEngineFactory engineFactory() {
-        return args -> JepLlmEngine.start(PythonRuntime.shared(), args);
+        return new JepEngineFactory(PythonRuntime::shared);
     }
 
     @Override

@@ -1,6 +1,7 @@
 package dev.qwenvl.jep;
 
 import dev.qwenvl.engine.ChatPrompt;
+import dev.qwenvl.engine.DeviceGroup;
 import dev.qwenvl.engine.EngineArgs;
 import dev.qwenvl.engine.EngineDiedException;
 import dev.qwenvl.engine.EngineException;
@@ -76,27 +77,75 @@ public final class JepLlmEngine implements LlmEngine {
         this.pids = pids;
     }
 
-    /** A factory that starts engines in {@code runtime}. */
+    /** A factory that starts engines in {@code runtime}, pinned to devices when asked ({@link JepEngineFactory}). */
     public static LlmEngineFactory factory(PythonRuntime runtime) {
         Objects.requireNonNull(runtime, "runtime");
-        return args -> start(runtime, args);
+        return new JepEngineFactory(() -> runtime);
     }
 
-    /** Constructs {@code vllm.LLM} with {@link EngineArgs#toKwargs()}. */
+    /** Constructs {@code vllm.LLM} with {@link EngineArgs#toKwargs()} (one interpreter call). */
     public static JepLlmEngine start(PythonRuntime runtime, EngineArgs args) {
         OrphanGuard.acquire(runtime.environment().executable());
         try {
-            return create(runtime, args);
+            return create(runtime, args, DeviceGroup.CPU, false);
         } catch (RuntimeException | Error e) {
             OrphanGuard.release();
             throw e;
         }
     }
 
-    private static JepLlmEngine create(PythonRuntime runtime, EngineArgs args) {
+    /**
+     * Constructs {@code vllm.LLM} with {@link EngineArgs#toKwargs()}, its engine process seeing
+     * only {@code devices} ({@code CUDA_VISIBLE_DEVICES}); {@link DeviceGroup#CPU}: not pinned.
+     * The construction runs on a Python thread of its own ({@code qwenvl_bridge.engine.start_create})
+     * and this thread polls for its end, so that the interpreter thread stays free meanwhile for
+     * the engines already running (an engine pool starting a member again goes on with the others).
+     */
+    public static JepLlmEngine start(PythonRuntime runtime, EngineArgs args, DeviceGroup devices) {
+        Objects.requireNonNull(devices, "devices");
+        OrphanGuard.acquire(runtime.environment().executable());
+        try {
+            return create(runtime, args, devices, true);
+        } catch (RuntimeException | Error e) {
+            OrphanGuard.release();
+            throw e;
+        }
+    }
+
+    /** How often a construction on its own Python thread is asked whether it has ended. */
+    static final long CONSTRUCTION_POLL_MILLIS = 200;
+
+    private static Object construct(PythonRuntime runtime, EngineArgs args, DeviceGroup devices, boolean ownThread) {
+        if (!ownThread) {
+            return devices.isCpu() ? runtime.call(MODULE, "create", args.toKwargs())
+                    : runtime.call(MODULE, "create", args.toKwargs(), devices.visibleDevices());
+        }
+        Object ticket = devices.isCpu() ? runtime.call(MODULE, "start_create", args.toKwargs())
+                : runtime.call(MODULE, "start_create", args.toKwargs(), devices.visibleDevices());
+        boolean interrupted = false;
+        try {
+            while (true) { // an engine being built cannot be stopped halfway: wait for it, keep the interrupt
+                Object id = runtime.call(MODULE, "created", ticket);
+                if (id != null) {
+                    return id;
+                }
+                try {
+                    Thread.sleep(CONSTRUCTION_POLL_MILLIS);
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                }
+            }
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    private static JepLlmEngine create(PythonRuntime runtime, EngineArgs args, DeviceGroup devices, boolean ownThread) {
         Object id;
         try {
-            id = runtime.call(MODULE, "create", args.toKwargs());
+            id = construct(runtime, args, devices, ownThread);
         } catch (PythonException e) {
             if (PythonBridge.typed(e) instanceof EngineException known) { // vllm missing or unsupported, fork refused
                 throw known;
@@ -113,7 +162,8 @@ public final class JepLlmEngine implements LlmEngine {
             runtime.children().watch(pid, String.valueOf(pidAndName.get(1)));
             pids.add(pid);
         }
-        LOG.info("vLLM engine {} loaded {} (engine processes: {})", id, args.model(), pids.isEmpty() ? "none, in-process" : pids);
+        LOG.info("vLLM engine {} loaded {}{} (engine processes: {})", id, args.model(),
+                devices.isCpu() ? "" : " on devices " + devices, pids.isEmpty() ? "none, in-process" : pids);
         return new JepLlmEngine(runtime, engineId, args.model(), List.copyOf(pids));
     }
 
@@ -149,7 +199,7 @@ public final class JepLlmEngine implements LlmEngine {
         synchronized (this) {
             if (stream == null) {
                 checkUsable();
-                stream = new RequestStream(runtime, engineId, model, this::diedInStream);
+                stream = new RequestStream(runtime, engineId, model, pids, this::diedInStream);
                 LOG.info("vLLM engine {} for {} streams requests from now on", engineId, model);
             }
             return stream;

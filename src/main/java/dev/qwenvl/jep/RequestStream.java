@@ -47,6 +47,8 @@ final class RequestStream implements AutoCloseable {
     private final String model;
     /** Turns the Python side's death message into the engine's (recorded) death. */
     private final Function<String, EngineDiedException> onDeath;
+    /** This engine's processes: another engine's death (in an engine pool) is not this one's. */
+    private final List<Long> pids;
     private final Map<Long, Pending> pending = new ConcurrentHashMap<>();
     private final AtomicLong ids = new AtomicLong();
     private final Object wake = new Object();
@@ -55,8 +57,10 @@ final class RequestStream implements AutoCloseable {
     /** The sampling parameters the Python stream holds; guarded by this. */
     private SamplingParams lastSampling;
 
-    RequestStream(PythonRuntime runtime, long engineId, String model, Function<String, EngineDiedException> onDeath) {
+    RequestStream(PythonRuntime runtime, long engineId, String model, List<Long> pids,
+                  Function<String, EngineDiedException> onDeath) {
         this.runtime = runtime;
+        this.pids = List.copyOf(pids);
         this.engineId = engineId;
         this.model = model;
         this.onDeath = onDeath;
@@ -180,7 +184,7 @@ final class RequestStream implements AutoCloseable {
 
     /** The fallback when the Python side did not answer a death (see the class notes). */
     private void giveUpIfDead() {
-        ChildProcesses.Death death = runtime.children().check().orElse(null);
+        ChildProcesses.Death death = runtime.children().check(pids).orElse(null);
         if (death == null) {
             return;
         }

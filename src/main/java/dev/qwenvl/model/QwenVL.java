@@ -2,6 +2,7 @@ package dev.qwenvl.model;
 
 import dev.qwenvl.engine.ChatPrompt;
 import dev.qwenvl.engine.EngineArgs;
+import dev.qwenvl.engine.EnginePool;
 import dev.qwenvl.engine.EngineException;
 import dev.qwenvl.engine.EngineRequest;
 import dev.qwenvl.engine.LlmEngine;
@@ -180,7 +181,8 @@ public final class QwenVL implements ModelInterface {
             LOG.info("Starting engine for {} (revision {}) from {}: quantization={}, mm_processor_cache_gb={}",
                     config.modelId(), config.modelVariant().revision(), engineArgs.model(),
                     engineArgs.quantization(), engineArgs.mmProcessorCacheGb());
-            LlmEngine started = engineFactory.start(engineArgs);
+            LlmEngine started = config.devices().isDefault() ? engineFactory.start(engineArgs)
+                    : EnginePool.start(engineFactory, engineArgs, config.devices(), EnginePool.Options.DEFAULTS);
             if (started == null) {
                 throw new EngineException("engine factory returned no engine for " + engineArgs.model());
             }

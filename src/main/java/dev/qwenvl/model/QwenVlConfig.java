@@ -1,5 +1,6 @@
 package dev.qwenvl.model;
 
+import dev.qwenvl.engine.Devices;
 import dev.qwenvl.engine.EngineArgs;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -50,6 +51,8 @@ import java.util.Optional;
  * @param verbose                per-chunk progress at INFO instead of DEBUG
  * @param extraEngineArgs        pass-through {@code vllm.LLM} arguments, in insertion order; unmodifiable
  * @param samplingSeed           seed of every sampling call, when set
+ * @param devices                the devices the model runs on ({@link Devices#DEFAULT}: one unpinned
+ *                               engine); two or more engines form an {@link dev.qwenvl.engine.EnginePool}
  */
 public record QwenVlConfig(
         Path modelDir,
@@ -62,7 +65,8 @@ public record QwenVlConfig(
         String customStage2PromptText,
         boolean verbose,
         Map<String, Object> extraEngineArgs,
-        Optional<Integer> samplingSeed) {
+        Optional<Integer> samplingSeed,
+        Devices devices) {
 
     /**
      * Stage-2 instruction used when none is configured, NeMo Curator's (QwenVL's
@@ -84,6 +88,7 @@ public record QwenVlConfig(
     public QwenVlConfig {
         extraEngineArgs = Collections.unmodifiableMap(new LinkedHashMap<>(extraEngineArgs == null ? Map.of() : extraEngineArgs));
         samplingSeed = samplingSeed == null ? Optional.empty() : samplingSeed;
+        devices = devices == null ? Devices.DEFAULT : devices;
         customStage2PromptText = customStage2PromptText == null || customStage2PromptText.isEmpty() ? null : customStage2PromptText;
         List<String> problems = new ArrayList<>();
         if (modelVariant == null) {
@@ -132,7 +137,8 @@ public record QwenVlConfig(
                 .stage2PromptText(customStage2PromptText)
                 .verbose(verbose)
                 .extraEngineArgs(extraEngineArgs)
-                .samplingSeed(samplingSeed.orElse(null));
+                .samplingSeed(samplingSeed.orElse(null))
+                .devices(devices);
     }
 
     /** Names whether a stage-2 text is configured rather than printing it. */
@@ -144,7 +150,7 @@ public record QwenVlConfig(
                 + ", disableMmcache=" + disableMmcache
                 + ", stage2PromptText=" + (customStage2PromptText != null ? "custom" : "default")
                 + ", verbose=" + verbose + ", extraEngineArgs=" + extraEngineArgs
-                + ", samplingSeed=" + samplingSeed.orElse(null) + "]";
+                + ", samplingSeed=" + samplingSeed.orElse(null) + ", devices=" + devices + "]";
     }
 
     private static List<String> problems(Path modelDir, int captionBatchSize, int maxOutputTokens,
@@ -193,6 +199,7 @@ public record QwenVlConfig(
         private boolean verbose = DEFAULT_VERBOSE;
         private final Map<String, Object> extraEngineArgs = new LinkedHashMap<>();
         private Integer samplingSeed;
+        private Devices devices = Devices.DEFAULT;
 
         private Builder() {}
 
@@ -280,6 +287,16 @@ public record QwenVlConfig(
          *
          * @throws IllegalArgumentException listing every wrong value with the valid choices
          */
+        /**
+         * The devices to run on: {@link Devices#DEFAULT} (one unpinned engine, the default),
+         * {@link Devices#ALL}, or one engine per listed group ({@link Devices#parse}); {@code null}
+         * selects the default.
+         */
+        public Builder devices(Devices devices) {
+            this.devices = devices == null ? Devices.DEFAULT : devices;
+            return this;
+        }
+
         public QwenVlConfig build() {
             List<String> problems = new ArrayList<>();
             ModelVariant variant = modelVariant;
@@ -299,7 +316,7 @@ public record QwenVlConfig(
                 throw invalid(problems);
             }
             return new QwenVlConfig(modelDir, variant, captionBatchSize, fp8, maxOutputTokens, modelDoesPreprocess,
-                    disableMmcache, stage2PromptText, verbose, extraEngineArgs, Optional.ofNullable(samplingSeed));
+                    disableMmcache, stage2PromptText, verbose, extraEngineArgs, Optional.ofNullable(samplingSeed), devices);
         }
     }
 }

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.qwenvl.caption.CaptionSettings;
+import dev.qwenvl.engine.Devices;
 import dev.qwenvl.model.ModelVariant;
 import dev.qwenvl.model.QwenVL;
 import dev.qwenvl.model.QwenVlConfig;
@@ -101,5 +102,17 @@ class CaptionOptionsTest {
         assertEquals(false, EngineArgValues.value("False"));
         assertEquals("auto", EngineArgValues.value("auto"));
         assertEquals("99999999999999999999", EngineArgValues.value("99999999999999999999"));
+    }
+
+    @Test
+    void devicesSelectsOneEnginePerListedGroupAndDefaultsToOneUnpinnedEngine() {
+        assertEquals(Devices.DEFAULT, parse("in.mp4", "-o", "o.jsonl").modelConfig().devices());
+        assertEquals(Devices.ALL, parse("in.mp4", "-o", "o.jsonl", "--devices", "all").modelConfig().devices());
+        assertEquals("0+1,2+3", parse("in.mp4", "-o", "o.jsonl", "--devices", "0+1,2+3").modelConfig().devices().toString());
+        assertEquals(2, parse("in.mp4", "-o", "o.jsonl", "--devices=cpu,cpu").modelConfig().devices().groups().size());
+        CliFailure bad = org.junit.jupiter.api.Assertions.assertThrows(CliFailure.class,
+                () -> parse("in.mp4", "-o", "o.jsonl", "--devices", "0,,1").modelConfig());
+        assertEquals(ExitCodes.CANNOT_START, bad.exitCode());
+        assertTrue(bad.getMessage().contains("empty device"), bad.getMessage());
     }
 }

@@ -220,6 +220,16 @@ class QwenVlCliIT {
     }
 
     @Test
+    void devicesAllWithoutAnAcceleratorRunsOneCpuEngineAndSaysSo(@TempDir Path work) throws Exception {
+        Path out = work.resolve("out.jsonl");
+        Run r = run(work, Map.of("CUDA_VISIBLE_DEVICES", ""), captionArgs(out, "--devices", "all").toArray(String[]::new));
+        assertEquals(ExitCodes.OK, r.exitCode(), r.err());
+        assertTrue(r.err().contains("devices=all: no accelerator is visible"), r.err());
+        assertTrue(r.err().contains("one engine runs on the CPU"), r.err());
+        assertEquals(expectedWindows, completeLines(out));
+    }
+
+    @Test
     void withoutVllmTheRunCannotStartAndSaysWhatToInstall(@TempDir Path work) throws Exception {
         Run r = run(work, Map.of(), "caption", folder.resolve("long.mp4").toString(), "-o", work.resolve("o.jsonl").toString(),
                 "--python", TestPython.python().toString(), "--python-path", TestPython.withoutVllm().toString());

@@ -137,13 +137,13 @@ class QwenVlConfigTest {
     @Test
     void theCanonicalConstructorChecksEveryValueAsTheBuilderDoes() {
         String msg = assertThrows(IllegalArgumentException.class, () -> new QwenVlConfig(null, null, 0, true, 0, false,
-                false, null, false, Map.of("max_model_len", 1), Optional.empty())).getMessage();
+                false, null, false, Map.of("max_model_len", 1), Optional.empty(), null)).getMessage();
         for (String named : new String[] {"modelDir", "modelVariant", "captionBatchSize", "maxOutputTokens", "'max_model_len'"}) {
             assertTrue(msg.contains(named), named + " in " + msg);
         }
         QwenVlConfig direct = new QwenVlConfig(Path.of("/test/model/dir"), ModelVariant.QWEN, 4, true, 512, false, false,
-                "", false, null, null);
-        assertEquals(minimal().build(), direct, "empty stage-2 text, null maps and seeds mean the defaults");
+                "", false, null, null, null);
+        assertEquals(minimal().build(), direct, "empty stage-2 text, null maps, seeds and devices mean the defaults");
     }
 
     @Test
