@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.qwenvl.engine.ChatPrompt;
 import dev.qwenvl.engine.DeviceGroup;
 import dev.qwenvl.engine.Devices;
 import dev.qwenvl.engine.EngineArgs;
@@ -53,7 +54,7 @@ class QwenVLDevicesTest {
                 @Override
                 public List<String> generate(List<EngineRequest> requests, SamplingParams sampling) {
                     List<String> out = new ArrayList<>();
-                    requests.forEach(r -> out.add(r.prompt() + "@" + name));
+                    requests.forEach(r -> out.add(((ChatPrompt.Templated) r.prompt()).text() + "@" + name));
                     return out;
                 }
 
@@ -63,7 +64,7 @@ class QwenVLDevicesTest {
                         return CompletableFuture.failedFuture(new EngineDiedException("dead", "EngineCore", 1, null,
                                 "SIGKILL", null));
                     }
-                    return CompletableFuture.completedFuture(r.prompt() + "@" + name);
+                    return CompletableFuture.completedFuture(((ChatPrompt.Templated) r.prompt()).text() + "@" + name);
                 }
 
                 @Override
