@@ -240,6 +240,11 @@ final class CaptionCommand implements Callable<Integer> {
             }
             return QwenVL.create(config);
         }
+        if (devices != null) {
+            throw new CliFailure(ExitCodes.CANNOT_START, "--devices starts embedded engines; the server at " + engineUrl
+                    + " runs on the devices it was started with (run one vllm serve per device, or use --devices "
+                    + "without --engine-url)");
+        }
         if (!engineArgs.isEmpty()) {
             throw new CliFailure(ExitCodes.CANNOT_START, "--engine-arg configures the embedded vLLM; the server at "
                     + engineUrl + " runs with its own arguments (give them to vllm serve), so leave --engine-arg out");

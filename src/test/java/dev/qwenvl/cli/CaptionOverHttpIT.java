@@ -116,4 +116,11 @@ class CaptionOverHttpIT {
         assertEquals(ExitCodes.CANNOT_START, run.exitCode(), run.err());
         assertTrue(run.err().contains("--engine-arg configures the embedded vLLM"), run.err());
     }
+
+    @Test
+    void devicesAreRefusedWithAnEngineUrl(@TempDir Path work) throws Exception {
+        Run run = run(work, "--engine-url", server.baseUrl().toString(), "--devices", "0,1");
+        assertEquals(ExitCodes.CANNOT_START, run.exitCode(), run.err());
+        assertTrue(run.err().contains("--devices starts embedded engines"), run.err());
+    }
 }
