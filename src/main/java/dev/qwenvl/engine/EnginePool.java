@@ -4,8 +4,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
@@ -246,7 +244,7 @@ public final class EnginePool implements LlmEngine {
         inner.whenComplete((caption, error) -> {
             synchronized (lock) {
                 slot.inFlight--;
-                if (error == null || !(unwrap(error) instanceof EngineDiedException)) {
+                if (error == null || !(SubmittedBatch.cause(error) instanceof EngineDiedException)) {
                     slot.answered++;
                 }
             }
@@ -254,7 +252,7 @@ public final class EnginePool implements LlmEngine {
                 result.complete(caption);
                 return;
             }
-            Throwable cause = unwrap(error);
+            Throwable cause = SubmittedBatch.cause(error);
             if (!closed.get() && (cause instanceof EngineDiedException || engine.isDead())) {
                 memberDied(slot, generation, cause);
                 if (attempt + 1 > slots.size() * (1 + options.restartsPerMember())) {
@@ -361,46 +359,9 @@ public final class EnginePool implements LlmEngine {
                 + why + "); start a new pool (QwenVL.setup() restarts it)", "EngineCore", -1, null, null, null);
     }
 
-    private static Throwable unwrap(Throwable t) {
-        while ((t instanceof CompletionException || t instanceof ExecutionException) && t.getCause() != null) {
-            t = t.getCause();
-        }
-        return t;
-    }
-
     @Override
     public List<String> generate(List<EngineRequest> requests, SamplingParams sampling) {
-        Objects.requireNonNull(requests, "requests");
-        Objects.requireNonNull(sampling, "sampling");
-        if (requests.isEmpty()) {
-            throw new IllegalArgumentException("an engine call needs at least one request");
-        }
-        List<CompletableFuture<String>> futures = new ArrayList<>(requests.size());
-        for (EngineRequest r : requests) {
-            futures.add(submit(r, sampling));
-        }
-        List<String> out = new ArrayList<>(requests.size());
-        for (CompletableFuture<String> f : futures) {
-            try {
-                out.add(f.get());
-            } catch (ExecutionException e) {
-                Throwable cause = unwrap(e);
-                if (cause instanceof EngineDiedException ede) {
-                    throw ede.again("a batch of " + requests.size() + " requests on the engine pool for " + args.model()
-                            + " failed");
-                }
-                if (cause instanceof EngineException ee) {
-                    throw ee;
-                }
-                throw new EngineException("a batch of " + requests.size() + " requests on the engine pool for "
-                        + args.model() + " failed: " + cause, cause);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new EngineException("interrupted while waiting for a batch of " + requests.size() + " requests on "
-                        + args.model(), e);
-            }
-        }
-        return out;
+        return SubmittedBatch.generate(this, requests, sampling, "the engine pool for " + args.model());
     }
 
     /** The members' stream figures added up (live members only). */

@@ -7,6 +7,7 @@ import dev.qwenvl.engine.EngineRequest;
 import dev.qwenvl.engine.LlmEngine;
 import dev.qwenvl.engine.LlmEngineFactory;
 import dev.qwenvl.engine.SamplingParams;
+import dev.qwenvl.engine.SubmittedBatch;
 import dev.qwenvl.engine.VideoPayload;
 import java.io.IOException;
 import java.net.ConnectException;
@@ -22,11 +23,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.Set;
-import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
@@ -182,38 +181,8 @@ public final class OpenAiHttpEngine implements LlmEngine {
      */
     @Override
     public List<String> generate(List<EngineRequest> requests, SamplingParams sampling) {
-        Objects.requireNonNull(requests, "requests");
-        Objects.requireNonNull(sampling, "sampling");
-        if (requests.isEmpty()) {
-            throw new IllegalArgumentException("an engine call needs at least one request");
-        }
         requireOpen();
-        List<CompletableFuture<String>> futures = new ArrayList<>(requests.size());
-        for (EngineRequest r : requests) {
-            futures.add(submit(r, sampling));
-        }
-        List<String> texts = new ArrayList<>(requests.size());
-        RuntimeException first = null;
-        for (int i = 0; i < futures.size(); i++) {
-            try {
-                texts.add(futures.get(i).get());
-            } catch (InterruptedException e) {
-                futures.forEach(f -> f.cancel(true));
-                Thread.currentThread().interrupt();
-                throw new EngineException("interrupted while waiting for " + config.chatCompletionsUrl(), e);
-            } catch (ExecutionException | CancellationException e) {
-                RuntimeException failure = unwrap(e);
-                if (first == null) {
-                    first = failure;
-                } else {
-                    LOG.warn("Request {} of the batch failed too: {}", i, failure.getMessage());
-                }
-            }
-        }
-        if (first != null) {
-            throw first;
-        }
-        return texts;
+        return SubmittedBatch.generate(this, requests, sampling, config.chatCompletionsUrl().toString());
     }
 
     /** Sends one request; returns at once. The JPEG encoding runs on the engine's threads. */
@@ -338,14 +307,6 @@ public final class OpenAiHttpEngine implements LlmEngine {
 
     private static String describe(Duration d) {
         return d.toMillis() % 1000 == 0 ? d.toSeconds() + " s" : d.toMillis() + " ms";
-    }
-
-    private static RuntimeException unwrap(Exception e) {
-        Throwable cause = e instanceof ExecutionException && e.getCause() != null ? e.getCause() : e;
-        if (cause instanceof RuntimeException r) {
-            return r;
-        }
-        return new EngineException(cause.toString(), cause);
     }
 
     private void requireOpen() {

@@ -1,0 +1,93 @@
+package dev.qwenvl.engine;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import org.junit.jupiter.api.Test;
+
+class SubmittedBatchTest {
+    private static final SamplingParams SAMPLING = new SamplingParams(0.1, 0.001, 1.05, 8, List.of(), null);
+
+    /** An engine whose i-th submitted request gets the i-th prepared future. */
+    private static LlmEngine engine(List<CompletableFuture<String>> answers, List<EngineRequest> seen) {
+        return new LlmEngine() {
+            @Override
+            public List<String> generate(List<EngineRequest> requests, SamplingParams sampling) {
+                throw new AssertionError("the batch goes through submit");
+            }
+
+            @Override
+            public CompletableFuture<String> submit(EngineRequest request, SamplingParams sampling) {
+                seen.add(request);
+                return answers.get(seen.size() - 1);
+            }
+
+            @Override
+            public void close() {}
+        };
+    }
+
+    private static List<EngineRequest> requests(int n) {
+        List<EngineRequest> out = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            out.add(new EngineRequest("p" + i, new OpaqueVideo(i)));
+        }
+        return out;
+    }
+
+    @Test
+    void everyRequestIsSubmittedBeforeAnyWaitAndTextsComeBackInRequestOrder() {
+        CompletableFuture<String> a = new CompletableFuture<>();
+        CompletableFuture<String> b = CompletableFuture.completedFuture("b");
+        List<EngineRequest> seen = new ArrayList<>();
+        List<EngineRequest> batch = requests(2);
+        CompletableFuture.delayedExecutor(50, java.util.concurrent.TimeUnit.MILLISECONDS).execute(() -> {
+            if (seen.size() == 2) {
+                a.complete("a");
+            } else {
+                a.complete("only " + seen.size() + " submitted while the first still ran");
+            }
+        });
+        assertEquals(List.of("a", "b"), SubmittedBatch.generate(engine(List.of(a, b), seen), batch, SAMPLING, "test engine"));
+        assertEquals(batch, seen);
+    }
+
+    @Test
+    void theFirstFailureInRequestOrderIsThrownAfterEveryRequestEnded() {
+        EngineException first = new EngineException("refused request 1");
+        CompletableFuture<String> third = new CompletableFuture<>();
+        List<CompletableFuture<String>> answers = List.of(CompletableFuture.completedFuture("ok"),
+                CompletableFuture.failedFuture(first), third);
+        CompletableFuture.delayedExecutor(50, java.util.concurrent.TimeUnit.MILLISECONDS)
+                .execute(() -> third.completeExceptionally(new EngineException("refused request 2")));
+        EngineException thrown = assertThrows(EngineException.class,
+                () -> SubmittedBatch.generate(engine(answers, new ArrayList<>()), requests(3), SAMPLING, "test engine"));
+        assertEquals(first, thrown);
+        assertTrue(third.isDone(), "the batch waited for the last request before throwing");
+    }
+
+    @Test
+    void aDeathIsReportedAgainForTheBatchAndAnyOtherThrowableBecomesAnEngineException() {
+        EngineDiedException died = new EngineDiedException("core gone", "EngineCore", 7, null, "SIGKILL", null);
+        EngineDiedException again = assertThrows(EngineDiedException.class, () -> SubmittedBatch.generate(
+                engine(List.of(CompletableFuture.failedFuture(died)), new ArrayList<>()), requests(1), SAMPLING, "pool X"));
+        assertTrue(again.getMessage().contains("pool X"), again.getMessage());
+
+        Exception checked = new Exception("checked");
+        EngineException wrapped = assertThrows(EngineException.class, () -> SubmittedBatch.generate(
+                engine(List.of(CompletableFuture.failedFuture(checked)), new ArrayList<>()), requests(1), SAMPLING, "pool X"));
+        assertInstanceOf(Exception.class, wrapped.getCause());
+        assertEquals(checked, wrapped.getCause());
+    }
+
+    @Test
+    void anEmptyBatchIsRefused() {
+        assertThrows(IllegalArgumentException.class,
+                () -> SubmittedBatch.generate(engine(List.of(), new ArrayList<>()), List.of(), SAMPLING, "test engine"));
+    }
+}
