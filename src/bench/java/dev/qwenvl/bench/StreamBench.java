@@ -148,7 +148,7 @@ public final class StreamBench {
     /** Window {@code w}'s request with its rate and pixel bounds, as VideoCaptioner sends them. */
     private static EngineRequest request(String prompt, PreparedVideo v, int w) {
         return new EngineRequest(prompt, v.payloads().get(w)).withFps(v.windows().get(w).sampledFps())
-                .withPixelBounds(dev.qwenvl.engine.PixelBounds.fromProcessorKwargs(v.processorKwargs().get(w)));
+                .withPixelBounds(v.pixelBounds(w).orElse(null));
     }
 
     private static List<String> captions(List<VideoCaptions> results) {

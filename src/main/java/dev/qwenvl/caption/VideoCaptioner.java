@@ -4,7 +4,6 @@ import dev.qwenvl.QwenVlException;
 import dev.qwenvl.engine.EngineDiedException;
 import dev.qwenvl.engine.EngineException;
 import dev.qwenvl.engine.EngineRequest;
-import dev.qwenvl.engine.PixelBounds;
 import dev.qwenvl.model.InferenceBackend;
 import dev.qwenvl.model.QwenVL;
 import dev.qwenvl.model.QwenVlConfig;
@@ -154,7 +153,7 @@ public final class VideoCaptioner implements AutoCloseable {
     private EngineRequest request(PreparedVideo video, int w) {
         return EngineRequest.instruction(instruction(), systemMessage, video.payloads().get(w))
                 .withFps(video.windows().get(w).sampledFps())
-                .withPixelBounds(PixelBounds.fromProcessorKwargs(video.processorKwargs().get(w)));
+                .withPixelBounds(video.pixelBounds(w).orElse(null));
     }
 
     /** The instruction every window is captioned with (the custom text, else the variant's). */

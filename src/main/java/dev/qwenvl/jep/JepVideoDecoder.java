@@ -53,7 +53,7 @@ public final class JepVideoDecoder implements VideoDecoder {
         LOG.debug("prepared {} window(s) of {} as {} {}, {} video tokens", payloads.size(), source.displayName(),
                 prepared.dtype(), prepared.shapes(), prepared.videoTokens());
         List<Long> handles = prepared.handles();
-        return new PreparedVideo(source, windows, payloads, prepared.processorKwargs(), prepared.videoTokens(),
+        return new PreparedVideo(source, windows, payloads, prepared.pixelBounds(), prepared.videoTokens(),
                 () -> release(handles), prepared.frameBytes());
     }
 

@@ -3,6 +3,7 @@ package dev.qwenvl.jep;
 import dev.qwenvl.engine.EngineDiedException;
 import dev.qwenvl.engine.EngineException;
 import dev.qwenvl.engine.EngineUnavailableException;
+import dev.qwenvl.engine.PixelBounds;
 import dev.qwenvl.engine.UnsafeStartMethodException;
 import dev.qwenvl.model.WeightsDownloadException;
 import dev.qwenvl.model.WeightsSnapshot;
@@ -94,14 +95,18 @@ final class PythonBridge {
 
     // --- video inputs ---
 
-    /** Windows decoded in Python: one handle per window, with what each costs and needs. */
+    /**
+     * Windows decoded in Python: one handle per window, with what each costs and needs
+     * ({@code pixelBounds}: per window, the bounds for the model's processor, {@code null} when the
+     * frames are already sized).
+     */
     record PreparedWindows(List<Long> handles, List<List<Long>> shapes, String dtype, List<Integer> videoTokens,
-                           List<Map<String, Object>> processorKwargs) {
+                           List<PixelBounds> pixelBounds) {
         PreparedWindows {
             handles = List.copyOf(handles);
             shapes = List.copyOf(shapes);
             videoTokens = List.copyOf(videoTokens);
-            processorKwargs = List.copyOf(processorKwargs);
+            pixelBounds = java.util.Collections.unmodifiableList(new ArrayList<>(pixelBounds));
         }
 
         /** Bytes of the prepared frames, from their shapes and dtype. */
@@ -145,11 +150,11 @@ final class PythonBridge {
             shapes.add(longs(shape));
         }
         List<Integer> tokens = longs(answer.get("video_tokens")).stream().map(Long::intValue).toList();
-        List<Map<String, Object>> kwargs = new ArrayList<>();
+        List<PixelBounds> kwargs = new ArrayList<>();
         for (Object k : list(answer.get("processor_kwargs"))) {
             Map<String, Object> copy = new LinkedHashMap<>();
             ((Map<?, ?>) k).forEach((key, value) -> copy.put(String.valueOf(key), value));
-            kwargs.add(copy);
+            kwargs.add(PixelBounds.fromProcessorKwargs(copy));
         }
         if (shapes.size() != handles.size() || tokens.size() != handles.size() || kwargs.size() != handles.size()) {
             throw new IllegalStateException("inputs.prepare answered " + handles.size() + " handles but " + shapes.size()

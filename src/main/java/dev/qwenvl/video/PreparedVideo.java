@@ -1,10 +1,12 @@
 package dev.qwenvl.video;
 
+import dev.qwenvl.engine.PixelBounds;
 import dev.qwenvl.engine.VideoPayload;
+import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
  * A video's windows, decoded and preprocessed, ready for the engine: one payload per window, in
@@ -14,28 +16,28 @@ public final class PreparedVideo implements AutoCloseable {
     private final VideoSource source;
     private final List<VideoWindow> windows;
     private final List<VideoPayload> payloads;
-    private final List<Map<String, Object>> processorKwargs;
+    private final List<PixelBounds> pixelBounds;
     private final List<Integer> videoTokens;
     private final Runnable release;
     private final long frameBytes;
     private boolean closed;
 
-    /** Windows without processor arguments and of unknown token cost (0). */
+    /** Windows without pixel bounds and of unknown token cost (0). */
     public PreparedVideo(VideoSource source, List<VideoWindow> windows, List<VideoPayload> payloads, Runnable release) {
-        this(source, windows, payloads, Collections.nCopies(windows.size(), Map.of()),
+        this(source, windows, payloads, Collections.nCopies(windows.size(), null),
                 Collections.nCopies(windows.size(), 0), release);
     }
 
     /**
      * Frames held by Java count their buffers' bytes; frames held by Python count nothing.
      *
-     * @param processorKwargs per window, the processor arguments its request must carry (empty
-     *     when none)
+     * @param pixelBounds per window, the pixel bounds its request must carry to the model's
+     *     processor ({@code null} elements: none, the frames are already sized)
      * @param videoTokens per window, the tokens its frames cost in the prompt
      */
     public PreparedVideo(VideoSource source, List<VideoWindow> windows, List<VideoPayload> payloads,
-            List<Map<String, Object>> processorKwargs, List<Integer> videoTokens, Runnable release) {
-        this(source, windows, payloads, processorKwargs, videoTokens, release, javaBytes(payloads));
+            List<PixelBounds> pixelBounds, List<Integer> videoTokens, Runnable release) {
+        this(source, windows, payloads, pixelBounds, videoTokens, release, javaBytes(payloads));
     }
 
     /**
@@ -43,18 +45,18 @@ public final class PreparedVideo implements AutoCloseable {
      *                   captioner's memory budget counts them)
      */
     public PreparedVideo(VideoSource source, List<VideoWindow> windows, List<VideoPayload> payloads,
-            List<Map<String, Object>> processorKwargs, List<Integer> videoTokens, Runnable release, long frameBytes) {
+            List<PixelBounds> pixelBounds, List<Integer> videoTokens, Runnable release, long frameBytes) {
         this.frameBytes = frameBytes;
         this.source = Objects.requireNonNull(source, "source");
         this.windows = List.copyOf(windows);
         this.payloads = List.copyOf(payloads);
-        this.processorKwargs = processorKwargs.stream().map(Map::copyOf).toList();
+        this.pixelBounds = Collections.unmodifiableList(new ArrayList<>(pixelBounds));
         this.videoTokens = List.copyOf(videoTokens);
         this.release = Objects.requireNonNull(release, "release");
-        if (this.windows.size() != this.payloads.size() || this.windows.size() != this.processorKwargs.size()
+        if (this.windows.size() != this.payloads.size() || this.windows.size() != this.pixelBounds.size()
                 || this.windows.size() != this.videoTokens.size()) {
             throw new IllegalArgumentException(windows.size() + " windows but " + payloads.size() + " payloads, "
-                    + processorKwargs.size() + " processor argument maps and " + videoTokens.size() + " token counts");
+                    + pixelBounds.size() + " pixel bounds and " + videoTokens.size() + " token counts");
         }
     }
 
@@ -71,9 +73,12 @@ public final class PreparedVideo implements AutoCloseable {
         return payloads;
     }
 
-    /** Per window, in window order, the processor arguments its engine request must carry. */
-    public List<Map<String, Object>> processorKwargs() {
-        return processorKwargs;
+    /**
+     * The pixel bounds window {@code window}'s engine request must carry to the model's processor;
+     * empty when the frames are already sized for the model.
+     */
+    public Optional<PixelBounds> pixelBounds(int window) {
+        return Optional.ofNullable(pixelBounds.get(window));
     }
 
     /** Per window, in window order, the tokens its frames cost in the prompt (0 when unknown). */

@@ -1,6 +1,5 @@
 package dev.qwenvl.caption;
 
-import dev.qwenvl.engine.OpaqueVideo;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertSame;
@@ -17,6 +16,8 @@ import dev.qwenvl.engine.EngineDiedException;
 import dev.qwenvl.engine.EngineException;
 import dev.qwenvl.engine.EngineRequest;
 import dev.qwenvl.engine.LlmEngine;
+import dev.qwenvl.engine.OpaqueVideo;
+import dev.qwenvl.engine.PixelBounds;
 import dev.qwenvl.engine.VideoPayload;
 import dev.qwenvl.model.QwenVL;
 import dev.qwenvl.model.QwenVlConfig;
@@ -71,8 +72,8 @@ class VideoCaptionerTest {
                 List<VideoPayload> payloads = new ArrayList<>();
                 windows.forEach(w -> payloads.add(new OpaqueVideo(nextHandle++)));
                 char kind = ((VideoSource.VideoFile) source).path().getFileName().toString().charAt(0);
-                java.util.Map<String, Object> kwargs = kind == 'p' ? java.util.Map.of("min_pixels", 100352, "max_pixels", 602112.0)
-                        : java.util.Map.of();
+                PixelBounds kwargs = kind == 'p'
+                        ? PixelBounds.fromProcessorKwargs(java.util.Map.of("min_pixels", 100352, "max_pixels", 602112.0)) : null;
                 return new PreparedVideo(source, windows, payloads, java.util.Collections.nCopies(windows.size(), kwargs),
                         java.util.Collections.nCopies(windows.size(), kind == 'h' ? 40_000 : 1_000), released::incrementAndGet);
             }
