@@ -53,10 +53,9 @@ public final class DummyModel {
      */
     public static Path write(ModelVariant variant, BenchmarkArchitecture architecture, Path tinyModel, Path modelDir) {
         if (!Files.isRegularFile(tinyModel.resolve("tokenizer.json")) || !Files.isRegularFile(tinyModel.resolve("config.json"))) {
-            String generator = variant == ModelVariant.QWEN3 ? "make_tiny_qwen3_vl.py" : "make_tiny_qwen2_5_vl.py";
             throw new IllegalArgumentException("no tiny " + variant.modelId() + " in " + tinyModel + " (its tokenizer and "
-                    + "processor files are reused): generate it with `python python/tools/" + generator + " --out "
-                    + tinyModel + "` or `bash python/setup-e2e.sh` (which makes both tiny models)"
+                    + "processor files are reused): generate it with `bash python/setup-e2e.sh` (which makes the tiny "
+                    + "models, with the generators in python/tools)"
                     + ", or point --tiny-model-dir at the folder that holds it");
         }
         Path target = modelDir.resolve(variant.modelId());

@@ -103,15 +103,15 @@ class BenchmarkPlanTest {
     void aMissingTinyModelIsReportedWithTheCommandThatMakesIt() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> DummyModel.write(ModelVariant.QWEN, BenchmarkArchitecture.PUBLISHED, dir.resolve("nothing"), dir.resolve("out")));
-        assertTrue(e.getMessage().contains("make_tiny_qwen2_5_vl.py"), e.getMessage());
+        assertTrue(e.getMessage().contains("bash python/setup-e2e.sh"), e.getMessage());
         assertTrue(e.getMessage().contains("--tiny-model-dir"), e.getMessage());
     }
 
     @Test
-    void aMissingTinyQwen3NamesItsOwnGenerator() {
+    void aMissingTinyQwen3NamesItsOwnModel() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> DummyModel.write(ModelVariant.QWEN3, BenchmarkArchitecture.PUBLISHED, dir.resolve("nothing"), dir.resolve("out")));
-        assertTrue(e.getMessage().contains("make_tiny_qwen3_vl.py"), e.getMessage());
+        assertTrue(e.getMessage().contains("no tiny " + ModelVariant.QWEN3.modelId()), e.getMessage());
     }
 
     @Test

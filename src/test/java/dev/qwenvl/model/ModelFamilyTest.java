@@ -40,7 +40,7 @@ class ModelFamilyTest {
             assertEquals(f, ModelVariant.fromKey(f.key()).family(),
                     f.name() + " is described in families.json but has no ModelVariant constant");
         }
-        assertEquals(ModelFamily.all().size(), ModelVariant.values().length);
+        assertEquals(ModelFamily.all().size(), ModelVariant.values().size());
     }
 
     @Test

@@ -1,5 +1,6 @@
 package dev.qwenvl.model;
 
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -41,5 +42,27 @@ class ModelVariantTest {
     @Test
     void validKeysAreListedInDeclarationOrder() {
         assertEquals(List.of("qwen", "qwen2.5", "qwen3"), ModelVariant.validKeys());
+    }
+
+    @Test
+    void everyFamilyOfTheDescriptionIsAVariantWithoutCodeOfItsOwn() {
+        for (ModelFamily family : ModelFamily.all()) {
+            ModelVariant v = ModelVariant.fromKey(family.keys().get(0));
+            assertSame(family, v.family());
+            assertTrue(ModelVariant.values().contains(v));
+        }
+        assertEquals("QWEN", ModelVariant.QWEN.name());
+        assertEquals("QWEN3", ModelVariant.QWEN3.toString());
+    }
+
+    @Test
+    void aSerializedVariantComesBackAsTheSameInstance() throws Exception {
+        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+        try (java.io.ObjectOutputStream out = new java.io.ObjectOutputStream(bytes)) {
+            out.writeObject(ModelVariant.QWEN3);
+        }
+        try (java.io.ObjectInputStream in = new java.io.ObjectInputStream(new java.io.ByteArrayInputStream(bytes.toByteArray()))) {
+            assertSame(ModelVariant.QWEN3, in.readObject());
+        }
     }
 }
