@@ -7,17 +7,25 @@ import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * {@link LlmEngine#generate} for engines whose unit of work is one submitted request: every
  * request is submitted at once, the texts come back in request order, and the first failure in
- * request order is thrown (later ones are logged). Each future must complete by itself (the
- * engine's own timeouts and death handling); waiting is interruptible.
+ * request order is thrown (later ones are logged). Futures complete through the engine's own
+ * timeouts and death handling; as a backstop, the wait asks the engine every
+ * {@link #LIVENESS_CHECK_MILLIS} ms whether it died and then gives up on the requests still open
+ * with {@link EngineDiedException}, so a dead engine never holds its caller. Waiting is
+ * interruptible.
  */
 public final class SubmittedBatch {
     private static final Logger LOG = LoggerFactory.getLogger(SubmittedBatch.class);
+
+    /** How often a wait on an unfinished request asks the engine whether it died. */
+    static final long LIVENESS_CHECK_MILLIS = 1_000;
 
     private SubmittedBatch() {}
 
@@ -43,7 +51,10 @@ public final class SubmittedBatch {
         RuntimeException first = null;
         for (int i = 0; i < futures.size(); i++) {
             try {
-                texts.add(futures.get(i).get());
+                texts.add(await(engine, futures.get(i), requests.size(), what));
+            } catch (EngineDiedException died) {
+                futures.forEach(f -> f.cancel(true));
+                throw died;
             } catch (InterruptedException e) {
                 futures.forEach(f -> f.cancel(true));
                 Thread.currentThread().interrupt();
@@ -63,6 +74,21 @@ public final class SubmittedBatch {
             throw first;
         }
         return texts;
+    }
+
+    /** The future's text; {@link EngineDiedException} when the engine died while it was still open. */
+    private static String await(LlmEngine engine, CompletableFuture<String> future, int size, String what)
+            throws InterruptedException, ExecutionException {
+        while (true) {
+            try {
+                return future.get(LIVENESS_CHECK_MILLIS, TimeUnit.MILLISECONDS);
+            } catch (TimeoutException stillRunning) {
+                if (engine.isDead()) {
+                    throw new EngineDiedException(what + " died with requests of a batch of " + size
+                            + " still open; start a new engine (QwenVL.setup() does)", "engine", -1, null, null, null);
+                }
+            }
+        }
     }
 
     /** The failure inside the wrappers of {@link CompletableFuture}. */

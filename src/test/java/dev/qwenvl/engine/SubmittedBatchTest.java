@@ -86,6 +86,36 @@ class SubmittedBatchTest {
     }
 
     @Test
+    void aDeadEngineWhoseFuturesNeverCompleteDoesNotHoldTheCaller() {
+        CompletableFuture<String> never = new CompletableFuture<>();
+        java.util.concurrent.atomic.AtomicBoolean dead = new java.util.concurrent.atomic.AtomicBoolean();
+        LlmEngine engine = new LlmEngine() {
+            @Override
+            public List<String> generate(List<EngineRequest> requests, SamplingParams sampling) {
+                throw new AssertionError("the batch goes through submit");
+            }
+
+            @Override
+            public CompletableFuture<String> submit(EngineRequest request, SamplingParams sampling) {
+                return never;
+            }
+
+            @Override
+            public boolean isDead() {
+                return dead.get();
+            }
+
+            @Override
+            public void close() {}
+        };
+        CompletableFuture.delayedExecutor(200, java.util.concurrent.TimeUnit.MILLISECONDS).execute(() -> dead.set(true));
+        EngineDiedException thrown = assertThrows(EngineDiedException.class,
+                () -> SubmittedBatch.generate(engine, requests(1), SAMPLING, "engine Y"));
+        assertTrue(thrown.getMessage().contains("engine Y"), thrown.getMessage());
+        assertTrue(never.isCancelled(), "the open request is given up");
+    }
+
+    @Test
     void anEmptyBatchIsRefused() {
         assertThrows(IllegalArgumentException.class,
                 () -> SubmittedBatch.generate(engine(List.of(), new ArrayList<>()), List.of(), SAMPLING, "test engine"));
