@@ -99,7 +99,7 @@ class VideoCaptionerSetupTest {
 
         @Override
         public WeightsDownloader weightsDownloader() {
-            throw new UnsupportedOperationException("not used");
+            throw new AssertionError("a captioner built by create() does not call this");
         }
     };
 
@@ -192,7 +192,7 @@ class VideoCaptionerSetupTest {
 
             @Override
             public WeightsDownloader weightsDownloader() {
-                throw new UnsupportedOperationException("not used");
+                throw new AssertionError("a captioner built by create() does not call this");
             }
         };
         assertSame(cannotStart, assertThrows(EngineException.class,
