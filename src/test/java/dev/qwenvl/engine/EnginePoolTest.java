@@ -100,6 +100,8 @@ class EnginePoolTest {
         final List<FakeEngine> started = new CopyOnWriteArrayList<>();
         final List<String> visible;
         volatile RuntimeException failOn;
+        /** When set, starts wait for it (a restart that takes time). */
+        volatile java.util.concurrent.CountDownLatch startGate;
 
         FakeFactory(String... visible) {
             this.visible = List.of(visible);
@@ -114,6 +116,15 @@ class EnginePoolTest {
         public LlmEngine start(EngineArgs args, DeviceGroup devices) {
             if (failOn != null && started.size() == 1) {
                 throw failOn;
+            }
+            java.util.concurrent.CountDownLatch gate = startGate;
+            try {
+                if (gate != null && !gate.await(10, TimeUnit.SECONDS)) {
+                    throw new EngineException("the test never opened the start gate");
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new EngineException("interrupted at the start gate");
             }
             FakeEngine e = new FakeEngine(devices);
             started.add(e);
@@ -218,7 +229,9 @@ class EnginePoolTest {
             CompletableFuture<String> a = pool.submit(request("a"), SAMPLING);
             pool.submit(request("b"), SAMPLING);
             FakeEngine first = factory.on("0");
+            factory.startGate = new java.util.concurrent.CountDownLatch(1); // "a" moves on while 0 restarts
             first.kill();
+            factory.startGate.countDown();
             assertTrue(waitFor(() -> pool.members().get(0).state() == EnginePool.MemberState.LIVE),
                     "member 0 restarted: " + pool.members());
             assertTrue(first.closed, "the dead engine was closed");
