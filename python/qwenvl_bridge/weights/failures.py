@@ -58,16 +58,16 @@ def translate_error(
         return make(Reason.REPO_NOT_FOUND,
                     f"{where}: repository {model_id} not found: check the model id; if the repository is private, "
                     f"set HF_TOKEN to a token that can read it")
+    copy_instead = (f"copy the weights into {local_dir} from a machine that downloaded them (with their "
+                    f"{STATE_DIR}/{MANIFEST_NAME}, which marks them complete)")
     if offline := _first(chain, OfflineModeIsEnabled):
         return make(Reason.NETWORK,
-                    f"{where}: HF_HUB_OFFLINE is set, so nothing can be downloaded ({offline}): unset it, or copy "
-                    f"the weights into {local_dir} from a machine that downloaded them (with their "
-                    f"{STATE_DIR}/{MANIFEST_NAME}, which marks them complete)")
+                    f"{where}: HF_HUB_OFFLINE is set, so nothing can be downloaded ({offline}): unset it, or "
+                    f"{copy_instead}")
     if net := _first(chain, httpx2.TransportError) or _first(chain, LocalEntryNotFoundError):
         return make(Reason.NETWORK,
                     f"{where}: no network to {settings.endpoint} ({type(net).__name__}: {net}): set HF_ENDPOINT to "
-                    f"a reachable mirror, or copy the weights into {local_dir} from a machine that downloaded them "
-                    f"(with their {STATE_DIR}/{MANIFEST_NAME}, which marks them complete)")
+                    f"a reachable mirror, or {copy_instead}")
     if full := _first_errno(chain, (errno.ENOSPC, errno.EDQUOT)):
         needed = sum(f.size for f in files_needing_download(local_dir, listing.files)) if listing else 0
         return make(Reason.DISK_FULL, disk_full_message(local_dir, model_id, revision, needed, free_or_zero(local_dir))
