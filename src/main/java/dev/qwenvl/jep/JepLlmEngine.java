@@ -85,13 +85,7 @@ public final class JepLlmEngine implements LlmEngine {
 
     /** Constructs {@code vllm.LLM} with {@link EngineArgs#toKwargs()} (one interpreter call). */
     public static JepLlmEngine start(PythonRuntime runtime, EngineArgs args) {
-        OrphanGuard.acquire(runtime.environment().executable());
-        try {
-            return create(runtime, args, DeviceGroup.CPU, false);
-        } catch (RuntimeException | Error e) {
-            OrphanGuard.release();
-            throw e;
-        }
+        return guarded(runtime, args, DeviceGroup.CPU, false);
     }
 
     /**
@@ -102,10 +96,14 @@ public final class JepLlmEngine implements LlmEngine {
      * the engines already running (an engine pool starting a member again goes on with the others).
      */
     public static JepLlmEngine start(PythonRuntime runtime, EngineArgs args, DeviceGroup devices) {
-        Objects.requireNonNull(devices, "devices");
+        return guarded(runtime, args, Objects.requireNonNull(devices, "devices"), true);
+    }
+
+    /** {@link #create} under the orphan guard, which is released again when the start fails. */
+    private static JepLlmEngine guarded(PythonRuntime runtime, EngineArgs args, DeviceGroup devices, boolean ownThread) {
         OrphanGuard.acquire(runtime.environment().executable());
         try {
-            return create(runtime, args, devices, true);
+            return create(runtime, args, devices, ownThread);
         } catch (RuntimeException | Error e) {
             OrphanGuard.release();
             throw e;
@@ -116,12 +114,11 @@ public final class JepLlmEngine implements LlmEngine {
     static final long CONSTRUCTION_POLL_MILLIS = 200;
 
     private static Object construct(PythonRuntime runtime, EngineArgs args, DeviceGroup devices, boolean ownThread) {
+        String pinnedTo = devices.isCpu() ? null : devices.visibleDevices(); // None in Python: not pinned
         if (!ownThread) {
-            return devices.isCpu() ? runtime.call(MODULE, "create", args.toKwargs())
-                    : runtime.call(MODULE, "create", args.toKwargs(), devices.visibleDevices());
+            return runtime.call(MODULE, "create", args.toKwargs(), pinnedTo);
         }
-        Object ticket = devices.isCpu() ? runtime.call(MODULE, "start_create", args.toKwargs())
-                : runtime.call(MODULE, "start_create", args.toKwargs(), devices.visibleDevices());
+        Object ticket = runtime.call(MODULE, "start_create", args.toKwargs(), pinnedTo);
         boolean interrupted = false;
         try {
             while (true) { // an engine being built cannot be stopped halfway: wait for it, keep the interrupt
