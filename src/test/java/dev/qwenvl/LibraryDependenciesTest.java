@@ -58,8 +58,8 @@ class LibraryDependenciesTest {
                 String rel = main.relativize(f).toString();
                 String code = Files.readString(f);
                 if (rel.startsWith("http/")) {
-                    // The HTTP engine is an optional adapter whose users add jackson-databind (README,
-                    // "Using a running vllm serve"); it may not pull in the CLI's libraries.
+                    // The HTTP engine is an optional adapter whose users add jackson-databind (docs/http-engine.md);
+                    // it may not pull in the CLI's libraries.
                     code = code.replaceAll("(?m)^import com\\.fasterxml\\..*$", "");
                 }
                 if (!rel.startsWith("cli/") && !rel.startsWith("spark/") && optional.matcher(code).find()) {

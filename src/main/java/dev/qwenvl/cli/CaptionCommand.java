@@ -134,7 +134,7 @@ final class CaptionCommand implements Callable<Integer> {
     @Option(names = "--engine-url", paramLabel = "URL",
             description = "Caption through a running OpenAI-compatible server (vllm serve) at this API root, e.g. "
                     + "http://localhost:8000/v1, instead of the embedded vLLM. Videos are still decoded here; frames "
-                    + "travel as JPEG (see README, \"Using a running vllm serve\").")
+                    + "travel as JPEG (see docs/http-engine.md).")
     URI engineUrl;
 
     @Option(names = "--engine-model", paramLabel = "NAME",

@@ -33,7 +33,7 @@ import org.junit.jupiter.api.Test;
  * The HTTP engine against the real {@code vllm serve} (vLLM's OpenAI-compatible server, CPU build)
  * with the tiny random Qwen2.5-VL: the server accepts the JPEG frame sequence, the rate and the
  * pixel bounds as the engine sends them, and the engine contract holds. Starts its own server
- * (about two minutes on a small CPU; {@code --trust-request-mm-kwargs}, as the README asks), or
+ * (about two minutes on a small CPU; {@code --trust-request-mm-kwargs}, as docs/http-engine.md asks), or
  * uses {@code -Dqwenvl.e2e.serveUrl=http://host:port/v1}.
  */
 class VllmServeE2EIT extends LlmEngineContract {

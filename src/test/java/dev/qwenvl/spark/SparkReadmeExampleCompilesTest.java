@@ -10,7 +10,7 @@ import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.junit.jupiter.api.Test;
 
-/** Keeps the README's Spark example compiling (the same code; it needs a cluster, so it is not run). */
+/** The Spark example of docs/spark.md, kept compiling here too, and its configuration checked (it needs a cluster, so it is not run). */
 class SparkReadmeExampleCompilesTest {
 
     @SuppressWarnings("unused")
