@@ -3,10 +3,8 @@ package dev.qwenvl.engine;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -18,17 +16,22 @@ import org.slf4j.LoggerFactory;
  *
  * <ul>
  *   <li><b>Routing.</b> {@link #submit} gives each request to the live member with the fewest
- *       requests in flight (the first such member on a tie). {@link #generate} goes through submit.</li>
+ *       requests in flight (the first such member on a tie). {@link #generate} is the interface's,
+ *       over submit.</li>
  *   <li><b>Start.</b> Members start one after another (never two engine starts at once: concurrent
  *       vLLM starts collide on shared compile caches); a member that fails to start closes those
  *       already started and the start fails.</li>
- *   <li><b>Death.</b> When a member dies ({@link EngineDiedException}, or {@link LlmEngine#isDead()}),
- *       every request it had in flight is submitted again to the live members: the caller's future
- *       completes once, with one caption. The death is logged at WARN and kept in {@link #members()}.
- *       The dead member is closed and started again on the pool's restart thread, once per member
- *       ({@link Options#restartsPerMember()}); while it restarts the others go on.</li>
- *   <li>{@link #isDead()} is true when no member is live and none is restarting; requests fail
- *       with {@link EngineDiedException} then.</li>
+ *   <li><b>Death.</b> A member died when a request of it fails with {@link EngineDiedException} or
+ *       when {@link EngineDeaths#of} says so (asked before each routing): either way the member's
+ *       own {@link EngineDiedException} is recorded, with its cause (a signal, an exit code), and
+ *       a later report of the same death that names the cause replaces one that did not. Every
+ *       request the member had in flight is submitted again to the live members: the caller's
+ *       future completes once, with one caption. The death is logged at WARN and kept in
+ *       {@link #members()}. The dead member is closed and started again on the pool's restart
+ *       thread ({@link MemberRestarts}), at most {@link Options#restartsPerMember()} times; while
+ *       it restarts the others go on.</li>
+ *   <li>{@link #death()} is present when no member is live and none is restarting (it names every
+ *       member's last death); requests fail with it then.</li>
  *   <li>{@link #close()} closes every member (their in-flight requests fail as closed); idempotent.</li>
  * </ul>
  *
@@ -68,51 +71,25 @@ public final class EnginePool implements LlmEngine {
     public record Member(int index, DeviceGroup devices, MemberState state, int inFlight, long answered, int deaths,
                          int restarts, String lastDeath) {}
 
-    /** One engine slot; the fields are guarded by the pool's lock. */
-    private static final class Slot {
-        final int index;
-        final DeviceGroup devices;
-        LlmEngine engine;
-        MemberState state = MemberState.LIVE;
-        int inFlight;
-        long answered;
-        int deaths;
-        int restarts;
-        String lastDeath;
-        /** Bumped on every (re)start, so that a late failure of an old engine is not taken for the new one's. */
-        int generation;
-
-        Slot(int index, DeviceGroup devices, LlmEngine engine) {
-            this.index = index;
-            this.devices = devices;
-            this.engine = engine;
-        }
-    }
-
-    private final LlmEngineFactory factory;
     private final EngineArgs args;
     private final Options options;
-    private final List<Slot> slots;
+    private final List<PoolMember> slots;
     private final Object lock = new Object();
     private final AtomicBoolean closed = new AtomicBoolean();
-    private final ExecutorService restarter;
-    /** Resubmissions after a death, over the pool's life. */
+    private final MemberRestarts restarts;
+    /** Resubmissions after a death, over the pool's life; guarded by lock. */
     private long resubmitted;
 
-    private EnginePool(LlmEngineFactory factory, EngineArgs args, Options options, List<Slot> slots) {
-        this.factory = factory;
+    private EnginePool(LlmEngineFactory factory, EngineArgs args, Options options, List<PoolMember> slots) {
         this.args = args;
         this.options = options;
         this.slots = List.copyOf(slots);
-        this.restarter = Executors.newSingleThreadExecutor(r -> {
-            Thread t = new Thread(r, "qwenvl-pool-restart");
-            t.setDaemon(true);
-            return t;
-        });
+        this.restarts = new MemberRestarts(options.restartsPerMember(), devices -> PoolStart.startMember(factory, args, devices),
+                lock, closed::get);
     }
 
     /**
-     * Starts one engine per device group, one after another.
+     * Starts one engine per device group, one after another ({@link PoolStart}).
      *
      * @throws EngineException when a member cannot start (the started ones are closed first); the
      *                         message names the member's devices
@@ -121,25 +98,7 @@ public final class EnginePool implements LlmEngine {
         Objects.requireNonNull(factory, "factory");
         Objects.requireNonNull(args, "args");
         Objects.requireNonNull(options, "options");
-        if (groups.isEmpty()) {
-            throw new IllegalArgumentException("an engine pool needs at least one device group");
-        }
-        List<Slot> started = new ArrayList<>();
-        for (DeviceGroup g : groups) {
-            long t0 = System.nanoTime();
-            LlmEngine engine;
-            try {
-                engine = startMember(factory, args, g);
-            } catch (RuntimeException e) {
-                started.forEach(s -> closeQuietly(s.engine));
-                throw new EngineException("engine " + (started.size() + 1) + " of " + groups.size() + " (devices "
-                        + g + ") did not start: " + e.getMessage(), e);
-            }
-            started.add(new Slot(started.size(), g, engine));
-            LOG.info("Engine pool: engine {} of {} on devices {} started in {} s", started.size(), groups.size(), g,
-                    String.format("%.1f", (System.nanoTime() - t0) / 1e9));
-        }
-        return new EnginePool(factory, args, options, started);
+        return new EnginePool(factory, args, options, PoolStart.startAll(factory, args, groups));
     }
 
     /**
@@ -149,52 +108,15 @@ public final class EnginePool implements LlmEngine {
      * it runs one engine on the CPU.
      */
     public static EnginePool start(LlmEngineFactory factory, EngineArgs args, Devices devices, Options options) {
-        List<String> visible = devices.isAll() ? factory.visibleDevices() : List.of();
-        List<DeviceGroup> groups = devices.resolve(visible, tensorParallelSize(args));
-        if (devices.isAll()) {
-            if (visible.isEmpty()) {
-                LOG.warn("devices=all: no accelerator is visible (CUDA_VISIBLE_DEVICES unset or empty and the engine "
-                        + "finds no GPU), so one engine runs on the CPU; to run several engines on the CPU, set "
-                        + "devices to cpu,cpu (one engine per 'cpu')");
-            } else {
-                LOG.info("devices=all: {} visible device(s) {} -> {} engine(s) on {}", visible.size(), visible,
-                        groups.size(), groups);
-            }
-        }
-        return start(factory, args, groups, options);
-    }
-
-    private static LlmEngine startMember(LlmEngineFactory factory, EngineArgs args, DeviceGroup g) {
-        LlmEngine engine = factory.start(args, g);
-        if (engine == null) {
-            throw new EngineException("the engine factory returned no engine for " + args.model());
-        }
-        return engine;
-    }
-
-    /** The {@code tensor_parallel_size} engine argument, 1 when unset. */
-    static int tensorParallelSize(EngineArgs args) {
-        Object tp = args.extra().get("tensor_parallel_size");
-        if (tp == null) {
-            return 1;
-        }
-        if (tp instanceof Number n) {
-            return n.intValue();
-        }
-        try {
-            return Integer.parseInt(tp.toString().strip());
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("tensor_parallel_size must be a whole number, got '" + tp + "'", e);
-        }
+        return start(factory, args, PoolStart.groups(factory, args, devices), options);
     }
 
     /** Every member as it is now, in device order. */
     public List<Member> members() {
         synchronized (lock) {
             List<Member> out = new ArrayList<>(slots.size());
-            for (Slot s : slots) {
-                out.add(new Member(s.index, s.devices, s.state, s.inFlight, s.answered, s.deaths, s.restarts,
-                        s.lastDeath));
+            for (PoolMember s : slots) {
+                out.add(s.snapshot());
             }
             return out;
         }
@@ -222,7 +144,7 @@ public final class EnginePool implements LlmEngine {
             result.completeExceptionally(new EngineException("the engine pool for " + args.model() + " is closed"));
             return;
         }
-        Slot slot;
+        PoolMember slot;
         LlmEngine engine;
         int generation;
         synchronized (lock) {
@@ -242,42 +164,46 @@ public final class EnginePool implements LlmEngine {
             inner = CompletableFuture.failedFuture(e);
         }
         inner.whenComplete((caption, error) -> {
+            Throwable cause = error == null ? null : SubmittedBatch.cause(error);
+            EngineDiedException death = cause == null || closed.get() ? null
+                    : cause instanceof EngineDiedException own ? own : EngineDeaths.of(engine).orElse(null);
             synchronized (lock) {
                 slot.inFlight--;
-                if (error == null || !(SubmittedBatch.cause(error) instanceof EngineDiedException)) {
+                if (death == null) {
                     slot.answered++;
+                } else {
+                    memberDied(slot, generation, death);
                 }
             }
-            if (error == null) {
-                result.complete(caption);
-                return;
-            }
-            Throwable cause = SubmittedBatch.cause(error);
-            if (!closed.get() && (cause instanceof EngineDiedException || engine.isDead())) {
-                memberDied(slot, generation, cause);
-                if (attempt + 1 > slots.size() * (1 + options.restartsPerMember())) {
+            if (death == null) {
+                if (cause == null) {
+                    result.complete(caption);
+                } else {
                     result.completeExceptionally(cause);
-                    return;
                 }
-                synchronized (lock) {
-                    resubmitted++;
-                }
-                route(request, sampling, result, attempt + 1);
                 return;
             }
-            result.completeExceptionally(cause);
+            if (attempt + 1 > slots.size() * (1 + options.restartsPerMember())) {
+                result.completeExceptionally(death);
+                return;
+            }
+            synchronized (lock) {
+                resubmitted++;
+            }
+            route(request, sampling, result, attempt + 1);
         });
     }
 
     /** The live member with the fewest requests in flight; null when none is live. Holds the lock. */
-    private Slot pick() {
-        Slot best = null;
-        for (Slot s : slots) {
+    private PoolMember pick() {
+        PoolMember best = null;
+        for (PoolMember s : slots) {
             if (s.state != MemberState.LIVE) {
                 continue;
             }
-            if (s.engine.isDead()) { // died while idle: nobody has told the pool yet
-                markDead(s, "its engine reports it is dead");
+            Optional<EngineDiedException> death = EngineDeaths.of(s.engine); // died while idle: nobody told the pool yet
+            if (death.isPresent()) {
+                memberDied(s, s.generation, death.get());
                 continue;
             }
             if (best == null || s.inFlight < best.inFlight) {
@@ -287,81 +213,24 @@ public final class EnginePool implements LlmEngine {
         return best;
     }
 
-    private void memberDied(Slot slot, int generation, Throwable cause) {
-        synchronized (lock) {
-            if (slot.generation != generation || slot.state != MemberState.LIVE) {
-                return; // this death was handled already (or concerns an engine since replaced)
-            }
-            markDead(slot, cause.getMessage());
+    /** Records a member's death (its own exception, cause included) and restarts it when it has a restart left. Holds the lock. */
+    private void memberDied(PoolMember slot, int generation, EngineDiedException death) {
+        if (slot.died(generation, death)) {
+            restarts.afterDeath(slot);
         }
-    }
-
-    /** Records a member's death and schedules its restart when it has one left. Holds the lock. */
-    private void markDead(Slot slot, String why) {
-        slot.state = MemberState.DEAD;
-        slot.deaths++;
-        slot.lastDeath = why;
-        boolean restart = slot.restarts < options.restartsPerMember() && !closed.get();
-        LOG.warn("Engine pool: engine {} on devices {} died ({}); its requests go to the other engines{}",
-                slot.index + 1, slot.devices, why, restart ? "; starting it again" : "; it is not started again");
-        if (restart) {
-            slot.state = MemberState.RESTARTING;
-            LlmEngine dead = slot.engine;
-            try {
-                restarter.execute(() -> restart(slot, dead));
-            } catch (RuntimeException e) { // the pool closed meanwhile
-                slot.state = MemberState.DEAD;
-            }
-        }
-    }
-
-    private void restart(Slot slot, LlmEngine dead) {
-        closeQuietly(dead);
-        if (closed.get()) {
-            return;
-        }
-        LlmEngine fresh;
-        try {
-            fresh = startMember(factory, args, slot.devices);
-        } catch (RuntimeException e) {
-            LOG.warn("Engine pool: engine {} on devices {} could not be started again: {}", slot.index + 1,
-                    slot.devices, e.getMessage(), e);
-            synchronized (lock) {
-                slot.state = MemberState.DEAD;
-                slot.restarts++;
-            }
-            return;
-        }
-        synchronized (lock) {
-            if (closed.get()) {
-                slot.state = MemberState.CLOSED;
-            } else {
-                slot.engine = fresh;
-                slot.generation++;
-                slot.restarts++;
-                slot.state = MemberState.LIVE;
-                LOG.info("Engine pool: engine {} on devices {} runs again", slot.index + 1, slot.devices);
-                return;
-            }
-        }
-        closeQuietly(fresh);
     }
 
     private EngineDiedException allDead() {
         StringBuilder why = new StringBuilder();
         synchronized (lock) {
-            for (Slot s : slots) {
-                why.append(why.length() == 0 ? "" : "; ").append("engine ").append(s.index + 1).append(" (devices ")
-                        .append(s.devices).append("): ").append(s.lastDeath);
+            for (PoolMember s : slots) {
+                why.append(why.length() == 0 ? "" : "; ").append("engine ").append(s.number()).append(" (devices ")
+                        .append(s.devices).append("): ")
+                        .append(s.lastDeath == null ? "closed" : s.lastDeath.getMessage());
             }
         }
         return new EngineDiedException("every engine of the pool for " + args.model() + " died and none is restarting ("
                 + why + "); start a new pool (QwenVL.setup() restarts it)", "EngineCore", -1, null, null, null);
-    }
-
-    @Override
-    public List<String> generate(List<EngineRequest> requests, SamplingParams sampling) {
-        return SubmittedBatch.generate(this, requests, sampling, "the engine pool for " + args.model());
     }
 
     /** The members' stream figures added up (live members only). */
@@ -369,7 +238,7 @@ public final class EnginePool implements LlmEngine {
     public StreamStats streamStats() {
         List<LlmEngine> live = new ArrayList<>();
         synchronized (lock) {
-            for (Slot s : slots) {
+            for (PoolMember s : slots) {
                 if (s.state == MemberState.LIVE) {
                     live.add(s.engine);
                 }
@@ -392,16 +261,18 @@ public final class EnginePool implements LlmEngine {
         return new StreamStats(held, steps, batched, submitted, finished);
     }
 
+    /** Present when no member is live and none is restarting: names every member's last death. */
     @Override
-    public boolean isDead() {
+    public Optional<EngineDiedException> death() {
         synchronized (lock) {
-            for (Slot s : slots) {
-                if (s.state == MemberState.RESTARTING || (s.state == MemberState.LIVE && !s.engine.isDead())) {
-                    return false;
+            for (PoolMember s : slots) {
+                if (s.state == MemberState.RESTARTING
+                        || (s.state == MemberState.LIVE && EngineDeaths.of(s.engine).isEmpty())) {
+                    return Optional.empty();
                 }
             }
-            return true;
         }
+        return Optional.of(allDead());
     }
 
     /** Closes every member (their requests in flight fail as closed) and the restart thread; idempotent. */
@@ -410,17 +281,10 @@ public final class EnginePool implements LlmEngine {
         if (!closed.compareAndSet(false, true)) {
             return;
         }
-        restarter.shutdown();
-        try {
-            if (!restarter.awaitTermination(5, TimeUnit.MINUTES)) { // a restart in progress ends with its start
-                LOG.warn("Engine pool: a restart did not end within 5 minutes; closing the others");
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        restarts.close(); // a restart in progress ends with its start
         List<LlmEngine> toClose = new ArrayList<>();
         synchronized (lock) {
-            for (Slot s : slots) {
+            for (PoolMember s : slots) {
                 if (s.state != MemberState.CLOSED) {
                     toClose.add(s.engine);
                     s.state = MemberState.CLOSED;
@@ -431,7 +295,7 @@ public final class EnginePool implements LlmEngine {
         LOG.info("Engine pool for {} closed ({} engines)", args.model(), slots.size());
     }
 
-    private static void closeQuietly(LlmEngine engine) {
+    static void closeQuietly(LlmEngine engine) {
         try {
             engine.close();
         } catch (RuntimeException e) {

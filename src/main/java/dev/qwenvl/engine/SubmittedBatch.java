@@ -3,6 +3,7 @@ package dev.qwenvl.engine;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -13,19 +14,17 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * {@link LlmEngine#generate} for engines whose unit of work is one submitted request: every
+ * {@link LlmEngine#generate} over {@link LlmEngine#submit}, the engine's one primitive: every
  * request is submitted at once, the texts come back in request order, and the first failure in
  * request order is thrown (later ones are logged). Futures complete through the engine's own
- * timeouts and death handling; as a backstop, the wait asks the engine every
- * {@link #LIVENESS_CHECK_MILLIS} ms whether it died and then gives up on the requests still open
- * with {@link EngineDiedException}, so a dead engine never holds its caller. Waiting is
- * interruptible.
+ * timeouts and death handling; as a backstop, every wait ({@link #await}) asks
+ * {@link EngineDeaths#of} every {@link EngineDeaths#LIVENESS_CHECK_MILLIS} ms whether the engine
+ * died and then gives up on the requests still open with the engine's own
+ * {@link EngineDiedException} (its cause kept), so a dead engine never holds its caller. Waiting
+ * is interruptible.
  */
 public final class SubmittedBatch {
     private static final Logger LOG = LoggerFactory.getLogger(SubmittedBatch.class);
-
-    /** How often a wait on an unfinished request asks the engine whether it died. */
-    static final long LIVENESS_CHECK_MILLIS = 1_000;
 
     private SubmittedBatch() {}
 
@@ -51,7 +50,7 @@ public final class SubmittedBatch {
         RuntimeException first = null;
         for (int i = 0; i < futures.size(); i++) {
             try {
-                texts.add(await(engine, futures.get(i), requests.size(), what));
+                texts.add(await(engine, futures.get(i), "request " + i + " of a batch of " + requests.size() + " on " + what));
             } catch (EngineDiedException died) {
                 futures.forEach(f -> f.cancel(true));
                 throw died;
@@ -76,16 +75,25 @@ public final class SubmittedBatch {
         return texts;
     }
 
-    /** The future's text; {@link EngineDiedException} when the engine died while it was still open. */
-    private static String await(LlmEngine engine, CompletableFuture<String> future, int size, String what)
+    /**
+     * The future's value, waiting as long as the engine lives: every
+     * {@link EngineDeaths#LIVENESS_CHECK_MILLIS} ms the wait asks {@link EngineDeaths#of}; once
+     * the engine died, throws its death again ({@link EngineDiedException#again}, the cause kept),
+     * naming {@code what} was still open.
+     *
+     * @throws ExecutionException   the future's own failure
+     * @throws InterruptedException when the waiting thread is interrupted
+     */
+    public static <T> T await(LlmEngine engine, CompletableFuture<T> future, String what)
             throws InterruptedException, ExecutionException {
         while (true) {
             try {
-                return future.get(LIVENESS_CHECK_MILLIS, TimeUnit.MILLISECONDS);
+                return future.get(EngineDeaths.LIVENESS_CHECK_MILLIS, TimeUnit.MILLISECONDS);
             } catch (TimeoutException stillRunning) {
-                if (engine.isDead()) {
-                    throw new EngineDiedException(what + " died with requests of a batch of " + size
-                            + " still open; start a new engine (QwenVL.setup() does)", "engine", -1, null, null, null);
+                Optional<EngineDiedException> death = EngineDeaths.of(engine);
+                if (death.isPresent()) {
+                    throw death.get().again(what + " was still open when the engine died; start a new engine "
+                            + "(QwenVL.setup() does)");
                 }
             }
         }

@@ -7,7 +7,6 @@ import dev.qwenvl.engine.EngineRequest;
 import dev.qwenvl.engine.LlmEngine;
 import dev.qwenvl.engine.LlmEngineFactory;
 import dev.qwenvl.engine.SamplingParams;
-import dev.qwenvl.engine.SubmittedBatch;
 import dev.qwenvl.engine.VideoPayload;
 import java.io.IOException;
 import java.net.ConnectException;
@@ -52,7 +51,7 @@ import org.slf4j.LoggerFactory;
  * <p>Errors: {@link ServerException} naming the URL, the HTTP status and the start of the answer
  * (connection refused, timeout, HTTP error, an answer without a completion). A failed request
  * fails alone; the server is not a process of this engine, so the engine never "dies"
- * ({@link #isDead()} stays false).
+ * ({@link #death()} stays empty).
  *
  * <p>JSON goes through Jackson ({@code jackson-databind}), an optional dependency of this
  * library: users of this engine add it to their build.
@@ -171,18 +170,6 @@ public final class OpenAiHttpEngine implements LlmEngine {
                     + "'; it serves " + served + ": pass one of these as the model name", url, 200,
                     excerpt(response.body()), null);
         }
-    }
-
-    /**
-     * Sends every request at once and waits for all; texts in request order.
-     *
-     * @throws IllegalArgumentException for an empty list
-     * @throws EngineException          the first failure in request order (others are logged)
-     */
-    @Override
-    public List<String> generate(List<EngineRequest> requests, SamplingParams sampling) {
-        requireOpen();
-        return SubmittedBatch.generate(this, requests, sampling, config.chatCompletionsUrl().toString());
     }
 
     /** Sends one request; returns at once. The JPEG encoding runs on the engine's threads. */
@@ -307,12 +294,6 @@ public final class OpenAiHttpEngine implements LlmEngine {
 
     private static String describe(Duration d) {
         return d.toMillis() % 1000 == 0 ? d.toSeconds() + " s" : d.toMillis() + " ms";
-    }
-
-    private void requireOpen() {
-        if (closed.get()) {
-            throw closedError();
-        }
     }
 
     private EngineException closedError() {

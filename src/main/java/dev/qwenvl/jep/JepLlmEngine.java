@@ -222,63 +222,8 @@ public final class JepLlmEngine implements LlmEngine {
                 new EngineException(pythonMessage)));
     }
 
-    /** {@link #generate} through the stream: every request submitted, then all awaited. */
-    private List<String> generateStreamed(RequestStream s, List<EngineRequest> requests, SamplingParams sampling) {
-        List<CompletableFuture<String>> futures = new ArrayList<>(requests.size());
-        for (EngineRequest r : requests) {
-            futures.add(s.submit(r, sampling));
-        }
-        List<String> out = new ArrayList<>(futures.size());
-        for (CompletableFuture<String> f : futures) {
-            try {
-                out.add(f.get());
-            } catch (ExecutionException | CompletionException e) {
-                futures.forEach(other -> other.cancel(false));
-                Throwable cause = e.getCause();
-                if (cause instanceof EngineDiedException ede) {
-                    throw ede.again("vLLM generate for a batch of " + requests.size() + " requests on " + model
-                            + " failed");
-                }
-                if (cause instanceof EngineException ee) {
-                    throw new EngineException("vLLM generate failed for a batch of " + requests.size()
-                            + " requests on " + model + ": " + ee.getMessage(), ee);
-                }
-                throw new EngineException("vLLM generate failed for a batch of " + requests.size() + " requests on "
-                        + model + ": " + cause, cause);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new EngineException("Interrupted while waiting for a batch of " + requests.size()
-                        + " requests on " + model, e);
-            }
-        }
-        return out;
-    }
-
-    @Override
-    public List<String> generate(List<EngineRequest> requests, SamplingParams sampling) {
-        RequestStream s = stream;
-        if (s != null) {
-            Objects.requireNonNull(requests, "requests");
-            Objects.requireNonNull(sampling, "sampling");
-            if (requests.isEmpty()) {
-                throw new IllegalArgumentException("an engine call needs at least one request");
-            }
-            checkUsable();
-            return generateStreamed(s, requests, sampling);
-        }
-        List<?> texts = (List<?>) call("generate", requests, sampling);
-        if (texts.size() != requests.size()) {
-            throw new EngineException("vLLM returned " + texts.size() + " texts for " + requests.size() + " requests");
-        }
-        List<String> out = new ArrayList<>(texts.size());
-        for (Object t : texts) {
-            out.add((String) t);
-        }
-        return out;
-    }
-
     /**
-     * Like {@link #generate}, with the token counts vLLM reports for each request: prompt tokens
+     * Like {@code generate}, with the token counts vLLM reports for each request: prompt tokens
      * (text and video) and output tokens. For measurements (see {@code dev.qwenvl.benchmark}).
      */
     public List<Generation> generateCounted(List<EngineRequest> requests, SamplingParams sampling) {

@@ -2,6 +2,8 @@ package dev.qwenvl.model;
 
 import dev.qwenvl.engine.ChatPrompt;
 import dev.qwenvl.engine.EngineArgs;
+import dev.qwenvl.engine.EngineDeaths;
+import dev.qwenvl.engine.EngineDiedException;
 import dev.qwenvl.engine.EnginePool;
 import dev.qwenvl.engine.EngineException;
 import dev.qwenvl.engine.EngineRequest;
@@ -9,16 +11,11 @@ import dev.qwenvl.engine.LlmEngine;
 import dev.qwenvl.engine.LlmEngineFactory;
 import dev.qwenvl.engine.SamplingParams;
 import dev.qwenvl.engine.StreamStats;
-import dev.qwenvl.prompt.Stage2Rewrite;
-import dev.qwenvl.prompt.Stage2Rewriter;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.Collections;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.Executor;
-import java.util.concurrent.Executors;
 import java.util.concurrent.locks.Lock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 import org.slf4j.Logger;
@@ -31,41 +28,45 @@ import org.slf4j.event.Level;
  * <p>Lifecycle (see {@link ModelInterface}): the constructor only derives the engine arguments
  * and sampling parameters ({@link QwenVlSettings}); {@link #setup()} starts the engine through
  * the factory (a second call is a no-op while the engine lives, and restarts an engine whose
- * process died; a failed start leaves the model unstarted so setup may be retried); {@link #close()} closes the engine once and is idempotent. Generating before
+ * process died, see {@link #restartIfDead()}; a failed start leaves the model unstarted so setup
+ * may be retried); {@link #close()} closes the engine once and is idempotent. Generating before
  * setup, or setting up or generating after close, throws {@link ModelStateException}.
  *
- * <p>Generation: the inputs are cut into chunks of {@code batchSize}; each chunk is one engine
- * call, or two with stage 2; captions come back one per input, in input order. With stage 2, each
- * input is sent again (same video) with {@link QwenVlConfig#stage2PromptText()} followed by its
- * stage-1 caption: as its new instruction when the input carries an instruction
+ * <p>One path: every input reaches the engine through {@link LlmEngine#submit}, the engine's one
+ * primitive. {@link #submit(EngineRequest, boolean)} hands one input over and returns a future of
+ * its caption; {@link #generate(List, boolean, int)} runs a list through the same submit, at most
+ * {@code batchSize} inputs submitted and unfinished at a time (the next input is submitted as soon
+ * as one finishes), and returns one caption per input, in input order. When an input fails, the
+ * failure is logged at ERROR with the input's position and stage and rethrown unchanged; no later
+ * input is submitted and no captions are returned. Waits never outlast the engine: they ask
+ * {@link EngineDeaths#of} every {@link EngineDeaths#LIVENESS_CHECK_MILLIS} ms.
+ *
+ * <p>Stage 2 (written once, in {@link TwoStage}): each input's stage-2 request enters the engine
+ * as soon as its stage-1 caption arrives, carrying {@link QwenVlConfig#stage2PromptText()}
+ * followed by that caption: as its new instruction when the input carries an instruction
  * ({@link ChatPrompt.Instruction}), or put into a caller-templated prompt by
- * {@link Stage2Rewriter}; only stage-2 captions are returned. An input whose templated prompt
- * cannot be rewritten (no {@code user_prompt} placeholder, no chat user turn) keeps its stage-1
- * caption instead of being sent again unchanged, and the rewriter logs a WARN. When a chunk fails, the failure is logged
- * at ERROR with the chunk index, its input range and the stage, and the exception is rethrown
- * unchanged; captions of earlier chunks are not returned.
+ * {@link dev.qwenvl.prompt.Stage2Rewriter}; only stage-2 captions are returned. An input whose
+ * templated prompt cannot be rewritten (no {@code user_prompt} placeholder, no chat user turn)
+ * keeps its stage-1 caption instead of being sent again unchanged, with a WARN.
  *
  * <p>Thread safety: all methods may be called from any thread. Lifecycle state is guarded by a
  * read-write lock: {@code generate} holds the read lock for its whole run, so any number of
  * generate calls proceed concurrently (the engine is thread-safe by contract) and each caller
- * gets only its own captions; {@code setup} and {@code close} take the write lock, so
- * {@code close} waits until running generate calls have finished and never pulls the engine out
- * from under them.
+ * gets only its own captions; {@code setup}, {@link #restartIfDead()} and {@code close} take the
+ * write lock, so {@code close} waits until running generate calls have finished and never pulls
+ * the engine out from under them. {@code submit} holds the read lock only while submitting:
+ * {@link #close()} does not wait for submitted requests, it aborts them (their futures fail with
+ * an {@link EngineException} saying the engine was closed).
  *
- * <p>Streaming: {@link #submit(EngineRequest, boolean)} hands one input to the engine's request
- * stream ({@link LlmEngine#submit}) and returns a future of its caption; with stage 2, the
- * stage-2 request enters the same stream as soon as the stage-1 caption arrives. It holds the
- * read lock only while submitting: {@link #close()} does not wait for submitted requests, it
- * aborts them (their futures fail with an {@link EngineException} saying the engine was closed).
- * {@link #generate(List, boolean, int)} keeps its chunked contract and results; on a streaming
- * engine its chunks go through the same stream once the stream has started.
- *
- * <p>Logging: per-chunk progress at INFO when {@link QwenVlConfig#verbose()} is set, otherwise
- * at DEBUG.
+ * <p>Logging: per-input progress of {@code generate} at INFO when {@link QwenVlConfig#verbose()}
+ * is set, otherwise at DEBUG.
  */
 public final class QwenVL implements ModelInterface {
 
-    /** Chunk size of {@link #generate(List)} (the seed's default). */
+    /**
+     * The seed's batch size: the default of {@link QwenVlConfig#captionBatchSize()}, the most
+     * inputs {@link #generate(List)} keeps in flight. The one home of this default.
+     */
     public static final int DEFAULT_BATCH_SIZE = 16;
 
     private static final Logger LOG = LoggerFactory.getLogger(QwenVL.class);
@@ -76,7 +77,7 @@ public final class QwenVL implements ModelInterface {
     private final LlmEngineFactory engineFactory;
     private final EngineArgs engineArgs;
     private final SamplingParams samplingParams;
-    private final Stage2Rewriter rewriter = new Stage2Rewriter();
+    private final TwoStage twoStage;
     private final Level progressLevel;
 
     private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
@@ -95,6 +96,7 @@ public final class QwenVL implements ModelInterface {
         this.engineArgs = QwenVlSettings.engineArgs(config);
         this.samplingParams = QwenVlSettings.samplingParams(config);
         this.progressLevel = config.verbose() ? Level.INFO : Level.DEBUG;
+        this.twoStage = new TwoStage(config.stage2PromptText(), samplingParams);
     }
 
     /**
@@ -154,7 +156,8 @@ public final class QwenVL implements ModelInterface {
 
     /**
      * Starts the engine. Idempotent while the engine lives; after the engine's process died
-     * ({@link dev.qwenvl.engine.EngineDiedException}), closes the dead engine and starts a new one.
+     * ({@link EngineDeaths#of} says so), closes the dead engine and starts a new one, as
+     * {@link #restartIfDead()} does.
      *
      * @throws ModelStateException when the model was closed
      * @throws EngineException     when the engine cannot start (the model stays unstarted)
@@ -164,42 +167,83 @@ public final class QwenVL implements ModelInterface {
         Lock write = lock.writeLock();
         write.lock();
         try {
-            if (state == State.READY) {
-                if (!engine.isDead()) {
-                    return;
-                }
-                LOG.warn("The engine for {} died; closing it and starting a new one", config.modelId());
-                LlmEngine dead = engine;
-                engine = null;
-                state = State.NEW;
-                dead.close();
+            if (state == State.READY && !closeIfDead()) {
+                return;
             }
-            if (state == State.CLOSED) {
-                throw new ModelStateException("QwenVL (" + config.modelId() + ") was closed and cannot be set up "
-                        + "again; create a new QwenVL instead");
-            }
-            LOG.info("Starting engine for {} (revision {}) from {}: quantization={}, mm_processor_cache_gb={}",
-                    config.modelId(), config.modelVariant().revision(), engineArgs.model(),
-                    engineArgs.quantization(), engineArgs.mmProcessorCacheGb());
-            LlmEngine started = config.devices().isDefault() ? engineFactory.start(engineArgs)
-                    : EnginePool.start(engineFactory, engineArgs, config.devices(), EnginePool.Options.DEFAULTS);
-            if (started == null) {
-                throw new EngineException("engine factory returned no engine for " + engineArgs.model());
-            }
-            engine = started;
-            state = State.READY;
+            start();
         } finally {
             write.unlock();
         }
     }
 
     /**
-     * Captions {@code videos} in chunks of {@link #DEFAULT_BATCH_SIZE}, without stage 2.
+     * The library's restart of a dead engine, for callers that run under their own restart policy
+     * (a stream that allows one restart per run, say): when the engine's process died
+     * ({@link EngineDeaths#of}), logs the death with its cause at WARN, closes the dead engine and
+     * starts a new one. Does nothing while the engine lives. Safe from any thread; waits for
+     * running {@link #generate} calls (they end once the engine died).
+     *
+     * @return true when a dead engine was replaced by a new one; false when the engine lives
+     * @throws ModelStateException before {@link #setup()} or after {@link #close()}
+     * @throws EngineException     when the new engine cannot start (the model is then unstarted,
+     *                             and {@link #setup()} may be retried)
+     */
+    public boolean restartIfDead() {
+        Lock write = lock.writeLock();
+        write.lock();
+        try {
+            readyEngine();
+            if (!closeIfDead()) {
+                return false;
+            }
+            start();
+            return true;
+        } finally {
+            write.unlock();
+        }
+    }
+
+    /** Closes the engine when it died (the model is then NEW); false while it lives. Holds the write lock. */
+    private boolean closeIfDead() {
+        Optional<EngineDiedException> death = EngineDeaths.of(engine);
+        if (death.isEmpty()) {
+            return false;
+        }
+        LOG.warn("The engine for {} died ({}); closing it and starting a new one", config.modelId(),
+                death.get().getMessage());
+        LlmEngine dead = engine;
+        engine = null;
+        state = State.NEW;
+        dead.close();
+        return true;
+    }
+
+    /** Starts the engine from NEW. Holds the write lock. */
+    private void start() {
+        if (state == State.CLOSED) {
+            throw new ModelStateException("QwenVL (" + config.modelId() + ") was closed and cannot be set up "
+                    + "again; create a new QwenVL instead");
+        }
+        LOG.info("Starting engine for {} (revision {}) from {}: quantization={}, mm_processor_cache_gb={}",
+                config.modelId(), config.modelVariant().revision(), engineArgs.model(),
+                engineArgs.quantization(), engineArgs.mmProcessorCacheGb());
+        LlmEngine started = config.devices().isDefault() ? engineFactory.start(engineArgs)
+                : EnginePool.start(engineFactory, engineArgs, config.devices(), EnginePool.Options.DEFAULTS);
+        if (started == null) {
+            throw new EngineException("engine factory returned no engine for " + engineArgs.model());
+        }
+        engine = started;
+        state = State.READY;
+    }
+
+    /**
+     * Captions {@code videos} without stage 2, at most {@link QwenVlConfig#captionBatchSize()}
+     * inputs in flight ({@link #DEFAULT_BATCH_SIZE} unless configured).
      *
      * @see #generate(List, boolean, int)
      */
     public List<String> generate(List<EngineRequest> videos) {
-        return generate(videos, false, DEFAULT_BATCH_SIZE);
+        return generate(videos, false, config.captionBatchSize());
     }
 
     /**
@@ -208,10 +252,12 @@ public final class QwenVL implements ModelInterface {
      * @param videos                 the requests (prompt + video); an empty list returns an empty
      *                               list without calling the engine
      * @param generateStage2Caption  whether to run the stage-2 refinement (see class notes)
-     * @param batchSize              requests per engine call, at least 1
+     * @param batchSize              the most inputs submitted and unfinished at a time (stage 2
+     *                               included), at least 1
      * @throws ModelStateException   before {@link #setup()} or after {@link #close()}
-     * @throws EngineException       (or any other exception of the engine) when a chunk fails;
-     *                               it is logged with the chunk's position first
+     * @throws EngineException       (or any other exception of the engine) when an input fails;
+     *                               it is logged with the input's position and stage first
+     * @throws EngineDiedException   when the engine died with inputs still open
      */
     public List<String> generate(List<EngineRequest> videos, boolean generateStage2Caption, int batchSize) {
         Objects.requireNonNull(videos, "videos");
@@ -230,12 +276,7 @@ public final class QwenVL implements ModelInterface {
             if (videos.isEmpty()) {
                 return List.of();
             }
-            List<Chunk<EngineRequest>> chunks = Chunk.split(videos, batchSize);
-            List<String> captions = new ArrayList<>(videos.size());
-            for (Chunk<EngineRequest> chunk : chunks) {
-                captions.addAll(captionChunk(current, chunk, chunks.size(), videos.size(), generateStage2Caption));
-            }
-            return Collections.unmodifiableList(captions);
+            return new InFlightWindow(current, twoStage, progressLevel).run(videos, generateStage2Caption, batchSize);
         } finally {
             read.unlock();
         }
@@ -251,37 +292,14 @@ public final class QwenVL implements ModelInterface {
      */
     public CompletableFuture<String> submit(EngineRequest video, boolean generateStage2Caption) {
         Objects.requireNonNull(video, "video");
-        LlmEngine current;
-        CompletableFuture<String> stage1;
         Lock read = lock.readLock();
         read.lock();
         try {
-            current = readyEngine();
-            stage1 = current.submit(video, samplingParams);
+            return twoStage.submit(readyEngine(), video, generateStage2Caption, "An input", stage -> { });
         } finally {
             read.unlock();
         }
-        if (!generateStage2Caption) {
-            return stage1;
-        }
-        String stage2Text = config.stage2PromptText();
-        return stage1.thenComposeAsync(caption -> {
-            EngineRequest second = stage2Request(video, caption, stage2Text);
-            if (second == null) {
-                LOG.warn("An input keeps its stage-1 caption: its prompt could not be rewritten for stage 2 "
-                        + "(the stage-2 rewriter logged why)");
-                return CompletableFuture.completedFuture(caption);
-            }
-            return current.submit(second, samplingParams);
-        }, STAGE2_EXECUTOR);
     }
-
-    /** Stage-2 submissions leave the engine's completion thread at once (a submit is an interpreter call). */
-    private static final Executor STAGE2_EXECUTOR = Executors.newCachedThreadPool(r -> {
-        Thread t = new Thread(r, "qwenvl-stage2");
-        t.setDaemon(true);
-        return t;
-    });
 
     /** What the engine's request stream has done so far ({@link StreamStats#NONE} when not set up). */
     public StreamStats streamStats() {
@@ -305,83 +323,6 @@ public final class QwenVL implements ModelInterface {
                 throw new ModelStateException("QwenVL (" + config.modelId() + ") is closed; create and set up "
                         + "a new QwenVL to generate again");
         }
-    }
-
-    private List<String> captionChunk(LlmEngine current, Chunk<EngineRequest> chunk, int chunkCount, int total,
-                                      boolean stage2) {
-        int stage = 1;
-        try {
-            LOG.atLevel(progressLevel).log("Chunk {}/{}: inputs {}..{} of {}, stage 1",
-                    chunk.index() + 1, chunkCount, chunk.from(), chunk.to() - 1, total);
-            List<String> captions = callEngine(current, chunk.items());
-            if (!stage2) {
-                return captions;
-            }
-            stage = 2;
-            return refine(current, chunk, captions, chunkCount, total);
-        } catch (RuntimeException e) {
-            LOG.error("Caption generation failed in chunk {} of {} (inputs {} to {} of {}, {} inputs) at stage {}: {}",
-                    chunk.index(), chunkCount, chunk.from(), chunk.to() - 1, total, chunk.items().size(), stage,
-                    e.toString(), e);
-            throw e;
-        }
-    }
-
-    private List<String> refine(LlmEngine current, Chunk<EngineRequest> chunk, List<String> stage1,
-                                int chunkCount, int total) {
-        List<String> result = new ArrayList<>(stage1);
-        List<EngineRequest> second = new ArrayList<>(stage1.size());
-        List<Integer> positions = new ArrayList<>(stage1.size());
-        List<Integer> kept = new ArrayList<>();
-        String stage2Text = config.stage2PromptText();
-        for (int i = 0; i < stage1.size(); i++) {
-            EngineRequest request = chunk.items().get(i);
-            EngineRequest refined = stage2Request(request, stage1.get(i), stage2Text);
-            if (refined != null) {
-                second.add(refined);
-                positions.add(i);
-            } else {
-                kept.add(chunk.from() + i);
-            }
-        }
-        if (!kept.isEmpty()) {
-            LOG.warn("Inputs {} keep their stage-1 captions: their prompts could not be rewritten for stage 2 "
-                    + "(the stage-2 rewriter logged why)", kept);
-        }
-        if (second.isEmpty()) {
-            return result;
-        }
-        LOG.atLevel(progressLevel).log("Chunk {}/{}: inputs {}..{} of {}, stage 2 for {} inputs",
-                chunk.index() + 1, chunkCount, chunk.from(), chunk.to() - 1, total, second.size());
-        List<String> refined = callEngine(current, second);
-        for (int k = 0; k < positions.size(); k++) {
-            result.set(positions.get(k), refined.get(k));
-        }
-        return result;
-    }
-
-    /**
-     * The stage-2 request of {@code request}: an instruction request gets
-     * {@code stage2Text + caption} as its instruction (the engine applies the chat template, so
-     * nothing is parsed); a caller-templated prompt is rewritten by {@link Stage2Rewriter} (the
-     * seed's {@code user_prompt} placeholder, else the chat user turn). {@code null} when the
-     * templated prompt cannot be rewritten (the rewriter logged why).
-     */
-    private EngineRequest stage2Request(EngineRequest request, String caption, String stage2Text) {
-        if (request.prompt() instanceof ChatPrompt.Instruction i) {
-            return request.withPrompt(i.withText(stage2Text + caption));
-        }
-        Stage2Rewrite rewrite = rewriter.rewrite(((ChatPrompt.Templated) request.prompt()).text(), caption, stage2Text);
-        return rewrite.rewritten() ? request.withPrompt(new ChatPrompt.Templated(rewrite.prompt())) : null;
-    }
-
-    private List<String> callEngine(LlmEngine current, List<EngineRequest> requests) {
-        List<String> out = current.generate(List.copyOf(requests), samplingParams);
-        if (out == null || out.size() != requests.size()) {
-            throw new EngineException("engine returned " + (out == null ? "no list" : out.size() + " captions")
-                    + " for " + requests.size() + " requests; the engine must answer each request once, in order");
-        }
-        return out;
     }
 
     /** Closes the engine (once) and marks the model closed. Idempotent; waits for running generate calls. */

@@ -17,23 +17,21 @@ import java.util.Optional;
  * QwenVlConfig config = QwenVlConfig.builder()
  *         .modelDir(Path.of("/models"))
  *         .modelVariant("qwen")
- *         .captionBatchSize(8)
  *         .build();
  * }</pre>
  *
- * <p>Required: {@code modelDir}, {@code modelVariant}, {@code captionBatchSize} (&ge; 1).
- * Optional, with the seed's defaults: {@code fp8} (true), {@code maxOutputTokens} (512, &ge; 1),
+ * <p>Required: {@code modelDir}, {@code modelVariant}.
+ * Optional, with the seed's defaults: {@code captionBatchSize} ({@link QwenVL#DEFAULT_BATCH_SIZE},
+ * 16, &ge; 1), {@code fp8} (true), {@code maxOutputTokens} (512, &ge; 1),
  * {@code modelDoesPreprocess} (false), {@code disableMmcache} (false), {@code stage2PromptText}
  * (none: {@link #DEFAULT_STAGE2_PROMPT_TEXT} is used when stage 2 is requested), {@code verbose}
  * (false). Library additions: {@code extraEngineArgs} (further {@code vllm.LLM} arguments passed
  * through as they are, such as {@code tensor_parallel_size}, {@code seed}, {@code dtype}; they may
  * not repeat an argument the library sets) and {@code samplingSeed} (none by default).
  *
- * <p>{@code captionBatchSize} is the one batch size of the captioning pipeline: {@code VideoCaptioner}'s
- * chunked {@code caption} (and so the Spark job) cuts windows into engine calls of this size; the CLI's
- * {@code --batch-size} sets it. Streaming ({@code VideoCaptioner.stream}) feeds the engine's running
- * batch instead, which the engine bounds.
- * {@link QwenVL#generate(java.util.List)} keeps the seed's own default ({@link QwenVL#DEFAULT_BATCH_SIZE}).
+ * <p>{@code captionBatchSize} is the most requests {@link QwenVL#generate(java.util.List)} keeps in
+ * flight (submitted to the engine and unfinished); {@link QwenVL#generate(java.util.List, boolean, int)}
+ * takes it as an argument instead.
  *
  * <p>{@link Builder#build()} (and the canonical constructor) check every value and throw one
  * {@link IllegalArgumentException} naming each wrong value and the valid choices. The engine and
@@ -41,7 +39,7 @@ import java.util.Optional;
  *
  * @param modelDir               directory that holds the weights of every model, one folder per model id
  * @param modelVariant           the model variant
- * @param captionBatchSize       windows per engine call of the captioning pipeline (at least 1)
+ * @param captionBatchSize       requests in flight for {@link QwenVL#generate(java.util.List)} (at least 1)
  * @param fp8                    FP8 quantization of the weights
  * @param maxOutputTokens        most tokens per caption (at least 1)
  * @param modelDoesPreprocess    vLLM's processor resizes the frames instead of the library
@@ -160,9 +158,7 @@ public record QwenVlConfig(
             problems.add("modelDir is required: the directory that holds (or will hold) the model weights");
         }
         if (captionBatchSize < 1) {
-            problems.add(captionBatchSize == 0
-                    ? "captionBatchSize is required and must be at least 1"
-                    : "captionBatchSize must be at least 1, got " + captionBatchSize);
+            problems.add("captionBatchSize must be at least 1, got " + captionBatchSize);
         }
         if (maxOutputTokens < 1) {
             problems.add("maxOutputTokens must be at least 1, got " + maxOutputTokens);
@@ -190,7 +186,7 @@ public record QwenVlConfig(
         private Path modelDir;
         private String modelVariantKey;
         private ModelVariant modelVariant;
-        private int captionBatchSize; // 0 = not set
+        private int captionBatchSize = QwenVL.DEFAULT_BATCH_SIZE;
         private boolean fp8 = DEFAULT_FP8;
         private int maxOutputTokens = DEFAULT_MAX_OUTPUT_TOKENS;
         private boolean modelDoesPreprocess = DEFAULT_MODEL_DOES_PREPROCESS;
@@ -223,7 +219,7 @@ public record QwenVlConfig(
             return this;
         }
 
-        /** Required, at least 1: windows per engine call of the captioning pipeline. */
+        /** At least 1; default {@link QwenVL#DEFAULT_BATCH_SIZE}: requests in flight for {@link QwenVL#generate(java.util.List)}. */
         public Builder captionBatchSize(int captionBatchSize) {
             this.captionBatchSize = captionBatchSize;
             return this;

@@ -45,16 +45,37 @@ import org.junit.jupiter.api.io.TempDir;
 /** The captioner's one batch size (the model's) and its one entry point ({@link VideoCaptioner#create}). */
 class VideoCaptionerSetupTest {
     private final LlmEngine engine = mock(LlmEngine.class);
-    private final List<Integer> callSizes = Collections.synchronizedList(new ArrayList<>());
+    /**
+     * Requests the engine received, and the most it held at once: it holds its answers until
+     * {@code holdUntil} requests are in flight (each at most 500 ms), so the count does not depend on timing.
+     */
+    private final AtomicInteger submits = new AtomicInteger();
+    private final AtomicInteger inFlight = new AtomicInteger();
+    private final AtomicInteger maxInFlight = new AtomicInteger();
+    private volatile int holdUntil = 1;
+    private final List<java.util.concurrent.CompletableFuture<Void>> held = new ArrayList<>();
     private final List<EngineArgs> started = new ArrayList<>();
     private final AtomicLong nextHandle = new AtomicLong(1);
     private final AtomicInteger decoderCalls = new AtomicInteger();
 
     VideoCaptionerSetupTest() {
-        when(engine.generate(anyList(), any())).thenAnswer(inv -> {
-            List<EngineRequest> requests = inv.getArgument(0);
-            callSizes.add(requests.size());
-            return requests.stream().map(r -> "caption " + ((OpaqueVideo) r.video()).id()).toList();
+        when(engine.submit(any(), any())).thenAnswer(inv -> {
+            EngineRequest request = inv.getArgument(0);
+            submits.incrementAndGet();
+            maxInFlight.accumulateAndGet(inFlight.incrementAndGet(), Math::max);
+            java.util.concurrent.CompletableFuture<Void> gate = new java.util.concurrent.CompletableFuture<>();
+            synchronized (held) {
+                held.removeIf(java.util.concurrent.CompletableFuture::isDone); // answered after 500 ms
+                held.add(gate);
+                if (held.size() >= holdUntil) {
+                    held.forEach(g -> g.completeAsync(() -> null));
+                    held.clear();
+                }
+            }
+            return gate.completeOnTimeout(null, 500, java.util.concurrent.TimeUnit.MILLISECONDS).thenApply(v -> {
+                inFlight.decrementAndGet();
+                return "caption " + ((OpaqueVideo) request.video()).id();
+            });
         });
     }
 
@@ -120,32 +141,33 @@ class VideoCaptionerSetupTest {
     }
 
     @Test
-    void theModelsConfiguredCaptionBatchSizeCutsTheEngineCalls() {
+    void theModelsConfiguredCaptionBatchSizeBoundsTheRequestsInFlight() {
         for (int batch : new int[] {3, 5, 16}) {
-            callSizes.clear();
+            holdUntil = Math.min(batch, 7);
+            submits.set(0);
+            maxInFlight.set(0);
             try (QwenVL model = new QwenVL(config(batch), args -> engine)) {
                 model.setup();
                 List<VideoCaptions> results = new VideoCaptioner(model, decoder, CaptionSettings.defaults()).caption(videos(7));
                 assertTrue(results.stream().allMatch(VideoCaptions::succeeded));
             }
-            List<Integer> expected = new ArrayList<>();
-            for (int left = 7; left > 0; left -= batch) {
-                expected.add(Math.min(batch, left));
-            }
-            assertEquals(expected, callSizes, "7 windows with captionBatchSize " + batch);
+            assertEquals(7, submits.get(), "one request per window");
+            assertEquals(Math.min(batch, 7), maxInFlight.get(), "7 windows with captionBatchSize " + batch);
         }
     }
 
     @Test
     void createBuildsTheModelAndDecoderFromTheBackendAndStartsTheEngine() {
         QwenVlConfig config = config(2);
+        holdUntil = 2;
         try (VideoCaptioner captioner = VideoCaptioner.create(config, CaptionSettings.defaults(), backend)) {
             assertEquals(List.of(QwenVlSettings.engineArgs(config)), started, "one engine, with the config's arguments");
             assertSame(config, captioner.model().config());
             List<VideoCaptions> results = captioner.caption(videos(3));
             assertEquals(List.of("caption 1"), results.get(0).captions().stream().map(WindowCaption::caption).toList());
             assertEquals(3, decoderCalls.get(), "the backend's decoder probed every video");
-            assertEquals(List.of(2, 1), callSizes);
+            assertEquals(3, submits.get());
+            assertEquals(2, maxInFlight.get(), "captionBatchSize 2");
         }
         verify(engine, times(1)).close();
     }

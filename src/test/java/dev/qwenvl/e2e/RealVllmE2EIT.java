@@ -59,19 +59,24 @@ class RealVllmE2EIT {
         return new VideoSource.VideoFile(Path.of((String) path));
     }
 
-    /** An engine that remembers every batch it was given (to see the stage-2 prompts). */
+    /** An engine that remembers every request it was given (to see the stage-2 prompts). */
     private static final class Recording implements LlmEngine {
         final LlmEngine delegate;
-        final List<List<EngineRequest>> batches = new CopyOnWriteArrayList<>();
+        final List<EngineRequest> requests = new CopyOnWriteArrayList<>();
 
         Recording(LlmEngine delegate) {
             this.delegate = delegate;
         }
 
         @Override
-        public List<String> generate(List<EngineRequest> requests, SamplingParams sampling) {
-            batches.add(List.copyOf(requests));
-            return delegate.generate(requests, sampling);
+        public java.util.concurrent.CompletableFuture<String> submit(EngineRequest request, SamplingParams sampling) {
+            requests.add(request);
+            return delegate.submit(request, sampling);
+        }
+
+        @Override
+        public java.util.Optional<dev.qwenvl.engine.EngineDiedException> death() {
+            return dev.qwenvl.engine.EngineDeaths.of(delegate);
         }
 
         @Override
@@ -138,10 +143,12 @@ class RealVllmE2EIT {
             second = captions(captioner.caption(videos.subList(0, 1)));
         }
         assertEquals(first, second, "the same seed gives the same captions");
-        List<List<EngineRequest>> batches = engines.get(0).batches;
-        assertEquals(4, batches.size(), "two passes per caption call");
-        String stage1Prompt = dev.qwenvl.engine.PromptTexts.text(batches.get(0).get(0));
-        String stage2Prompt = dev.qwenvl.engine.PromptTexts.text(batches.get(1).get(0));
+        List<String> prompts = engines.get(0).requests.stream().map(dev.qwenvl.engine.PromptTexts::text).toList();
+        List<String> stage2Prompts = prompts.stream().filter(p -> p.contains("Improve this caption: ")).toList();
+        assertTrue(!stage2Prompts.isEmpty() && prompts.size() == 2 * stage2Prompts.size(),
+                "two passes per window in each caption call: " + prompts.size() + " requests");
+        String stage1Prompt = prompts.get(0);
+        String stage2Prompt = stage2Prompts.get(0);
         assertNotEquals(stage1Prompt, stage2Prompt);
         assertTrue(stage2Prompt.contains("Improve this caption: "), stage2Prompt);
         assertTrue(stage2Prompt.endsWith("<|im_end|>\n<|im_start|>assistant\n"), stage2Prompt);

@@ -11,6 +11,7 @@ import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -31,6 +32,8 @@ class EnginePoolTest {
         final List<String> received = new CopyOnWriteArrayList<>();
         volatile boolean dead;
         volatile boolean closed;
+        /** Whether the engine tells its death's cause through death() (false: only isDead(), as older engines do). */
+        volatile boolean tellsCause = true;
 
         FakeEngine(DeviceGroup devices) {
             this.devices = devices;
@@ -75,15 +78,21 @@ class EnginePoolTest {
                     "SIGKILL", null);
         }
 
+        /** The process dies, but the failures of its open requests have not arrived yet. */
+        void dieQuietly() {
+            dead = true;
+        }
+
+        @Override
+        public Optional<EngineDiedException> death() {
+            return dead && tellsCause ? Optional.of(died()) : Optional.empty();
+        }
+
         @Override
         public boolean isDead() {
             return dead;
         }
 
-        @Override
-        public List<String> generate(List<EngineRequest> requests, SamplingParams sampling) {
-            throw new AssertionError("the pool goes through submit");
-        }
 
         @Override
         public void close() {
@@ -281,6 +290,44 @@ class EnginePoolTest {
     }
 
     @Test
+    void aDeathSeenBeforeTheMembersOwnFailureArrivesIsRecordedWithTheMembersCause() throws Exception {
+        FakeFactory factory = new FakeFactory();
+        try (EnginePool pool = pool(factory, "0,1", 0)) {
+            CompletableFuture<String> a = pool.submit(request("a"), SAMPLING); // on engine 0
+            factory.on("0").dieQuietly(); // dead, its failure with the cause still on the way
+            CompletableFuture<String> b = pool.submit(request("b"), SAMPLING); // the pool sees the death here
+            EnginePool.Member dead = pool.members().get(0);
+            assertEquals(EnginePool.MemberState.DEAD, dead.state());
+            assertTrue(dead.lastDeath().contains("killed by signal 9"), dead.lastDeath());
+            factory.on("0").kill(); // the member's own failure arrives: the same death, not a second one
+            assertTrue(waitFor(() -> factory.on("1").received.size() == 2), "a moved on to engine 1");
+            factory.on("1").answerAll();
+            assertEquals("caption of a by 1", a.get(5, TimeUnit.SECONDS));
+            assertEquals("caption of b by 1", b.get(5, TimeUnit.SECONDS));
+            assertEquals(1, pool.members().get(0).deaths());
+            assertTrue(pool.members().get(0).lastDeath().contains("killed by signal 9"), pool.members().toString());
+        }
+    }
+
+    @Test
+    void anEngineThatOnlySaysItIsDeadGetsItsCauseRecordedWhenItsOwnFailureArrives() throws Exception {
+        FakeFactory factory = new FakeFactory();
+        try (EnginePool pool = pool(factory, "0,1", 0)) {
+            factory.on("0").tellsCause = false; // implements isDead() only
+            CompletableFuture<String> a = pool.submit(request("a"), SAMPLING);
+            factory.on("0").dieQuietly();
+            pool.submit(request("b"), SAMPLING);
+            assertTrue(pool.members().get(0).lastDeath().contains("not why"), pool.members().get(0).lastDeath());
+            factory.on("0").kill();
+            assertTrue(waitFor(() -> factory.on("1").received.size() == 2), "a moved on to engine 1");
+            assertTrue(pool.members().get(0).lastDeath().contains("killed by signal 9"), pool.members().get(0).lastDeath());
+            assertEquals(1, pool.members().get(0).deaths());
+            factory.on("1").answerAll();
+            assertEquals("caption of a by 1", a.get(5, TimeUnit.SECONDS));
+        }
+    }
+
+    @Test
     void aRefusedRequestFailsAloneAndIsNotSentAgain() {
         FakeFactory factory = new FakeFactory();
         try (EnginePool pool = pool(factory, "0,1", 0)) {
@@ -385,10 +432,6 @@ class EnginePoolTest {
                         return id == 0 && answered.get() > 50;
                     }
 
-                    @Override
-                    public List<String> generate(List<EngineRequest> requests, SamplingParams sampling) {
-                        throw new UnsupportedOperationException();
-                    }
 
                     @Override
                     public void close() {}

@@ -1,6 +1,7 @@
 package dev.qwenvl.engine;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -16,10 +17,6 @@ class SubmittedBatchTest {
     /** An engine whose i-th submitted request gets the i-th prepared future. */
     private static LlmEngine engine(List<CompletableFuture<String>> answers, List<EngineRequest> seen) {
         return new LlmEngine() {
-            @Override
-            public List<String> generate(List<EngineRequest> requests, SamplingParams sampling) {
-                throw new AssertionError("the batch goes through submit");
-            }
 
             @Override
             public CompletableFuture<String> submit(EngineRequest request, SamplingParams sampling) {
@@ -90,10 +87,6 @@ class SubmittedBatchTest {
         CompletableFuture<String> never = new CompletableFuture<>();
         java.util.concurrent.atomic.AtomicBoolean dead = new java.util.concurrent.atomic.AtomicBoolean();
         LlmEngine engine = new LlmEngine() {
-            @Override
-            public List<String> generate(List<EngineRequest> requests, SamplingParams sampling) {
-                throw new AssertionError("the batch goes through submit");
-            }
 
             @Override
             public CompletableFuture<String> submit(EngineRequest request, SamplingParams sampling) {
@@ -113,6 +106,36 @@ class SubmittedBatchTest {
                 () -> SubmittedBatch.generate(engine, requests(1), SAMPLING, "engine Y"));
         assertTrue(thrown.getMessage().contains("engine Y"), thrown.getMessage());
         assertTrue(never.isCancelled(), "the open request is given up");
+    }
+
+    @Test
+    void aDeadEngineGivesUpItsOpenRequestsWithItsOwnDeathAndCause() {
+        CompletableFuture<String> never = new CompletableFuture<>();
+        EngineDiedException killed = new EngineDiedException("EngineCore (pid 9) was killed by signal 9 (SIGKILL)",
+                "EngineCore", 9, null, "SIGKILL", null);
+        java.util.concurrent.atomic.AtomicReference<EngineDiedException> death = new java.util.concurrent.atomic.AtomicReference<>();
+        LlmEngine engine = new LlmEngine() {
+            @Override
+            public CompletableFuture<String> submit(EngineRequest request, SamplingParams sampling) {
+                return never;
+            }
+
+            @Override
+            public java.util.Optional<EngineDiedException> death() {
+                return java.util.Optional.ofNullable(death.get());
+            }
+
+            @Override
+            public void close() {}
+        };
+        CompletableFuture.delayedExecutor(200, java.util.concurrent.TimeUnit.MILLISECONDS).execute(() -> death.set(killed));
+        EngineDiedException thrown = assertThrows(EngineDiedException.class,
+                () -> SubmittedBatch.generate(engine, requests(1), SAMPLING, "engine Z"));
+        assertTrue(thrown.getMessage().contains("engine Z") && thrown.getMessage().contains("signal 9"), thrown.getMessage());
+        assertEquals("SIGKILL", thrown.signal().orElse(null));
+        assertEquals(9, thrown.pid());
+        assertSame(killed, thrown.getCause(), "the engine's own death is the cause");
+        assertTrue(engine.isDead(), "isDead() follows death()");
     }
 
     @Test

@@ -27,15 +27,10 @@ class QwenVLConcurrencyTest {
         final AtomicInteger calls = new AtomicInteger();
 
         @Override
-        public List<String> generate(List<EngineRequest> requests, SamplingParams sampling) {
+        public java.util.concurrent.CompletableFuture<String> submit(EngineRequest request, SamplingParams sampling) {
             calls.incrementAndGet();
-            try {
-                Thread.sleep(1);
-                return Requests.answer(requests, "Refine: ");
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IllegalStateException(e);
-            }
+            return java.util.concurrent.CompletableFuture.supplyAsync(() -> Requests.answer(List.of(request), "Refine: ").get(0),
+                    java.util.concurrent.CompletableFuture.delayedExecutor(1, TimeUnit.MILLISECONDS));
         }
 
         @Override
@@ -72,7 +67,7 @@ class QwenVLConcurrencyTest {
             pool.shutdown();
             assertTrue(pool.awaitTermination(10, TimeUnit.SECONDS));
         }
-        // 9 chunks per caller; stage-2 callers make two calls per chunk
-        assertEquals(4 * 9 + 4 * 18, engine.calls.get());
+        // one submit per input and stage: stage-2 callers submit every input twice
+        assertEquals(4 * 25 + 4 * 50, engine.calls.get());
     }
 }

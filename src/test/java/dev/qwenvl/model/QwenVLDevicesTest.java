@@ -51,12 +51,6 @@ class QwenVLDevicesTest {
             boolean[] dead = {false};
             deaths.add(dead);
             return new LlmEngine() {
-                @Override
-                public List<String> generate(List<EngineRequest> requests, SamplingParams sampling) {
-                    List<String> out = new ArrayList<>();
-                    requests.forEach(r -> out.add(((ChatPrompt.Templated) r.prompt()).text() + "@" + name));
-                    return out;
-                }
 
                 @Override
                 public CompletableFuture<String> submit(EngineRequest r, SamplingParams s) {

@@ -28,6 +28,9 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.mockito.InOrder;
+import dev.qwenvl.engine.EngineDiedException;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 
 class QwenVLLifecycleTest {
 
@@ -61,8 +64,31 @@ class QwenVLLifecycleTest {
         model.setup();
         verify(engine).close();
         verify(factory, times(2)).start(any());
-        when(second.generate(anyList(), any())).thenReturn(List.of("after restart"));
+        when(second.submit(any(), any())).thenReturn(CompletableFuture.completedFuture("after restart"));
         assertEquals(List.of("after restart"), model.generate(List.of(Requests.request(1)), false, 4));
+    }
+
+    @Test
+    void restartIfDeadReplacesOnlyADeadEngineAndLogsItsCause() {
+        LlmEngine second = mock(LlmEngine.class);
+        when(factory.start(any())).thenReturn(engine, second);
+        QwenVL model = new QwenVL(config, factory);
+        assertThrows(ModelStateException.class, model::restartIfDead, "not set up yet");
+        model.setup();
+        assertFalse(model.restartIfDead(), "the engine lives");
+        verify(factory, times(1)).start(any());
+        when(engine.death()).thenReturn(Optional.of(new EngineDiedException("EngineCore (pid 5) was killed by signal 9",
+                "EngineCore", 5, null, "SIGKILL", null)));
+        try (LogCapture logs = LogCapture.of(QwenVL.class, ch.qos.logback.classic.Level.WARN)) {
+            assertTrue(model.restartIfDead());
+            assertTrue(logs.events(ch.qos.logback.classic.Level.WARN).get(0).getFormattedMessage().contains("signal 9"),
+                    "the death is logged with its cause");
+        }
+        verify(engine).close();
+        verify(factory, times(2)).start(any());
+        assertFalse(model.restartIfDead(), "the new engine lives");
+        model.close();
+        assertThrows(ModelStateException.class, model::restartIfDead, "closed");
     }
 
     @Test
@@ -123,7 +149,7 @@ class QwenVLLifecycleTest {
         model.close();
         ModelStateException e = assertThrows(ModelStateException.class, () -> model.generate(Requests.requests(2)));
         assertTrue(e.getMessage().contains("closed"), e.getMessage());
-        verify(engine, never()).generate(anyList(), any());
+        verify(engine, never()).submit(any(), any());
     }
 
     @Test
@@ -173,10 +199,16 @@ class QwenVLLifecycleTest {
     void closeWaitsForRunningGenerateCallsBeforeClosingTheEngine() throws Exception {
         CountDownLatch entered = new CountDownLatch(1);
         CountDownLatch release = new CountDownLatch(1);
-        when(engine.generate(anyList(), any())).thenAnswer(inv -> {
+        when(engine.submit(any(), any())).thenAnswer(inv -> {
             entered.countDown();
-            assertTrue(release.await(10, TimeUnit.SECONDS));
-            return List.of("caption");
+            return CompletableFuture.supplyAsync(() -> {
+                try {
+                    assertTrue(release.await(10, TimeUnit.SECONDS));
+                } catch (InterruptedException e) {
+                    throw new IllegalStateException(e);
+                }
+                return "caption";
+            });
         });
         QwenVL model = new QwenVL(config, factory);
         model.setup();
@@ -193,7 +225,7 @@ class QwenVLLifecycleTest {
         closing.join(10_000);
         assertFalse(closing.isAlive());
         InOrder order = inOrder(engine);
-        order.verify(engine).generate(anyList(), any());
+        order.verify(engine).submit(any(), any());
         order.verify(engine).close();
     }
 }

@@ -86,9 +86,12 @@ class QwenVlConfigTest {
     }
 
     @Test
-    void captionBatchSizeMustBeSetAndPositive() {
-        String unset = problem(QwenVlConfig.builder().modelDir(Path.of("/m")).modelVariant("qwen"));
-        assertTrue(unset.contains("captionBatchSize is required and must be at least 1"), unset);
+    void captionBatchSizeDefaultsToTheSeedsSixteenAndMustBePositive() {
+        QwenVlConfig unset = QwenVlConfig.builder().modelDir(Path.of("/m")).modelVariant("qwen").build();
+        assertEquals(QwenVL.DEFAULT_BATCH_SIZE, unset.captionBatchSize());
+        assertEquals(16, unset.captionBatchSize());
+        String zero = problem(minimal().captionBatchSize(0));
+        assertTrue(zero.contains("captionBatchSize must be at least 1, got 0"), zero);
         String negative = problem(minimal().captionBatchSize(-3));
         assertTrue(negative.contains("captionBatchSize must be at least 1, got -3"), negative);
     }
