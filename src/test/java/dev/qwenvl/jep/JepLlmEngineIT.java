@@ -123,10 +123,10 @@ class JepLlmEngineIT extends StandInVllmTest {
         ByteBuffer frames = ByteBuffer.allocateDirect(t * h * w * c);
         VideoPayload.Frames payload = new VideoPayload.Frames(frames, new int[] {t, h, w, c}, VideoPayload.DType.UINT8);
         // Python writes into the array it received; Java sees the write in its own buffer.
-        runtime.call("qwenvl_testing.probes", "poke", JepLlmEngine.toPython(payload), 77);
+        runtime.call("qwenvl_testing.probes", "poke", PythonRequests.video(payload), 77);
         assertEquals(77, frames.get(0));
         assertEquals(77, frames.get(frames.capacity() - 1));
-        List<?> info = (List<?>) runtime.call("qwenvl_testing.probes", "array_info", JepLlmEngine.toPython(payload));
+        List<?> info = (List<?>) runtime.call("qwenvl_testing.probes", "array_info", PythonRequests.video(payload));
         assertEquals(List.of("ndarray", "uint8", List.of(64L, 448L, 448L, 3L)), info.subList(0, 3));
     }
 
