@@ -69,9 +69,9 @@ class JepLlmEngineIT extends StandInVllmTest {
             assertEquals(Map.of("temperature", 0.1, "top_p", 0.001, "repetition_penalty", 1.05, "max_tokens", 512L,
                     "stop_token_ids", List.of()), call.get("sampling"));
             assertEquals(false, call.get("use_tqdm"));
-            List<?> inputs = (List<?>) call.get("inputs");
-            Map<?, ?> first = (Map<?, ?>) inputs.get(0);
-            Map<?, ?> second = (Map<?, ?>) inputs.get(1);
+            List<Map<String, Object>> inputs = recordedInputs(); // the engine loop adds them one by one
+            Map<?, ?> first = inputs.stream().filter(i -> "p0".equals(i.get("prompt"))).findFirst().orElseThrow();
+            Map<?, ?> second = inputs.stream().filter(i -> "p1".equals(i.get("prompt"))).findFirst().orElseThrow();
             assertEquals("p0", first.get("prompt"));
             assertEquals(Map.of("fps", 2.0), first.get("mm_processor_kwargs"));
             assertEquals(Map.of("kind", "ndarray", "shape", List.of(4L, 28L, 56L, 3L), "dtype", "uint8",
