@@ -141,6 +141,12 @@ final class RequestStream implements AutoCloseable {
             List<EngineBridge.Finished> done;
             try {
                 done = bridge.take(engineId);
+            } catch (PythonThreadStuckException e) { // the interpreter thread waits on a dead child
+                if (!closed) {
+                    failAll(onDeath.apply(new EngineDiedException("vLLM's engine cannot be reached: " + e.getMessage(),
+                            e.death().name(), e.death().pid(), null, null, e)));
+                }
+                return;
             } catch (RuntimeException e) {
                 if (!closed) {
                     LOG.error("Collecting finished requests of vLLM on {} failed: {}", model, e.toString(), e);
