@@ -37,8 +37,9 @@ def call(module, function, args, kwargs):
 
 
 def describe(error):
-    """``[qualified type, message, traceback, domain, reason, details]`` of an exception; the last
-    three are ``None`` unless :func:`errors.classify` knows it (see :mod:`qwenvl_bridge.errors`)."""
+    """An exception for Java, by name: ``type`` (qualified), ``message``, ``traceback``, and
+    ``domain``, ``reason``, ``details``, which are ``None`` unless :func:`errors.classify` knows it
+    (see :mod:`qwenvl_bridge.errors`)."""
     kind = type(error)
     name = f"{kind.__module__}.{kind.__qualname__}"
     text = "".join(traceback.format_exception(kind, error, error.__traceback__))
@@ -47,7 +48,8 @@ def describe(error):
     except Exception:  # noqa: BLE001 - describing must not fail
         typed = None
     domain, reason, details = typed if typed is not None else (None, None, None)
-    return [name, str(error), text, domain, reason, details]
+    return {"type": name, "message": str(error), "traceback": text, "domain": domain, "reason": reason,
+            "details": details}
 
 
 def take_last_error():

@@ -19,6 +19,8 @@ import os
 import signal
 import threading
 
+from .errors import EngineError
+
 log = logging.getLogger(__name__)
 
 
@@ -53,16 +55,22 @@ class Death:
             "the engine cannot answer any more requests: start a new one (QwenVL.setup() restarts it)"
         )
 
-    def as_list(self):
-        """``[name, pid, exitcode or None, signal name or None, message]`` for Java."""
-        return [self.name, self.pid, self.exitcode, self.signal_name, self.describe()]
+    def as_dict(self):
+        """The death for Java, by name: ``process``, ``pid``, ``exit_code`` (None when killed by a
+        signal or unknown), ``signal`` (its name, or None) and ``message``."""
+        code = self.exitcode if self.exitcode is not None and self.exitcode >= 0 else None
+        return {"process": self.name, "pid": self.pid, "exit_code": code, "signal": self.signal_name,
+                "message": self.describe()}
 
 
-class EngineDied(RuntimeError):
-    """vLLM's engine-core process ended while the engine was in use."""
+class EngineDied(EngineError, RuntimeError):
+    """vLLM's engine-core process ended while the engine was in use (reason ``ENGINE_DIED``; its
+    details name the process, pid, exit code and signal, so Java's exception carries the cause)."""
 
     def __init__(self, death):
-        super().__init__(death.describe())
+        details = death.as_dict()
+        details.pop("message")
+        super().__init__(EngineError.ENGINE_DIED, death.describe(), **details)
         self.death = death
 
 

@@ -9,8 +9,14 @@ carries the values Java needs besides the message (the video's name, the model i
 :mod:`qwenvl_bridge.bridge` sends ``domain``, ``reason`` and ``details`` to Java with the type,
 message and traceback of a failed call (see :func:`classify`), and the Java side maps them once
 (``dev.qwenvl.jep.PythonBridge``). Anything else (a bug, no memory) crosses as a plain Python
-exception. :func:`all_reasons` lists every reason Python can raise, so a Java test can check that
-each one has a mapping.
+exception. :func:`qwenvl_bridge.reasons.all_reasons` lists every reason Python can raise, so a
+Java test can check that each one has a mapping.
+
+A request of the engine's stream (:mod:`qwenvl_bridge.stream`) that fails does not raise: its
+failure travels as a value, :func:`failure`, with the same domain, reason and details, and Java
+maps it with the same code as a raised one.
+
+This module imports nothing of the package: every module that defines a reason imports it.
 """
 
 #: Domains: the Java exception family a reason becomes.
@@ -53,15 +59,16 @@ class EngineError(BridgeError):
     UNSAFE_START_METHOD = "UNSAFE_START_METHOD"
     #: vLLM's engine process died (EngineDiedException).
     ENGINE_DIED = "ENGINE_DIED"
-    reasons = (ENGINE_UNAVAILABLE, UNSAFE_START_METHOD, ENGINE_DIED)
+    #: a request of the stream was aborted because the engine was closed (EngineException).
+    ABORTED = "ABORTED"
+    #: the engine refused or failed one request alone (EngineException); the engine goes on.
+    REQUEST_FAILED = "REQUEST_FAILED"
+    reasons = (ENGINE_UNAVAILABLE, UNSAFE_START_METHOD, ENGINE_DIED, ABORTED, REQUEST_FAILED)
 
 
-#: Exceptions that cannot derive from :class:`BridgeError` (vLLM's own ``EngineDeadError``) or
-#: whose modules keep their own base classes, by class name: the reason each one carries.
+#: Exceptions that cannot derive from :class:`BridgeError` (vLLM's own ``EngineDeadError``), by
+#: class name: the reason each one carries.
 FOREIGN = {
-    "VllmNotInstalled": (ENGINE, EngineError.ENGINE_UNAVAILABLE),
-    "VllmVersionUnsupported": (ENGINE, EngineError.ENGINE_UNAVAILABLE),
-    "EngineDied": (ENGINE, EngineError.ENGINE_DIED),
     "EngineDeadError": (ENGINE, EngineError.ENGINE_DIED),
 }
 
@@ -81,24 +88,40 @@ def _plain(value):
     return value if value is None or isinstance(value, (str, int, float, bool)) else str(value)
 
 
-def all_reasons():
-    """``[[domain, reason], ...]``: every reason the Python half can raise (for Java's mapping test)."""
-    from . import start_method, video  # noqa: F401 - define their BridgeError subclasses
-    from .weights import errors as _weights_errors  # noqa: F401
+def failure(error, engine_reason=None):
+    """A failed stream request as a value: ``{"domain", "reason", "type", "message", "details"}``.
 
-    found = []
-    pending = [BridgeError]
+    A :class:`BridgeError` (or a :data:`FOREIGN` one) keeps its own domain, reason and details;
+    any other exception becomes ``engine_reason`` (default :attr:`EngineError.REQUEST_FAILED`),
+    with its type kept for the message.
+    """
+    kind = type(error)
+    typed = classify(error)
+    if typed is None:
+        typed = (ENGINE, engine_reason or EngineError.REQUEST_FAILED, {})
+    domain, reason, details = typed
+    return {
+        "domain": domain,
+        "reason": reason,
+        "type": f"{kind.__module__}.{kind.__qualname__}",
+        "message": str(error),
+        "details": details,
+    }
+
+
+def aborted(message):
+    """The :func:`failure` value of a request aborted because its engine was closed."""
+    return failure(EngineError(EngineError.ABORTED, message))
+
+
+def subclasses():
+    """Every :class:`BridgeError` subclass defined so far (see :mod:`qwenvl_bridge.reasons`)."""
+    found, pending = [], [BridgeError]
     while pending:
-        kind = pending.pop()
+        kind = pending.pop(0)
+        found.append(kind)
         pending.extend(kind.__subclasses__())
-        if kind.domain is not None:
-            found.extend([kind.domain, r] for r in kind.reasons)
-    found.extend([domain, reason] for domain, reason in FOREIGN.values())
-    unique = []
-    for pair in found:
-        if pair not in unique:
-            unique.append(pair)
-    return sorted(unique)
+    return found
 
 
 def foreign_types():

@@ -25,9 +25,9 @@ def _frames(handle):
 
 
 def describe(handle):
-    """``[[T, H, W, C], dtype name]`` of the frames held under ``handle``."""
+    """``{"shape": [T, H, W, C], "dtype": name}`` of the frames held under ``handle``."""
     frames = _frames(handle)
-    return [[int(d) for d in frames.shape], str(frames.dtype)]
+    return {"shape": [int(d) for d in frames.shape], "dtype": str(frames.dtype)}
 
 
 def copy_into(handle, target):

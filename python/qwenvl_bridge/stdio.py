@@ -20,7 +20,7 @@ def _open_writer(fd):
 
 
 def install():
-    """Replaces sys.stdout/sys.stderr by pipes; returns ``[stdout read fd, stderr read fd]``."""
+    """Replaces sys.stdout/sys.stderr by pipes; returns their read ends: ``{"stdout": fd, "stderr": fd}``."""
     global _installed
     if _installed is not None:
         uninstall()
@@ -29,7 +29,7 @@ def install():
     out, err = _open_writer(out_write), _open_writer(err_write)
     _installed = (sys.stdout, sys.stderr, out, err)
     sys.stdout, sys.stderr = out, err
-    return [out_read, err_read]
+    return {"stdout": out_read, "stderr": err_read}
 
 
 def release(fds):

@@ -14,11 +14,14 @@ The protocol with Java (all calls are short; none waits for the engine):
 * :func:`start` starts the loop thread of an engine (idempotent).
 * :func:`submit` enqueues one request under a Java-chosen id; the loop thread renders it
   (vLLM's processor) and adds it to the engine before its next step.
-* :func:`take` returns the finished requests since the last take:
-  ``[[id, text, None, None], ...]`` or ``[[id, None, error type, message], ...]`` for a request
-  that failed alone (its input was refused). When the engine dies, every pending id is
-  returned with the type ``EngineDied``.
-* :func:`stats` returns ``[held, steps, batched, submitted, finished]``: requests the engine
+* :func:`take` returns the finished requests since the last take, each a dict: ``id``, ``text``,
+  ``prompt_tokens`` and ``output_tokens`` (vLLM's counts; the prompt's include the video's), and
+  ``failure``: ``None``, or the failure as a value (:func:`qwenvl_bridge.errors.failure`: domain,
+  reason, type, message, details) with the reason ``REQUEST_FAILED`` for a request that failed
+  alone (its input was refused), ``ENGINE_DIED`` for every pending request when the engine dies
+  (the details name the dead process, pid, exit code and signal), ``ABORTED`` when the engine
+  was closed. Java maps these reasons with the same code as raised ones.
+* :func:`stats` returns ``{held, steps, batched, submitted, finished}``: requests the engine
   holds now, steps that ran with work, the sum of the running batch sizes over those steps.
 * :func:`stop` aborts what is in flight and ends the loop thread.
 
@@ -30,10 +33,8 @@ import copy
 import logging
 import queue
 import threading
-import time
 
-from . import engine as engine_bridge
-from . import enginewatch
+from . import engines, enginewatch, errors, prompts, vllm_api
 
 log = logging.getLogger(__name__)
 
@@ -47,16 +48,17 @@ IDLE_WAIT_S = 0.05
 class EngineStream:
     """The loop thread of one engine and its request and result queues."""
 
-    def __init__(self, engine_id, llm, watch):
+    def __init__(self, engine_id, llm, watch, render):
         self.engine_id = engine_id
         self._llm = llm
         self._engine = llm.llm_engine
         self._watch = watch
+        self._render = render  # prompt dict -> what add_request takes (vllm_api.renderer)
         self._incoming = queue.Queue()
         self._finished = queue.Queue()
         self._vllm_to_java = {}  # vLLM's request id -> Java's id, for requests in the engine
         self._stopping = threading.Event()
-        self._died = None  # [type, message] once the engine died
+        self._died = None  # the failure value every later request gets, once the loop ended
         self._sampling = None
         self.steps = 0
         self.batched = 0
@@ -74,7 +76,7 @@ class EngineStream:
     def submit(self, java_id, item, sampling_params):
         self.submitted += 1
         if self._died is not None:
-            self._finished.put([java_id, None, self._died[0], self._died[1]])
+            self._finished.put(_failed(java_id, self._died))
             return
         self._incoming.put((java_id, item, sampling_params))
 
@@ -90,6 +92,8 @@ class EngineStream:
         return len(self._vllm_to_java) + self._incoming.qsize()
 
     def stop(self, timeout=10.0):
+        if self._watch is not None and self._watch.death is not None:
+            timeout = min(timeout, 0.5)  # a loop waiting on a dead core may never wake: do not wait for it
         self._stopping.set()
         self._incoming.put(None)  # wakes an idle loop
         if self._thread.is_alive() and self._thread is not threading.current_thread():
@@ -135,7 +139,7 @@ class EngineStream:
                     raise died from error
                 log.warning("request %s was refused by the engine: %s: %s", java_id, type(error).__name__, error)
                 self.finished += 1
-                self._finished.put([java_id, None, type(error).__name__, str(error)])
+                self._finished.put(_failed(java_id, errors.failure(error)))
 
     def _add(self, java_id, item, params):
         params = copy.copy(params)
@@ -147,8 +151,7 @@ class EngineStream:
             pass
         self._counter += 1
         vllm_id = f"qwenvl-{self._counter}"
-        render = getattr(self._llm, "_preprocess_cmpl_one", None)
-        prompt = render(item) if callable(render) else item
+        prompt = self._render(item)
         # vLLM answers (and aborts) under this external id; add_request returns an internal one
         # (the id plus random characters), which outputs do not carry.
         self._engine.add_request(vllm_id, prompt, params)
@@ -170,14 +173,21 @@ class EngineStream:
             if java_id is None:
                 continue
             self.finished += 1
-            self._finished.put([java_id, output.outputs[0].text, None, None])
+            completion = output.outputs[0]
+            self._finished.put({
+                "id": java_id,
+                "text": completion.text,
+                "prompt_tokens": len(getattr(output, "prompt_token_ids", None) or ()),
+                "output_tokens": len(getattr(completion, "token_ids", None) or ()),
+                "failure": None,
+            })
 
     def _fail_all(self, error):
-        kind = "EngineDied" if isinstance(error, enginewatch.EngineDied) else type(error).__name__
-        message = str(error)
-        if kind != "EngineDied":
-            log.error("the engine loop of engine %s failed: %s: %s", self.engine_id, kind, message, exc_info=error)
-        self._died = [kind, message]
+        failure = errors.failure(error)
+        if failure["reason"] != errors.EngineError.ENGINE_DIED:
+            log.error("the engine loop of engine %s failed: %s: %s", self.engine_id, type(error).__name__, error,
+                      exc_info=error)
+        self._died = failure
         pending = list(self._vllm_to_java.values())
         self._vllm_to_java.clear()
         while True:
@@ -189,7 +199,7 @@ class EngineStream:
                 pending.append(entry[0])
         for java_id in pending:
             self.finished += 1
-            self._finished.put([java_id, None, kind, message])
+            self._finished.put(_failed(java_id, failure))
 
     def _abort_in_flight(self):
         """On stop: aborts what the engine still holds, and answers every pending id."""
@@ -201,10 +211,10 @@ class EngineStream:
                 self._engine.abort_request(ids)
             except Exception:  # noqa: BLE001 - the engine is being closed anyway
                 log.debug("aborting %s requests failed", len(ids), exc_info=True)
-        self._fail_all_quietly("Aborted", "the engine was closed before the request finished")
+        self._fail_all_quietly(errors.aborted("the engine was closed before the request finished"))
 
-    def _fail_all_quietly(self, kind, message):
-        self._died = [kind, message]
+    def _fail_all_quietly(self, failure):
+        self._died = failure
         pending = list(self._vllm_to_java.values())
         self._vllm_to_java.clear()
         while True:
@@ -215,7 +225,11 @@ class EngineStream:
             if entry is not None:
                 pending.append(entry[0])
         for java_id in pending:
-            self._finished.put([java_id, None, kind, message])
+            self._finished.put(_failed(java_id, failure))
+
+
+def _failed(java_id, failure):
+    return {"id": java_id, "text": None, "prompt_tokens": 0, "output_tokens": 0, "failure": failure}
 
 
 def start(engine_id):
@@ -223,8 +237,9 @@ def start(engine_id):
     with _lock:
         stream = _streams.get(engine_id)
         if stream is None:
-            llm = engine_bridge._engine(engine_id)  # noqa: SLF001 - the engine module's registry
-            stream = EngineStream(engine_id, llm, engine_bridge._watches.get(engine_id)).start()  # noqa: SLF001
+            llm = engines.llm(engine_id)
+            render = vllm_api.renderer(llm, vllm_api.version_of(vllm_api.import_vllm()))
+            stream = EngineStream(engine_id, llm, engines.watch(engine_id), render).start()
             _streams[engine_id] = stream
     return True
 
@@ -241,13 +256,17 @@ def _stream(engine_id):
 
 
 def submit(engine_id, java_id, prompt, video, fps, extra_kwargs, sampling_kwargs):
-    """Enqueues one request; ``sampling_kwargs`` None reuses the previous ones of this stream."""
+    """Enqueues one request; ``sampling_kwargs`` None reuses the previous ones of this stream.
+
+    The Python half's one sampling cache: Java sends the parameters only when they changed
+    (``dev.qwenvl.jep.SamplingCache``, its one Java home), so one submit stays cheap.
+    """
     stream = _stream(engine_id)
     if sampling_kwargs is not None:
-        stream._sampling = engine_bridge._import_vllm().SamplingParams(**sampling_kwargs)  # noqa: SLF001
+        stream._sampling = vllm_api.import_vllm().SamplingParams(**sampling_kwargs)  # noqa: SLF001
     if stream._sampling is None:  # noqa: SLF001
         raise ValueError(f"engine {engine_id} has no sampling parameters yet: send them with the first request")
-    (item,) = engine_bridge.build_inputs([prompt], [video], [fps], [extra_kwargs])
+    (item,) = prompts.build_inputs([prompt], [video], [fps], [extra_kwargs])
     stream.submit(java_id, item, stream._sampling)  # noqa: SLF001
     return True
 
@@ -259,11 +278,12 @@ def take(engine_id):
 
 
 def stats(engine_id):
-    """``[held, steps, batched, submitted, finished]`` (see the module notes)."""
+    """``{held, steps, batched, submitted, finished}`` (see the module notes)."""
     stream = _streams.get(engine_id)
     if stream is None:
-        return [0, 0, 0, 0, 0]
-    return [stream.held(), stream.steps, stream.batched, stream.submitted, stream.finished]
+        return {"held": 0, "steps": 0, "batched": 0, "submitted": 0, "finished": 0}
+    return {"held": stream.held(), "steps": stream.steps, "batched": stream.batched, "submitted": stream.submitted,
+            "finished": stream.finished}
 
 
 def stop(engine_id):

@@ -39,15 +39,14 @@ def test_create_constructs_the_engine_while_pinned(monkeypatch, no_cvd):
             self.llm_engine = None
 
     fake = types.SimpleNamespace(LLM=FakeLLM, __version__="0.32.0")
-    monkeypatch.setattr(engine, "_import_vllm", lambda: fake)
-    monkeypatch.setattr(engine.enginewatch, "EngineWatch", lambda llm, label: types.SimpleNamespace(start=lambda: None))
+    monkeypatch.setattr(engine.vllm_api, "import_vllm", lambda: fake)
+    monkeypatch.setattr(engine.engines.enginewatch, "EngineWatch", lambda llm, label: types.SimpleNamespace(start=lambda: None))
     first = engine.create({"model": "m"}, "5")
     second = engine.create({"model": "m"})
     assert seen == ["5", None]
     assert "CUDA_VISIBLE_DEVICES" not in os.environ
     for engine_id in (first, second):
-        engine._engines.pop(engine_id, None)  # noqa: SLF001
-        engine._watches.pop(engine_id, None)  # noqa: SLF001
+        engine.engines.remove(engine_id)
 
 
 def test_visible_devices_are_those_cuda_visible_devices_lists(monkeypatch):
@@ -93,8 +92,8 @@ def test_start_create_builds_on_its_own_thread_and_created_reports_the_id_or_the
             self.llm_engine = None
 
     fake = types.SimpleNamespace(LLM=SlowLLM, __version__="0.32.0")
-    monkeypatch.setattr(engine, "_import_vllm", lambda: fake)
-    monkeypatch.setattr(engine.enginewatch, "EngineWatch", lambda llm, label: types.SimpleNamespace(start=lambda: None))
+    monkeypatch.setattr(engine.vllm_api, "import_vllm", lambda: fake)
+    monkeypatch.setattr(engine.engines.enginewatch, "EngineWatch", lambda llm, label: types.SimpleNamespace(start=lambda: None))
     ticket = engine.start_create({"model": "m"}, "1")
     deadline = time.monotonic() + 5
     while not seen and time.monotonic() < deadline:
@@ -107,10 +106,9 @@ def test_start_create_builds_on_its_own_thread_and_created_reports_the_id_or_the
     while engine_id is None and time.monotonic() < deadline:
         engine_id = engine.created(ticket)
         time.sleep(0.01)
-    assert isinstance(engine_id, int) and engine_id in engine._engines  # noqa: SLF001
+    assert isinstance(engine_id, int) and engine.engines.llm(engine_id) is not None
     assert "CUDA_VISIBLE_DEVICES" not in os.environ
-    engine._engines.pop(engine_id, None)  # noqa: SLF001
-    engine._watches.pop(engine_id, None)  # noqa: SLF001
+    engine.engines.remove(engine_id)
 
     failing = engine.start_create({"model": "broken"})
     deadline = time.monotonic() + 5

@@ -2,7 +2,7 @@
 
 import pytest
 
-from qwenvl_bridge import engine
+from qwenvl_bridge import vllm_api as engine
 
 
 @pytest.mark.parametrize("version", ["0.11.0", "0.24.1", "0.32.0", "0.32.1rc1", "0.32.0+cpu"])

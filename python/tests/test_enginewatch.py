@@ -53,7 +53,8 @@ def test_a_killed_core_wakes_the_waiting_call_with_its_signal_and_fails_pending_
     assert f"EngineCore (pid {core.pid}) was killed by signal 9 (SIGKILL)" in str(woken)
     assert client.resources.engine_dead
     assert isinstance(pending.exception(timeout=1), enginewatch.EngineDied)
-    assert watch.death.as_list()[:4] == ["EngineCore", core.pid, -9, "SIGKILL"]
+    assert watch.death.as_dict() == {"process": "EngineCore", "pid": core.pid, "exit_code": None, "signal": "SIGKILL",
+                                     "message": watch.death.describe()}
     assert isinstance(enginewatch.death_of(watch), enginewatch.EngineDied)
 
 

@@ -45,12 +45,14 @@ def test_unsafe_start_method_is_an_engine_error():
 
 
 def test_engine_exceptions_of_other_modules_are_classified_by_their_class():
-    from qwenvl_bridge import engine, enginewatch
+    from qwenvl_bridge import enginewatch, vllm_api
 
-    assert errors.classify(engine.VllmNotInstalled("x"))[:2] == ("engine", "ENGINE_UNAVAILABLE")
-    assert errors.classify(engine.VllmVersionUnsupported("x"))[:2] == ("engine", "ENGINE_UNAVAILABLE")
+    assert errors.classify(vllm_api.VllmNotInstalled("x"))[:2] == ("engine", "ENGINE_UNAVAILABLE")
+    assert errors.classify(vllm_api.VllmVersionUnsupported("x"))[:2] == ("engine", "ENGINE_UNAVAILABLE")
+    assert isinstance(vllm_api.VllmNotInstalled("x"), ImportError)
     died = enginewatch.EngineDied(enginewatch.Death("EngineCore", os.getpid(), -9))
-    assert errors.classify(died)[:2] == ("engine", "ENGINE_DIED")
+    assert errors.classify(died) == ("engine", "ENGINE_DIED", {
+        "process": "EngineCore", "pid": os.getpid(), "exit_code": None, "signal": "SIGKILL"})
     vllms_own = type("EngineDeadError", (Exception,), {})
     assert errors.classify(vllms_own("gone"))[:2] == ("engine", "ENGINE_DIED")
 
@@ -58,7 +60,8 @@ def test_engine_exceptions_of_other_modules_are_classified_by_their_class():
 def test_plain_exceptions_carry_no_reason():
     assert errors.classify(ValueError("a bug")) is None
     described = bridge.describe(KeyError("k"))
-    assert described[0] == "builtins.KeyError" and described[3:] == [None, None, None]
+    assert described["type"] == "builtins.KeyError"
+    assert (described["domain"], described["reason"], described["details"]) == (None, None, None)
 
 
 def test_described_errors_carry_domain_reason_and_details():
@@ -66,8 +69,9 @@ def test_described_errors_carry_domain_reason_and_details():
         raise DownloadError(Reason.DISK_FULL, "disk full at /m", model_id="a/b", revision="r")
     except DownloadError as e:
         described = bridge.describe(e)
-    assert described[1] == "disk full at /m"
-    assert described[3:] == ["download", "DISK_FULL", {"model_id": "a/b", "revision": "r"}]
+    assert described["message"] == "disk full at /m"
+    assert (described["domain"], described["reason"], described["details"]) == (
+        "download", "DISK_FULL", {"model_id": "a/b", "revision": "r"})
 
 
 def test_an_undeclared_reason_is_refused_when_raised():
@@ -78,9 +82,25 @@ def test_an_undeclared_reason_is_refused_when_raised():
 
 
 def test_all_reasons_lists_every_domain():
-    pairs = errors.all_reasons()
+    from qwenvl_bridge import reasons
+
+    pairs = [[r["domain"], r["reason"]] for r in reasons.all_reasons()]
     assert ["video", "CORRUPT_STREAM"] in pairs
     assert ["download", "GATED_NEEDS_TOKEN"] in pairs
     assert ["engine", "ENGINE_DIED"] in pairs and ["engine", "UNSAFE_START_METHOD"] in pairs
     assert len(pairs) == len({tuple(p) for p in pairs})
     assert {d for d, _ in pairs} == {"video", "download", "engine"}
+    assert ["engine", "ABORTED"] in pairs and ["engine", "REQUEST_FAILED"] in pairs
+
+
+def test_a_failed_stream_request_is_a_value_with_the_reason_a_raised_one_would_carry():
+    from qwenvl_bridge import enginewatch
+
+    refused = errors.failure(ValueError("bad input"))
+    assert (refused["domain"], refused["reason"], refused["type"], refused["message"]) == (
+        "engine", "REQUEST_FAILED", "builtins.ValueError", "bad input")
+    died = errors.failure(enginewatch.EngineDied(enginewatch.Death("EngineCore", 42, 3)))
+    assert (died["reason"], died["details"]["pid"], died["details"]["exit_code"]) == ("ENGINE_DIED", 42, 3)
+    vllms_own = type("EngineDeadError", (Exception,), {})
+    assert errors.failure(vllms_own("gone"))["reason"] == "ENGINE_DIED"
+    assert errors.aborted("closed")["reason"] == "ABORTED"

@@ -8,7 +8,7 @@ def test_describe_and_copy_into_give_the_held_frames():
     frames = np.arange(2 * 3 * 4 * 3, dtype=np.uint8).reshape(2, 3, 4, 3)
     h = handles.put(frames)
     try:
-        assert frames_out.describe(h) == [[2, 3, 4, 3], "uint8"]
+        assert frames_out.describe(h) == {"shape": [2, 3, 4, 3], "dtype": "uint8"}
         target = np.zeros_like(frames)
         assert frames_out.copy_into(h, target) == frames.nbytes
         assert np.array_equal(target, frames)

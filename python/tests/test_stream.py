@@ -12,7 +12,7 @@ sys.path.insert(0, os.path.abspath(os.path.join(os.path.dirname(__file__), "..",
 
 import vllm  # noqa: E402 - the stand-in
 
-from qwenvl_bridge import engine, stream  # noqa: E402
+from qwenvl_bridge import engine, prompts, stream  # noqa: E402
 
 
 @pytest.fixture
@@ -33,9 +33,10 @@ def _video():
 def _take_all(engine_id, count, timeout=10):
     out, deadline = {}, time.monotonic() + timeout
     while len(out) < count and time.monotonic() < deadline:
-        for java_id, text, kind, message in stream.take(engine_id):
+        for answer in stream.take(engine_id):
+            java_id, failure = answer["id"], answer["failure"]
             assert java_id not in out, f"{java_id} answered twice"
-            out[java_id] = (text, kind, message)
+            out[java_id] = (answer["text"], failure and failure["reason"], failure and failure["message"], answer)
         time.sleep(0.005)
     return out
 
@@ -46,7 +47,7 @@ def test_each_result_reaches_its_own_id_with_the_captions_of_generate(engine_id)
         stream.submit(engine_id, i, f"prompt {i}", _video(), 2.0, None, sampling if i == 0 else None)
     out = _take_all(engine_id, 20)
     llm = vllm.LLM(model="/models/reference")
-    expected = llm.generate(engine.build_inputs([f"prompt {i}" for i in range(20)], [_video()] * 20, None),
+    expected = llm.generate(prompts.build_inputs([f"prompt {i}" for i in range(20)], [_video()] * 20, None),
                             vllm.SamplingParams(**sampling))
     assert {i: out[i][0] for i in range(20)} == {i: expected[i].outputs[0].text for i in range(20)}
 
@@ -58,9 +59,9 @@ def test_requests_submitted_while_the_engine_runs_join_the_running_batch(engine_
         stream.submit(engine_id, i, f"later {i}", _video(), None, None, None)
     _take_all(engine_id, 6)
     assert max(vllm.recorded()["step_sizes"]) == 6
-    held, steps, batched, submitted, finished = stream.stats(engine_id)
-    assert (held, submitted, finished) == (0, 6, 6)
-    assert batched / steps > 1
+    stats = stream.stats(engine_id)
+    assert (stats["held"], stats["submitted"], stats["finished"]) == (0, 6, 6)
+    assert stats["batched"] / stats["steps"] > 1
 
 
 def test_a_refused_request_fails_alone(engine_id):
@@ -68,7 +69,8 @@ def test_a_refused_request_fails_alone(engine_id):
     stream.submit(engine_id, 2, "please FAIL", _video(), None, None, None)
     stream.submit(engine_id, 3, "also good", _video(), None, None, None)
     out = _take_all(engine_id, 3)
-    assert out[2][0] is None and out[2][1] == "RuntimeError"
+    assert out[2][0] is None and out[2][1] == "REQUEST_FAILED"
+    assert out[2][3]["failure"]["type"] == "builtins.RuntimeError"
     assert out[1][0].startswith("caption-") and out[3][0].startswith("caption-")
 
 
@@ -78,15 +80,16 @@ def test_close_answers_every_request_in_flight_as_aborted(engine_id, monkeypatch
         stream.submit(engine_id, i, f"slow {i}", _video(), None, None, {"max_tokens": 8})
     time.sleep(0.1)
     answered = stream.stop(engine_id)
-    assert sorted(a[0] for a in answered) == [0, 1, 2, 3]
-    assert {a[2] for a in answered} == {"Aborted"}
+    assert sorted(a["id"] for a in answered) == [0, 1, 2, 3]
+    assert {a["failure"]["reason"] for a in answered} == {"ABORTED"}
     assert not stream.active(engine_id)
     assert not any(t.name == f"qwenvl-stream-{engine_id}" for t in threading.enumerate())
 
 
-def test_batches_of_generate_are_refused_while_a_stream_runs(engine_id):
-    with pytest.raises(RuntimeError, match="stream"):
-        engine.generate(engine_id, ["p"], [_video()], None, None, {"max_tokens": 8})
+def test_finished_requests_carry_vllms_token_counts(engine_id):
+    stream.submit(engine_id, 1, "four", _video(), None, None, {"max_tokens": 5, "ignore_eos": True})
+    answer = _take_all(engine_id, 1)[1][3]
+    assert (answer["prompt_tokens"], answer["output_tokens"]) == (4, 5)
 
 
 def test_engine_death_answers_every_pending_request_with_engine_died(monkeypatch):
@@ -99,14 +102,18 @@ def test_engine_death_answers_every_pending_request_with_engine_died(monkeypatch
         for i in range(5):
             stream.submit(engine_id, i, f"doomed {i}", _video(), None, None, {"max_tokens": 8})
         time.sleep(0.2)
-        (pid, _name), = engine.processes(engine_id)
+        (process,) = engine.processes(engine_id)
+        pid = process["pid"]
         os.kill(pid, 9)
         started = time.monotonic()
         out = _take_all(engine_id, 5, timeout=10)
         assert time.monotonic() - started < 5
         assert sorted(out) == [0, 1, 2, 3, 4]
-        assert {v[1] for v in out.values()} == {"EngineDied"}
+        assert {v[1] for v in out.values()} == {"ENGINE_DIED"}
+        details = out[0][3]["failure"]["details"]
+        assert (details["pid"], details["signal"], details["exit_code"]) == (pid, "SIGKILL", None)
+        assert details["process"] == process["name"]
         stream.submit(engine_id, 9, "after", _video(), None, None, None)
-        assert _take_all(engine_id, 1)[9][1] == "EngineDied"
+        assert _take_all(engine_id, 1)[9][1] == "ENGINE_DIED"
     finally:
         engine.close(engine_id)

@@ -92,9 +92,7 @@ def raise_reason(domain, reason):
     the BridgeError subclass that declares it, else a class of the name ``errors.FOREIGN`` maps.
     Videos are named ``probe-source`` with detail ``the detail``; downloads are for ``a/b`` at
     ``r1``; every message is ``the message``."""
-    from qwenvl_bridge import errors
-
-    errors.all_reasons()  # imports every module that defines a BridgeError subclass
+    from qwenvl_bridge import errors, reasons  # noqa: F401 - reasons imports every module that defines one
     kinds, pending = [], [errors.BridgeError]
     while pending:
         kind = pending.pop(0)
@@ -120,3 +118,21 @@ def foreign_types():
     from qwenvl_bridge import errors
 
     return errors.foreign_types()
+
+
+def stream_failure(domain, reason):
+    """The value the engine's stream answers a failed request with (``errors.failure``), for the
+    same reasons :func:`raise_reason` raises: ``{"id": 1, "text": None, ..., "failure": {...}}``."""
+    try:
+        raise_reason(domain, reason)
+    except Exception as error:  # noqa: BLE001 - the failure becomes a value, as in the stream
+        from qwenvl_bridge import errors
+
+        return {"id": 1, "text": None, "prompt_tokens": 0, "output_tokens": 0, "failure": errors.failure(error)}
+
+
+def raise_engine_died(process, pid, exitcode):
+    """Raises the engine watch's death notice for a process that ended with ``exitcode``."""
+    from qwenvl_bridge import enginewatch
+
+    raise enginewatch.EngineDied(enginewatch.Death(process, int(pid), int(exitcode)))

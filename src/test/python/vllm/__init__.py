@@ -158,6 +158,9 @@ class _LlmEngine:
         self._running[request_id] = [output, max(1, tokens)]
         output.request_id = request_id
         _added.append({"request_id": request_id, "prompt": prompt["prompt"], "sampling": dict(sampling)})
+        # What reached the engine, in the shape of a generate call of one request (tests read
+        # every input vLLM received from generate_calls, whichever path it came by).
+        _generate_calls.append({"inputs": [output.recorded], "sampling": dict(sampling), "use_tqdm": False})
         return request_id + "-internal"  # like vLLM: an internal id; outputs carry the external one
 
     def get_num_unfinished_requests(self):
@@ -230,6 +233,10 @@ class LLM:
             time.sleep(_start_delay[0])  # a slow engine start (weights, compile), without the GIL
         self.llm_engine = _LlmEngine(self)
         _constructed.append(dict(kwargs))
+
+    def _preprocess_cmpl_one(self, prompt, tokenization_kwargs=None, mm_processor_kwargs=None):
+        """vLLM 0.32's private rendering (``vllm_api.PRIVATE_RENDER``): the prompt dict as is."""
+        return prompt
 
     def generate(self, inputs, sampling_params=None, use_tqdm=True):
         # Tests of interruption slow the stand-in down: QWENVL_STANDIN_DELAY_S seconds per generate call;

@@ -4,7 +4,6 @@ import dev.qwenvl.engine.DeviceGroup;
 import dev.qwenvl.engine.EngineArgs;
 import dev.qwenvl.engine.LlmEngine;
 import dev.qwenvl.engine.LlmEngineFactory;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.function.Supplier;
@@ -35,10 +34,6 @@ final class JepEngineFactory implements LlmEngineFactory {
 
     @Override
     public List<String> visibleDevices() {
-        List<String> out = new ArrayList<>();
-        for (Object id : (List<?>) runtime.get().call(JepLlmEngine.MODULE, "visible_devices")) {
-            out.add(String.valueOf(id));
-        }
-        return List.copyOf(out);
+        return List.copyOf(new EngineBridge(runtime.get()).visibleDevices());
     }
 }

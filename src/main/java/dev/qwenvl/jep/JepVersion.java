@@ -23,4 +23,14 @@ final class JepVersion {
             return "unknown";
         }
     }
+
+    /** Refuses an environment whose native jep differs from the jar's. */
+    static void requireMatching(PythonEnvironment env) {
+        String jar = ofJar();
+        if (!"unknown".equals(jar) && !jar.equals(env.jepVersion())) {
+            throw new PythonEnvironmentException("jep " + env.jepVersion() + " is installed in " + env.executable()
+                    + " but the jar on the classpath is jep " + jar + "; they must match: " + env.executable()
+                    + " -m pip install --force-reinstall --no-build-isolation jep==" + jar);
+        }
+    }
 }

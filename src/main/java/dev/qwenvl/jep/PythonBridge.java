@@ -21,21 +21,26 @@ import java.util.Optional;
 import jep.DirectNDArray;
 
 /**
- * The typed Java-Python boundary of the library. It owns every Python module and function name
- * the adapter calls, encodes Java values as the Python half takes them, decodes every answer into
- * a Java value or record (callers cast nothing), and turns Python failures into typed exceptions
- * in one place ({@link #typed}).
+ * The typed Java-Python boundary of the library. With {@link EngineBridge} (the engine and its
+ * request stream) it owns every Python module and function name Java calls, encodes Java values as
+ * the Python half takes them, decodes every answer by name (the Python half answers with dicts,
+ * never lists read by position) into a Java value or record (callers cast nothing), and turns
+ * Python failures into typed exceptions in one place ({@link BridgeFailures#typed}).
  *
  * <p>Errors: the Python half raises every failure Java must tell apart as a {@code BridgeError}
  * ({@code qwenvl_bridge.errors}) with a domain and a reason; the runtime hands it over as a
- * {@link PythonException} carrying both, and {@link #typed} maps them:
+ * {@link PythonException} carrying both, and {@link BridgeFailures#typed} maps them:
  * <ul>
  *   <li>{@code video}: {@link VideoInputException} with the reason of the same name;</li>
  *   <li>{@code download}: {@link WeightsDownloadException} with the reason of the same name;</li>
  *   <li>{@code engine}: {@link EngineUnavailableException} ({@code ENGINE_UNAVAILABLE}),
  *       {@link UnsafeStartMethodException} ({@code UNSAFE_START_METHOD}) or
- *       {@link EngineDiedException} ({@code ENGINE_DIED}).</li>
+ *       {@link EngineDiedException} ({@code ENGINE_DIED}, with the dead process, pid, exit code
+ *       and signal when the engine watch saw it), {@link EngineException} ({@code ABORTED},
+ *       {@code REQUEST_FAILED}: failures of single stream requests).</li>
  * </ul>
+ * A stream request's failure does not raise: it arrives as a value with the same fields
+ * ({@code errors.failure}) and is mapped by the same code ({@link EngineBridge}).
  * Any other Python exception (a bug, no memory) stays a {@link PythonException} with the Python
  * type, message and traceback.
  *
@@ -65,23 +70,16 @@ final class PythonBridge {
     static final String DOWNLOAD = "qwenvl_bridge.download";
     /** Prompt token counts before the model loads. */
     static final String TOKENS = "qwenvl_bridge.tokens";
-    /** vLLM engines (used by {@link JepLlmEngine}). */
+    /** vLLM engines (called by {@link EngineBridge}). */
     static final String ENGINE = "qwenvl_bridge.engine";
-    /** The request stream of an engine (used by {@link RequestStream}). */
+    /** The request stream of an engine (called by {@link EngineBridge}). */
     static final String STREAM = "qwenvl_bridge.stream";
     /** Synthetic clips for the machine benchmark. */
     static final String BENCHMARK = "qwenvl_bridge.benchmark";
-    /** The error reasons the Python half can raise. */
-    static final String ERRORS = "qwenvl_bridge.errors";
-
-    /** Error domains, as {@code qwenvl_bridge.errors} names them. */
-    static final String VIDEO_DOMAIN = "video";
-    static final String DOWNLOAD_DOMAIN = "download";
-    static final String ENGINE_DOMAIN = "engine";
-    /** Engine reasons, as {@code qwenvl_bridge.errors.EngineError} names them. */
-    static final String ENGINE_UNAVAILABLE = "ENGINE_UNAVAILABLE";
-    static final String UNSAFE_START_METHOD = "UNSAFE_START_METHOD";
-    static final String ENGINE_DIED = "ENGINE_DIED";
+    /** Frames held in Python, read back into Java's memory. */
+    static final String FRAMES_OUT = "qwenvl_bridge.frames_out";
+    /** Every error reason the Python half can raise. */
+    static final String REASONS = "qwenvl_bridge.reasons";
 
     private final PythonRuntime runtime;
 
@@ -222,6 +220,22 @@ final class PythonBridge {
         return Optional.of(longs(answer).stream().map(Long::intValue).toList());
     }
 
+    /** Shape and element type of frames held in Python under a handle. */
+    record HeldFrames(int[] shape, String dtype) {
+    }
+
+    /** What the frames held under {@code handle} are ({@code frames_out.describe}). */
+    HeldFrames describeFrames(long handle) {
+        Map<?, ?> answer = (Map<?, ?>) runtime.call(FRAMES_OUT, "describe", handle);
+        int[] shape = longs(answer.get("shape")).stream().mapToInt(Long::intValue).toArray();
+        return new HeldFrames(shape, String.valueOf(answer.get("dtype")));
+    }
+
+    /** Copies the frames held under {@code handle} into {@code target}, an ndarray over Java's buffer. */
+    void copyFramesInto(long handle, Object target) {
+        runtime.call(FRAMES_OUT, "copy_into", handle, target);
+    }
+
     /** Writes {@code count} synthetic clips of {@code seconds} into {@code dir}; returns their paths. */
     List<Path> writeBenchmarkClips(Path dir, int count, double seconds) {
         return list(call(BENCHMARK, "write_clips", dir.toString(), count, seconds)).stream()
@@ -234,81 +248,35 @@ final class PythonBridge {
     record Reason(String domain, String name) {
     }
 
-    /** Every reason the Python half can raise ({@code errors.all_reasons()}). */
+    /** Every reason the Python half can raise ({@code reasons.all_reasons()}). */
     List<Reason> reasons() {
         List<Reason> out = new ArrayList<>();
-        for (Object pair : list(call(ERRORS, "all_reasons"))) {
-            List<?> p = (List<?>) pair;
-            out.add(new Reason(String.valueOf(p.get(0)), String.valueOf(p.get(1))));
+        for (Object pair : list(call(REASONS, "all_reasons"))) {
+            Map<?, ?> p = (Map<?, ?>) pair;
+            out.add(new Reason(String.valueOf(p.get("domain")), String.valueOf(p.get("reason"))));
         }
         return out;
     }
 
-    /** {@code module.function(*args)} with Python failures mapped by {@link #typed}. */
+    /** {@code module.function(*args)} with Python failures mapped by {@link BridgeFailures#typed}. */
     Object call(String module, String function, Object... args) {
         try {
             return runtime.call(module, function, args);
         } catch (PythonException e) {
-            throw typed(e);
+            throw BridgeFailures.typed(e);
         }
-    }
-
-    /**
-     * The typed exception for a Python failure: a {@code BridgeError}'s domain and reason choose
-     * the type (see the class notes); any other failure is returned unchanged. The Python
-     * exception is the cause.
-     */
-    static RuntimeException typed(PythonException e) {
-        String domain = e.domain().orElse(null);
-        String reason = e.reason().orElse(null);
-        if (domain == null || reason == null) {
-            return e;
-        }
-        return switch (domain) {
-            case VIDEO_DOMAIN -> new VideoInputException(detail(e, "source"), videoReason(reason), detail(e, "detail"), e);
-            case DOWNLOAD_DOMAIN -> new WeightsDownloadException(WeightsDownloadException.Reason.fromName(reason),
-                    e.pythonMessage(), detail(e, "model_id"), detail(e, "revision"), e);
-            case ENGINE_DOMAIN -> switch (reason) {
-                case ENGINE_UNAVAILABLE -> new EngineUnavailableException(e.pythonMessage(), e);
-                case UNSAFE_START_METHOD -> new UnsafeStartMethodException(e.pythonMessage(), e);
-                case ENGINE_DIED -> new EngineDiedException("vLLM's engine core died (" + e.pythonMessage()
-                        + "); the engine cannot answer any more requests: start a new one (QwenVL.setup() restarts it)",
-                        "EngineCore", -1, null, null, e);
-                default -> new EngineException(e.pythonMessage(), e);
-            };
-            default -> e;
-        };
-    }
-
-    /** True when {@code e} reports that vLLM's engine process died (ours, or vLLM's own notice). */
-    static boolean isEngineDeath(PythonException e) {
-        return ENGINE_DOMAIN.equals(e.domain().orElse(null)) && ENGINE_DIED.equals(e.reason().orElse(null));
-    }
-
-    /** The video reason named {@code name}; a name this Java half does not know reads as a corrupt stream. */
-    private static VideoInputException.Reason videoReason(String name) {
-        try {
-            return VideoInputException.Reason.valueOf(name);
-        } catch (IllegalArgumentException unknown) {
-            return VideoInputException.Reason.CORRUPT_STREAM;
-        }
-    }
-
-    private static String detail(PythonException e, String name) {
-        Object v = e.details().get(name);
-        return v == null ? "" : String.valueOf(v);
     }
 
     // --- decoding answers ---
 
-    private static List<?> list(Object answer) {
+    static List<?> list(Object answer) {
         if (!(answer instanceof List<?> l)) {
             throw new IllegalStateException("the Python half answered " + answer + " where a list was expected");
         }
         return l;
     }
 
-    private static List<Long> longs(Object answer) {
+    static List<Long> longs(Object answer) {
         List<Long> out = new ArrayList<>();
         for (Object o : list(answer)) {
             out.add(number(o, "list element").longValue());
@@ -316,14 +284,14 @@ final class PythonBridge {
         return out;
     }
 
-    private static Number number(Object answer, String what) {
+    static Number number(Object answer, String what) {
         if (!(answer instanceof Number n)) {
             throw new IllegalStateException("the Python half answered " + answer + " for " + what + " where a number was expected");
         }
         return n;
     }
 
-    private static Number number(Map<?, ?> answer, String key) {
+    static Number number(Map<?, ?> answer, String key) {
         Object v = answer.get(key);
         if (!(v instanceof Number n)) {
             throw new IllegalStateException("the Python half's answer lacks the number " + key + ": " + answer);

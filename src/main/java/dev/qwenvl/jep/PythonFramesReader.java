@@ -4,7 +4,6 @@ import dev.qwenvl.engine.EngineException;
 import dev.qwenvl.engine.VideoPayload;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.util.List;
 import java.util.Objects;
 import java.util.function.Function;
 import jep.DirectNDArray;
@@ -20,12 +19,11 @@ import jep.DirectNDArray;
  * Thread-safe (each read is two interpreter calls).
  */
 public final class PythonFramesReader implements Function<VideoPayload, VideoPayload.Frames> {
-    private static final String MODULE = "qwenvl_bridge.frames_out";
 
-    private final PythonRuntime runtime;
+    private final PythonBridge bridge;
 
     public PythonFramesReader(PythonRuntime runtime) {
-        this.runtime = Objects.requireNonNull(runtime, "runtime");
+        this.bridge = new PythonBridge(Objects.requireNonNull(runtime, "runtime"));
     }
 
     /**
@@ -43,10 +41,9 @@ public final class PythonFramesReader implements Function<VideoPayload, VideoPay
                     + " payload; pass VideoPayload.Frames or frames decoded by JepVideoDecoder");
         }
         try {
-            List<?> description = (List<?>) runtime.call(MODULE, "describe", held.id());
-            List<?> dims = (List<?>) description.get(0);
-            int[] shape = dims.stream().mapToInt(d -> ((Number) d).intValue()).toArray();
-            VideoPayload.DType dtype = "float32".equals(description.get(1)) ? VideoPayload.DType.FLOAT32
+            PythonBridge.HeldFrames description = bridge.describeFrames(held.id());
+            int[] shape = description.shape();
+            VideoPayload.DType dtype = "float32".equals(description.dtype()) ? VideoPayload.DType.FLOAT32
                     : VideoPayload.DType.UINT8;
             long bytes = dtype.bytes();
             for (int d : shape) {
@@ -57,7 +54,7 @@ public final class PythonFramesReader implements Function<VideoPayload, VideoPay
                 case UINT8 -> new DirectNDArray<>(data, true, shape);
                 case FLOAT32 -> new DirectNDArray<>(data.asFloatBuffer(), shape);
             };
-            runtime.call(MODULE, "copy_into", held.id(), target);
+            bridge.copyFramesInto(held.id(), target);
             return new VideoPayload.Frames(data, shape, dtype);
         } catch (PythonException e) {
             throw new EngineException("reading the frames held under handle " + held.id() + " back into Java failed: "

@@ -16,10 +16,7 @@ import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import jep.Interpreter;
-import jep.JepConfig;
 import jep.JepException;
-import jep.MainInterpreter;
-import jep.PyConfig;
 import jep.SharedInterpreter;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -52,13 +49,6 @@ public final class PythonRuntime implements AutoCloseable {
     private static final String THREAD_NAME = "qwenvl-python";
     /** How long a waiting call polls between looks at the watched child processes. */
     private static final long POLL_MILLIS = 250;
-    /**
-     * How long a call may stay busy after a child process it depends on died (20 s;
-     * {@code -Dqwenvl.python.deathGraceSeconds=N} changes it).
-     */
-    private static long deathGraceNanos() {
-        return TimeUnit.SECONDS.toNanos(Long.getLong("qwenvl.python.deathGraceSeconds", 20));
-    }
     /** The longest close() waits for the interpreter to close. */
     private static final long CLOSE_WAIT_SECONDS = 30;
 
@@ -66,17 +56,13 @@ public final class PythonRuntime implements AutoCloseable {
     /** The environment CPython was initialised with in this process; null until then. */
     private static PythonEnvironment processEnvironment;
     private static PythonRuntime open;
-    private static PythonRuntime shared;
 
     private final PythonEnvironment environment;
     private final ExecutorService executor;
     private final AtomicBoolean closed = new AtomicBoolean();
     private volatile Thread thread;
     private final ChildProcesses children = new ChildProcesses();
-    /** {@link System#nanoTime()} when the running task started; 0 while the thread is idle. */
-    private volatile long runningSince;
-    /** Set when a call was given up on a thread left busy by a dead child; cleared when that task ends. */
-    private volatile PythonThreadStuckException stuck;
+    private final StuckCallWatchdog watchdog = new StuckCallWatchdog(children);
     private Interpreter interpreter; // touched only on the runtime thread
     private PythonStdio stdio; // touched only on the runtime thread
 
@@ -105,7 +91,7 @@ public final class PythonRuntime implements AutoCloseable {
                         + open.environment.executable() + "); close it first or use PythonRuntime.shared()");
             }
             PythonEnvironment env = PythonEnvironment.probe(config.python());
-            checkJepVersion(env);
+            JepVersion.requireMatching(env);
             if (processEnvironment != null && !processEnvironment.prefix().equals(env.prefix())) {
                 throw new PythonEnvironmentException("CPython in this JVM was initialised for " + processEnvironment.executable()
                         + " and cannot switch to " + env.executable() + "; use one environment per JVM");
@@ -124,43 +110,17 @@ public final class PythonRuntime implements AutoCloseable {
      * {@code shared()} then starts a new one.
      */
     public static PythonRuntime shared() {
-        synchronized (PROCESS_LOCK) {
-            if (shared == null || shared.isClosed()) {
-                shared = start(PythonRuntimeConfig.defaults());
-                PythonRuntime runtime = shared;
-                Runtime.getRuntime().addShutdownHook(new Thread(runtime::close, "qwenvl-python-shutdown"));
-            }
-            return shared;
-        }
-    }
-
-    private static void checkJepVersion(PythonEnvironment env) {
-        String jar = JepVersion.ofJar();
-        if (!"unknown".equals(jar) && !jar.equals(env.jepVersion())) {
-            throw new PythonEnvironmentException("jep " + env.jepVersion() + " is installed in " + env.executable()
-                    + " but the jar on the classpath is jep " + jar + "; they must match: " + env.executable()
-                    + " -m pip install --force-reinstall --no-build-isolation jep==" + jar);
-        }
+        return SharedPythonRuntime.get();
     }
 
     private void boot(PythonRuntimeConfig config) {
         Path bridgeDir = BridgeSources.locate();
         try {
             submit(() -> {
-                initialiseProcessOnce(environment, bridgeDir);
-                interpreter = new SharedInterpreter();
-                List<String> extraPaths = config.extraPaths().stream().map(p -> p.toAbsolutePath().toString()).toList();
-                interpreter.set("_qwenvl_paths", new ArrayList<>(extraPaths));
-                Map<String, String> env = new LinkedHashMap<>(config.environment());
-                env.put(OrphanGuard.ENV, OrphanGuard.token()); // marks every process Python starts
-                interpreter.set("_qwenvl_env", env);
-                interpreter.exec("import os, sys\n"
-                        + "sys.path[:0] = [str(p) for p in _qwenvl_paths if str(p) not in sys.path]\n"
-                        + "os.environ.update({str(k): str(v) for k, v in _qwenvl_env.items()})\n"
-                        + "del _qwenvl_env, _qwenvl_paths\n"
-                        + "import qwenvl_bridge.bridge as " + PythonBridge.ENTRY_ALIAS);
-                int level = PythonLogSink.pythonLevelFor(LoggerFactory.getLogger(PythonLogSink.PREFIX + "root"));
-                interpreter.invoke(PythonBridge.ENTRY_INSTALL_LOGGING, new PythonLogSink(), level);
+                if (processEnvironment == null) {
+                    InterpreterStart.configureProcess(environment, bridgeDir);
+                }
+                interpreter = InterpreterStart.open(config);
                 stdio = PythonStdio.install(interpreter); // sys.stdout/stderr with a real fileno()
                 return null;
             });
@@ -171,37 +131,6 @@ public final class PythonRuntime implements AutoCloseable {
         }
         LOG.info("Embedded Python {} started from {} (jep {})", environment.version(), environment.executable(),
                 environment.jepVersion());
-    }
-
-    /**
-     * Process-wide JEP settings, which can be made once per JVM: native library, CPython init
-     * parameters, and the shared-interpreter config (site-packages, the Python half, stdout/stderr
-     * to SLF4J). Later runtimes of the same environment reuse them.
-     */
-    private static void initialiseProcessOnce(PythonEnvironment env, Path bridgeDir) {
-        if (processEnvironment != null) {
-            return;
-        }
-        try {
-            MainInterpreter.setJepLibraryPath(env.jepLibrary().toString());
-            // Program name = the environment's python: CPython then derives sys.prefix (the venv) and
-            // sys.executable from it, so child processes (multiprocessing spawn) use the right python.
-            MainInterpreter.setInitParams(new PyConfig().setProgramName(env.executable().toString())
-                    .setNoUserSiteDirectory(1));
-        } catch (IllegalStateException alreadyInitialised) {
-            LOG.debug("CPython was already initialised by other code in this JVM: {}", alreadyInitialised.getMessage());
-        }
-        JepConfig jepConfig = new JepConfig();
-        jepConfig.addIncludePaths(bridgeDir.toString());
-        env.sitePackages().forEach(p -> jepConfig.addIncludePaths(p.toString()));
-        jepConfig.redirectStdout(new LineLogOutputStream(LoggerFactory.getLogger(PythonLogSink.PREFIX + "stdout"), false));
-        jepConfig.redirectStdErr(new LineLogOutputStream(LoggerFactory.getLogger(PythonLogSink.PREFIX + "stderr"), true));
-        try {
-            SharedInterpreter.setConfig(jepConfig);
-        } catch (JepException alreadyConfigured) {
-            throw new PythonEnvironmentException("JEP's shared interpreter was configured by other code in this JVM; "
-                    + "qwenvl-jep must own the embedded Python of its process", alreadyConfigured);
-        }
     }
 
     /**
@@ -223,7 +152,7 @@ public final class PythonRuntime implements AutoCloseable {
             try {
                 return py.invoke(PythonBridge.ENTRY_CALL, module, function, argList, kwMap);
             } catch (JepException e) {
-                throw translate(py, name, e);
+                throw InterpreterStart.lastError(py, name, e);
             }
         });
     }
@@ -257,19 +186,18 @@ public final class PythonRuntime implements AutoCloseable {
                 throw new IllegalStateException("Python task failed: " + e, e);
             }
         }
-        PythonThreadStuckException stuckNow = stuck;
+        PythonThreadStuckException stuckNow = watchdog.stuck();
         if (stuckNow != null) {
             throw stuckNow;
         }
         Future<T> future;
         try {
             future = executor.submit(() -> {
-                runningSince = System.nanoTime();
+                watchdog.taskStarted();
                 try {
                     return work.call();
                 } finally {
-                    runningSince = 0;
-                    stuck = null; // the task that kept the thread busy (if any) has ended
+                    watchdog.taskEnded(); // the task that kept the thread busy (if any) has ended
                 }
             });
         } catch (java.util.concurrent.RejectedExecutionException e) {
@@ -281,7 +209,7 @@ public final class PythonRuntime implements AutoCloseable {
                 try {
                     return future.get(POLL_MILLIS, TimeUnit.MILLISECONDS);
                 } catch (java.util.concurrent.TimeoutException slice) {
-                    giveUpIfStuck(future);
+                    watchdog.giveUpIfStuck(future);
                 } catch (InterruptedException e) {
                     // The Python call cannot be stopped midway; wait for it and keep the interrupt.
                     interrupted = true;
@@ -305,59 +233,9 @@ public final class PythonRuntime implements AutoCloseable {
         }
     }
 
-    /**
-     * The death check of a waiting call: when a watched child process has been dead for longer than
-     * the grace period and the thread is still busy in a task that started before the death was
-     * seen, that task waits on the dead process: the call is given up (and the runtime refuses
-     * calls until the task ends) rather than waiting forever.
-     */
-    private void giveUpIfStuck(Future<?> future) {
-        PythonThreadStuckException already = stuck;
-        if (already == null) {
-            ChildProcesses.Death death = children.check().orElse(null);
-            long started = runningSince;
-            if (death == null || started == 0 || started - death.seenNanos() > 0
-                    || System.nanoTime() - death.seenNanos() < deathGraceNanos()) {
-                return;
-            }
-            already = new PythonThreadStuckException("The embedded Python's thread has been busy for "
-                    + TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - death.seenNanos()) + " s since "
-                    + death.describe() + "; the call that waits on it cannot end, so this and later calls are "
-                    + "refused until it does (close the model and start a new one)", death);
-            stuck = already;
-            LOG.error("{}", already.getMessage());
-        }
-        future.cancel(false);
-        throw already;
-    }
-
-    /** The child processes calls depend on; a call stuck on a dead one is given up (see {@link #submit}). */
+    /** The child processes calls depend on; a call stuck on a dead one is given up ({@link StuckCallWatchdog}). */
     ChildProcesses children() {
         return children;
-    }
-
-    private static RuntimeException translate(Interpreter py, String call, JepException e) {
-        Object details;
-        try {
-            details = py.invoke(PythonBridge.ENTRY_TAKE_LAST_ERROR);
-        } catch (JepException nested) {
-            details = null;
-        }
-        if (details instanceof List<?> d && d.size() >= 3) {
-            String domain = d.size() >= 6 && d.get(3) != null ? String.valueOf(d.get(3)) : null;
-            String reason = d.size() >= 6 && d.get(4) != null ? String.valueOf(d.get(4)) : null;
-            Map<String, Object> extra = new LinkedHashMap<>();
-            if (d.size() >= 6 && d.get(5) instanceof Map<?, ?> m) {
-                m.forEach((k, v) -> {
-                    if (v != null) {
-                        extra.put(String.valueOf(k), v);
-                    }
-                });
-            }
-            return new PythonException(call, String.valueOf(d.get(0)), String.valueOf(d.get(1)), String.valueOf(d.get(2)),
-                    domain, reason, extra, e);
-        }
-        return new PythonException(call, "unknown", String.valueOf(e.getMessage()), "", e);
     }
 
     /** The environment this runtime runs on. */
@@ -396,6 +274,7 @@ public final class PythonRuntime implements AutoCloseable {
 
     /** Closes the interpreter on its thread, waiting at most {@link #CLOSE_WAIT_SECONDS}. */
     private void closeInterpreter() {
+        PythonThreadStuckException stuck = watchdog.stuck();
         if (stuck != null) {
             LOG.warn("Not closing the embedded Python interpreter: its thread is still busy ({})", stuck.getMessage());
             return;
@@ -435,7 +314,8 @@ public final class PythonRuntime implements AutoCloseable {
         executor.shutdown();
         try {
             // a thread left busy by a dead child is a daemon: do not wait for it
-            if (!executor.awaitTermination(stuck != null ? 1 : 30, TimeUnit.SECONDS) && stuck == null) {
+            boolean stuck = watchdog.stuck() != null;
+            if (!executor.awaitTermination(stuck ? 1 : 30, TimeUnit.SECONDS) && !stuck) {
                 LOG.warn("The {} thread did not end within 30 s of close()", THREAD_NAME);
             }
         } catch (InterruptedException e) {

@@ -8,6 +8,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import jep.Interpreter;
 import jep.JepException;
 import org.slf4j.Logger;
@@ -39,7 +40,8 @@ final class PythonStdio {
     /** Installs the pipes in {@code py} and starts their readers. */
     static PythonStdio install(Interpreter py) {
         py.exec(IMPORT);
-        List<?> fds = (List<?>) py.invoke(MODULE + ".install");
+        Map<?, ?> readEnds = (Map<?, ?>) py.invoke(MODULE + ".install");
+        List<Object> fds = List.of(readEnds.get("stdout"), readEnds.get("stderr")); // by name: stdout, then stderr
         List<InputStream> streams = new ArrayList<>();
         try {
             for (Object fd : fds) {

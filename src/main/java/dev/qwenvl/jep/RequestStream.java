@@ -3,10 +3,9 @@ package dev.qwenvl.jep;
 import dev.qwenvl.engine.EngineDiedException;
 import dev.qwenvl.engine.EngineException;
 import dev.qwenvl.engine.EngineRequest;
+import dev.qwenvl.engine.Generation;
 import dev.qwenvl.engine.SamplingParams;
 import dev.qwenvl.engine.StreamStats;
-import dev.qwenvl.jep.ChildProcesses;
-import dev.qwenvl.jep.PythonRuntime;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -19,8 +18,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The Java half of one engine's request stream ({@code qwenvl_bridge.stream}): futures by request
- * id, and a poller thread that collects finished requests.
+ * The Java half of one engine's request stream ({@code qwenvl_bridge.stream}, called through
+ * {@link EngineBridge}): futures by request id, and a poller thread that collects finished requests.
  *
  * <p>The engine loop runs on a Python thread of the embedded interpreter; Java never waits on it
  * while holding the interpreter thread. {@link #submit} makes one short interpreter call (the
@@ -28,25 +27,29 @@ import org.slf4j.LoggerFactory;
  * short {@code take} call every {@value #POLL_MILLIS} ms while requests are pending and
  * completes each future by its own id. Nothing is polled while nothing is pending.
  *
- * <p>Death: the Python loop answers every pending request with {@code EngineDied} when the engine
- * watch sees the core die (within moments); as a fallback the poller fails every pending future
- * when a watched engine process has been dead for the runtime's grace period (20 s,
- * {@code -Dqwenvl.python.deathGraceSeconds}) without an answer.
+ * <p>Failures: a failed request comes back as a value with a reason ({@code REQUEST_FAILED},
+ * {@code ENGINE_DIED}, {@code ABORTED}), mapped by {@link BridgeFailures#typed} like a raised one.
+ *
+ * <p>Death: the Python loop answers every pending request with {@code ENGINE_DIED} (naming the
+ * dead process, pid, exit code and signal) when the engine watch sees the core die (within
+ * moments); the engine records that death ({@code onDeath}). As a fallback the poller fails every
+ * pending future when a watched engine process has been dead for the runtime's grace period
+ * (20 s, {@code -Dqwenvl.python.deathGraceSeconds}) without an answer.
  */
 final class RequestStream implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(RequestStream.class);
-    static final String MODULE = PythonBridge.STREAM;
     /** How often the poller collects finished requests while any are pending. */
     static final long POLL_MILLIS = 5;
 
-    private record Pending(CompletableFuture<String> future, EngineRequest request) {
+    private record Pending(CompletableFuture<Generation> future, EngineRequest request) {
     }
 
+    private final EngineBridge bridge;
     private final PythonRuntime runtime;
     private final long engineId;
     private final String model;
-    /** Turns the Python side's death message into the engine's (recorded) death. */
-    private final Function<String, EngineDiedException> onDeath;
+    /** Records a death as the engine's (first one wins) and returns the recorded one. */
+    private final Function<EngineDiedException, EngineDiedException> onDeath;
     /** This engine's processes: another engine's death (in an engine pool) is not this one's. */
     private final List<Long> pids;
     private final Map<Long, Pending> pending = new ConcurrentHashMap<>();
@@ -55,23 +58,30 @@ final class RequestStream implements AutoCloseable {
     private final Thread poller;
     private volatile boolean closed;
     /** The sampling parameters the Python stream holds; guarded by this. */
-    private SamplingParams lastSampling;
+    private final SamplingCache sampling = new SamplingCache();
 
-    RequestStream(PythonRuntime runtime, long engineId, String model, List<Long> pids,
-                  Function<String, EngineDiedException> onDeath) {
-        this.runtime = runtime;
+    RequestStream(EngineBridge bridge, long engineId, String model, List<Long> pids,
+                  Function<EngineDiedException, EngineDiedException> onDeath) {
+        this.bridge = bridge;
+        this.runtime = bridge.runtime();
         this.pids = List.copyOf(pids);
         this.engineId = engineId;
         this.model = model;
         this.onDeath = onDeath;
-        runtime.call(MODULE, "start", engineId);
+        bridge.startStream(engineId);
         this.poller = new Thread(this::poll, "qwenvl-stream-poller-" + engineId);
         poller.setDaemon(true);
         poller.start();
     }
 
-    CompletableFuture<String> submit(EngineRequest request, SamplingParams sampling) {
-        CompletableFuture<String> future = new CompletableFuture<>();
+    /** The request's text (see {@link #submitCounted}). */
+    CompletableFuture<String> submit(EngineRequest request, SamplingParams params) {
+        return submitCounted(request, params).thenApply(Generation::text);
+    }
+
+    /** The request's text with vLLM's token counts. */
+    CompletableFuture<Generation> submitCounted(EngineRequest request, SamplingParams params) {
+        CompletableFuture<Generation> future = new CompletableFuture<>();
         if (closed) {
             future.completeExceptionally(closedError());
             return future;
@@ -81,13 +91,12 @@ final class RequestStream implements AutoCloseable {
         Map<String, Object> extra = request.pixelBounds() == null ? null : request.pixelBounds().processorKwargs();
         try {
             synchronized (this) {
-                Map<String, Object> samplingKwargs = sampling.equals(lastSampling) ? null : sampling.toKwargs();
                 try {
-                    runtime.call(MODULE, "submit", engineId, id, JepLlmEngine.promptText(request.prompt()),
-                            JepLlmEngine.toPython(request.video()), request.fps(), extra, samplingKwargs);
-                    lastSampling = sampling;
+                    bridge.submit(engineId, id, PythonRequests.promptText(request.prompt()),
+                            PythonRequests.video(request.video()), request.fps(), extra, sampling.toSend(params));
+                    sampling.sent(params);
                 } catch (RuntimeException e) {
-                    lastSampling = null;
+                    sampling.forget();
                     throw e;
                 }
             }
@@ -107,17 +116,12 @@ final class RequestStream implements AutoCloseable {
         if (closed) {
             return StreamStats.NONE;
         }
-        List<?> s = (List<?>) runtime.call(MODULE, "stats", engineId);
-        return new StreamStats(num(s.get(0)), num(s.get(1)), num(s.get(2)), num(s.get(3)), num(s.get(4)));
+        return bridge.stats(engineId);
     }
 
     /** Requests submitted and not yet answered (Java's count). */
     int pendingCount() {
         return pending.size();
-    }
-
-    private static long num(Object o) {
-        return ((Number) o).longValue();
     }
 
     private void poll() {
@@ -134,9 +138,15 @@ final class RequestStream implements AutoCloseable {
                 }
                 continue;
             }
-            List<?> done;
+            List<EngineBridge.Finished> done;
             try {
-                done = (List<?>) runtime.call(MODULE, "take", engineId);
+                done = bridge.take(engineId);
+            } catch (PythonThreadStuckException e) { // the interpreter thread waits on a dead child
+                if (!closed) {
+                    failAll(onDeath.apply(new EngineDiedException("vLLM's engine cannot be reached: " + e.getMessage(),
+                            e.death().name(), e.death().pid(), null, null, e)));
+                }
+                return;
             } catch (RuntimeException e) {
                 if (!closed) {
                     LOG.error("Collecting finished requests of vLLM on {} failed: {}", model, e.toString(), e);
@@ -158,27 +168,23 @@ final class RequestStream implements AutoCloseable {
         }
     }
 
-    private void deliver(List<?> done) {
-        for (Object o : done) {
-            List<?> entry = (List<?>) o;
-            long id = num(entry.get(0));
-            Pending p = pending.remove(id);
+    private void deliver(List<EngineBridge.Finished> done) {
+        for (EngineBridge.Finished f : done) {
+            Pending p = pending.remove(f.id());
             if (p == null) {
-                LOG.warn("vLLM on {} answered request {} which nobody waits for", model, id);
+                LOG.warn("vLLM on {} answered request {} which nobody waits for", model, f.id());
                 continue;
             }
-            if (entry.get(2) == null) {
-                p.future().complete((String) entry.get(1));
+            if (f.failure() == null) {
+                p.future().complete(new Generation(f.text(), f.promptTokens(), f.outputTokens()));
                 continue;
             }
-            String kind = String.valueOf(entry.get(2));
-            String message = String.valueOf(entry.get(3));
-            p.future().completeExceptionally(switch (kind) {
-                case "EngineDied", "EngineDeadError" -> onDeath.apply(message); // ours, or vLLM's own notice
-                case "Aborted" -> closedError();
-                default -> new EngineException("vLLM refused a request on " + model + ": " + kind + ": " + message
-                        + " (prompt starts: " + abbreviate(JepLlmEngine.promptText(p.request().prompt())) + ")");
-            });
+            RuntimeException typed = BridgeFailures.typed(f.failure());
+            p.future().completeExceptionally(typed instanceof EngineDiedException died ? onDeath.apply(died)
+                    : BridgeFailures.ABORTED.equals(f.failure().reason().orElse(null)) ? closedError()
+                    : new EngineException("vLLM refused a request on " + model + ": " + f.failure().pythonType() + ": "
+                            + f.failure().pythonMessage() + " (prompt starts: "
+                            + abbreviate(PythonRequests.promptText(p.request().prompt())) + ")", typed));
         }
     }
 
@@ -192,8 +198,9 @@ final class RequestStream implements AutoCloseable {
         if (System.nanoTime() - death.seenNanos() < grace) {
             return;
         }
-        failAll(onDeath.apply("vLLM's engine process " + death.describe() + " and its pending requests were not "
-                + "answered; start a new engine (QwenVL.setup() restarts it)"));
+        failAll(onDeath.apply(new EngineDiedException("vLLM's engine process " + death.describe()
+                + " and its pending requests were not answered; start a new engine (QwenVL.setup() restarts it)",
+                death.name(), death.pid(), null, null, null)));
     }
 
     private void failAll(EngineException error) {
@@ -232,7 +239,7 @@ final class RequestStream implements AutoCloseable {
             Thread.currentThread().interrupt();
         }
         try {
-            deliver((List<?>) runtime.call(MODULE, "stop", engineId));
+            deliver(bridge.stopStream(engineId));
         } catch (RuntimeException e) {
             LOG.warn("Stopping the request stream of vLLM on {} failed: {}", model, e.toString());
         }

@@ -69,9 +69,9 @@ class JepLlmEngineIT extends StandInVllmTest {
             assertEquals(Map.of("temperature", 0.1, "top_p", 0.001, "repetition_penalty", 1.05, "max_tokens", 512L,
                     "stop_token_ids", List.of()), call.get("sampling"));
             assertEquals(false, call.get("use_tqdm"));
-            List<?> inputs = (List<?>) call.get("inputs");
-            Map<?, ?> first = (Map<?, ?>) inputs.get(0);
-            Map<?, ?> second = (Map<?, ?>) inputs.get(1);
+            List<Map<String, Object>> inputs = recordedInputs(); // the engine loop adds them one by one
+            Map<?, ?> first = inputs.stream().filter(i -> "p0".equals(i.get("prompt"))).findFirst().orElseThrow();
+            Map<?, ?> second = inputs.stream().filter(i -> "p1".equals(i.get("prompt"))).findFirst().orElseThrow();
             assertEquals("p0", first.get("prompt"));
             assertEquals(Map.of("fps", 2.0), first.get("mm_processor_kwargs"));
             assertEquals(Map.of("kind", "ndarray", "shape", List.of(4L, 28L, 56L, 3L), "dtype", "uint8",
@@ -123,10 +123,10 @@ class JepLlmEngineIT extends StandInVllmTest {
         ByteBuffer frames = ByteBuffer.allocateDirect(t * h * w * c);
         VideoPayload.Frames payload = new VideoPayload.Frames(frames, new int[] {t, h, w, c}, VideoPayload.DType.UINT8);
         // Python writes into the array it received; Java sees the write in its own buffer.
-        runtime.call("qwenvl_testing.probes", "poke", JepLlmEngine.toPython(payload), 77);
+        runtime.call("qwenvl_testing.probes", "poke", PythonRequests.video(payload), 77);
         assertEquals(77, frames.get(0));
         assertEquals(77, frames.get(frames.capacity() - 1));
-        List<?> info = (List<?>) runtime.call("qwenvl_testing.probes", "array_info", JepLlmEngine.toPython(payload));
+        List<?> info = (List<?>) runtime.call("qwenvl_testing.probes", "array_info", PythonRequests.video(payload));
         assertEquals(List.of("ndarray", "uint8", List.of(64L, 448L, 448L, 3L)), info.subList(0, 3));
     }
 

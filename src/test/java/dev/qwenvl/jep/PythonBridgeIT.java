@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.qwenvl.engine.EngineDiedException;
+import dev.qwenvl.engine.EngineException;
 import dev.qwenvl.engine.EngineUnavailableException;
 import dev.qwenvl.engine.UnsafeStartMethodException;
 import dev.qwenvl.model.WeightsDownloadException;
@@ -33,9 +34,11 @@ class PythonBridgeIT {
     private static final String PROBES = "qwenvl_testing.probes";
     /** The Java type each engine reason must become. */
     private static final Map<String, Class<? extends RuntimeException>> ENGINE_TYPES = Map.of(
-            PythonBridge.ENGINE_UNAVAILABLE, EngineUnavailableException.class,
-            PythonBridge.UNSAFE_START_METHOD, UnsafeStartMethodException.class,
-            PythonBridge.ENGINE_DIED, EngineDiedException.class);
+            BridgeFailures.ENGINE_UNAVAILABLE, EngineUnavailableException.class,
+            BridgeFailures.UNSAFE_START_METHOD, UnsafeStartMethodException.class,
+            BridgeFailures.ENGINE_DIED, EngineDiedException.class,
+            BridgeFailures.ABORTED, EngineException.class,
+            BridgeFailures.REQUEST_FAILED, EngineException.class);
 
     private static PythonRuntime runtime;
     private static PythonBridge bridge;
@@ -68,6 +71,39 @@ class PythonBridgeIT {
             }
         }
         assertEquals(List.of(), wrong, "reasons without the right Java mapping");
+    }
+
+    /**
+     * The same reasons arriving as values, the way the engine's stream answers a failed request
+     * ({@code errors.failure}), decode through {@link EngineBridge} and map to the same types.
+     */
+    @Test
+    void everyEngineReasonAsAStreamFailureBecomesTheSameJavaException() {
+        List<String> wrong = new ArrayList<>();
+        for (PythonBridge.Reason r : bridge.reasons()) {
+            if (!r.domain().equals("engine")) {
+                continue;
+            }
+            Object value = runtime.call(PROBES, "stream_failure", r.domain(), r.name());
+            PythonException failure = EngineBridge.finishedFromPython(List.of(value), "probe").get(0).failure();
+            RuntimeException typed = BridgeFailures.typed(failure);
+            Class<?> expected = ENGINE_TYPES.get(r.name());
+            if (expected == null || typed.getClass() != expected || !typed.getMessage().contains("the message")) {
+                wrong.add(r + ": became " + typed.getClass().getName() + " (" + typed.getMessage() + ")");
+            }
+        }
+        assertEquals(List.of(), wrong, "stream failures without the right Java mapping");
+    }
+
+    @Test
+    void aDeathFromTheEngineWatchCarriesItsProcessPidAndSignal() {
+        PythonException e = assertThrows(PythonException.class,
+                () -> runtime.call(PROBES, "raise_engine_died", "EngineCore", 4242, -9));
+        EngineDiedException died = assertInstanceOf(EngineDiedException.class, BridgeFailures.typed(e));
+        assertEquals("EngineCore", died.processName());
+        assertEquals(4242, died.pid());
+        assertEquals("SIGKILL", died.signal().orElseThrow());
+        assertTrue(died.exitCode().isEmpty());
     }
 
     private static String check(PythonBridge.Reason r, RuntimeException thrown) {
@@ -143,7 +179,7 @@ class PythonBridgeIT {
                 () -> bridge.call(PROBES, "fail_three_deep", "the disk is made of cheese"));
         assertEquals("builtins.ValueError", e.pythonType());
         assertTrue(e.reason().isEmpty() && e.domain().isEmpty());
-        assertSame(e, PythonBridge.typed(e));
+        assertSame(e, BridgeFailures.typed(e));
     }
 
     @Test

@@ -146,7 +146,7 @@ class RequestStreamIT {
         Thread.sleep(100);
         assertFalse(Thread.getAllStackTraces().keySet().stream()
                 .anyMatch(t -> t.getName().startsWith("qwenvl-stream-poller-") && t.isAlive()), "poller ended");
-        assertEquals(0L, ((Number) ((List<?>) runtime.call("qwenvl_bridge.stream", "stats", 0L)).get(0)).longValue());
+        assertEquals(0L, new EngineBridge(runtime).stats(0L).held());
         ExecutionException e = org.junit.jupiter.api.Assertions.assertThrows(ExecutionException.class,
                 () -> engine.submit(request("late"), SAMPLING).get(1, TimeUnit.SECONDS));
         assertTrue(e.getCause().getMessage().contains("closed"), e.getCause().getMessage());

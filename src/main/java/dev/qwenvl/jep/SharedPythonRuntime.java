@@ -1,0 +1,24 @@
+package dev.qwenvl.jep;
+
+/**
+ * The process-wide runtime behind {@link PythonRuntime#shared()}: started on first use for the
+ * located environment ({@link PythonLocator}), closed by a shutdown hook when the JVM exits.
+ * Closing it explicitly is allowed; the next {@code get()} then starts a new one.
+ */
+final class SharedPythonRuntime {
+    private static final Object LOCK = new Object();
+    private static PythonRuntime shared;
+
+    private SharedPythonRuntime() {}
+
+    static PythonRuntime get() {
+        synchronized (LOCK) {
+            if (shared == null || shared.isClosed()) {
+                shared = PythonRuntime.start(PythonRuntimeConfig.defaults());
+                PythonRuntime runtime = shared;
+                Runtime.getRuntime().addShutdownHook(new Thread(runtime::close, "qwenvl-python-shutdown"));
+            }
+            return shared;
+        }
+    }
+}
