@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.mockito.ArgumentMatchers.any;
-import static org.mockito.ArgumentMatchers.anyList;
 import static org.mockito.Mockito.mock;
 import static org.mockito.Mockito.never;
 import static org.mockito.Mockito.times;
@@ -42,7 +41,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The captioner's one batch size (the model's) and its one entry point ({@link VideoCaptioner#create}). */
+/** The captioner's one entry point ({@link VideoCaptioner#create}) and who owns its model. */
 class VideoCaptionerSetupTest {
     private final LlmEngine engine = mock(LlmEngine.class);
     private final List<Integer> callSizes = Collections.synchronizedList(new ArrayList<>());
@@ -51,11 +50,12 @@ class VideoCaptionerSetupTest {
     private final AtomicInteger decoderCalls = new AtomicInteger();
 
     VideoCaptionerSetupTest() {
-        when(engine.generate(anyList(), any())).thenAnswer(inv -> {
-            List<EngineRequest> requests = inv.getArgument(0);
-            callSizes.add(requests.size());
-            return requests.stream().map(r -> "caption " + ((OpaqueVideo) r.video()).id()).toList();
+        when(engine.submit(any(), any())).thenAnswer(inv -> {
+            EngineRequest request = inv.getArgument(0);
+            callSizes.add(1);
+            return java.util.concurrent.CompletableFuture.completedFuture("caption " + ((OpaqueVideo) request.video()).id());
         });
+        when(engine.streamStats()).thenReturn(dev.qwenvl.engine.StreamStats.NONE);
     }
 
     private static QwenVlConfig config(int captionBatchSize) {
@@ -120,23 +120,6 @@ class VideoCaptionerSetupTest {
     }
 
     @Test
-    void theModelsConfiguredCaptionBatchSizeCutsTheEngineCalls() {
-        for (int batch : new int[] {3, 5, 16}) {
-            callSizes.clear();
-            try (QwenVL model = new QwenVL(config(batch), args -> engine)) {
-                model.setup();
-                List<VideoCaptions> results = new VideoCaptioner(model, decoder, CaptionSettings.defaults()).caption(videos(7));
-                assertTrue(results.stream().allMatch(VideoCaptions::succeeded));
-            }
-            List<Integer> expected = new ArrayList<>();
-            for (int left = 7; left > 0; left -= batch) {
-                expected.add(Math.min(batch, left));
-            }
-            assertEquals(expected, callSizes, "7 windows with captionBatchSize " + batch);
-        }
-    }
-
-    @Test
     void createBuildsTheModelAndDecoderFromTheBackendAndStartsTheEngine() {
         QwenVlConfig config = config(2);
         try (VideoCaptioner captioner = VideoCaptioner.create(config, CaptionSettings.defaults(), backend)) {
@@ -145,7 +128,7 @@ class VideoCaptionerSetupTest {
             List<VideoCaptions> results = captioner.caption(videos(3));
             assertEquals(List.of("caption 1"), results.get(0).captions().stream().map(WindowCaption::caption).toList());
             assertEquals(3, decoderCalls.get(), "the backend's decoder probed every video");
-            assertEquals(List.of(2, 1), callSizes);
+            assertEquals(List.of(1, 1, 1), callSizes, "each window submitted on its own");
         }
         verify(engine, times(1)).close();
     }

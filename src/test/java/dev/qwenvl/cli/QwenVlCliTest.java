@@ -76,7 +76,6 @@ class QwenVlCliTest {
         assertTrue(err.toString().contains("between 0.01 and 1000 frames per second"), err.toString());
         assertEquals(ExitCodes.CANNOT_START, run("caption", video.toString(), "-o", o, "--prompt", "  "));
         assertTrue(err.toString().contains("custom prompt text is blank"), err.toString());
-        assertEquals(ExitCodes.CANNOT_START, run("caption", video.toString(), "-o", o, "--group-size", "0"));
         assertEquals(ExitCodes.CANNOT_START, run("caption", video.toString(), "-o", o, "--errors", o));
     }
 
