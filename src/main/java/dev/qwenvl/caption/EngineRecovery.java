@@ -40,6 +40,8 @@ final class EngineRecovery implements AutoCloseable {
     });
     /** Which engine requests go to: +1 per restart. Written under the write lock. */
     private volatile int generation;
+    /** Requests submitted a second time after a restart. */
+    private final java.util.concurrent.atomic.AtomicInteger resubmitted = new java.util.concurrent.atomic.AtomicInteger();
     /** The generation whose death ended the recovery (no restart left, or the restart failed); -1 while none. */
     private volatile int gaveUpAt = -1;
 
@@ -93,6 +95,7 @@ final class EngineRecovery implements AutoCloseable {
             try {
                 worker.execute(() -> {
                     if (recover(engine, died)) {
+                        resubmitted.incrementAndGet();
                         attempt(request, result, true);
                     } else {
                         result.completeExceptionally(died);
@@ -152,5 +155,14 @@ final class EngineRecovery implements AutoCloseable {
     @Override
     public void close() {
         worker.shutdown();
+        if (generation > 0) {
+            LOG.info("This stream restarted the engine {} time{} and submitted {} request{} again",
+                    generation, generation == 1 ? "" : "s", resubmitted.get(), resubmitted.get() == 1 ? "" : "s");
+        }
+    }
+
+    /** Requests this stream submitted a second time after a restart. */
+    int resubmitted() {
+        return resubmitted.get();
     }
 }

@@ -29,7 +29,8 @@ import org.slf4j.LoggerFactory;
  * thread with its input index.
  */
 final class StreamFeed {
-    private static final Logger LOG = LoggerFactory.getLogger(StreamFeed.class);
+    /** Under the captioner's name: per-window and per-video logs are the captioner's (the CLI leaves them out). */
+    private static final Logger LOG = LoggerFactory.getLogger(VideoCaptioner.class);
 
     /** A finished video: its index in the input, its result, and how many of its windows failed. */
     record Done(int index, VideoCaptions result, int failedWindows) {}
