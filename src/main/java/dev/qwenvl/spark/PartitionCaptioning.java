@@ -39,10 +39,22 @@ final class PartitionCaptioning implements MapPartitionsFunction<Row, Row> {
     private final VideoFetcher fetcher;
     private final String fingerprint;
     private final String modelId;
+    private final Captioners captioners;
+
+    /** Where a task's captioner comes from: the executor's shared one in production. */
+    @FunctionalInterface
+    interface Captioners extends java.io.Serializable {
+        ExecutorCaptioners.Lease acquire(SparkCaptionConfig config, Accelerator accelerator);
+    }
 
     PartitionCaptioning(SparkCaptionConfig config, VideoFetcher fetcher) {
+        this(config, fetcher, ExecutorCaptioners::acquire);
+    }
+
+    PartitionCaptioning(SparkCaptionConfig config, VideoFetcher fetcher, Captioners captioners) {
         this.config = config;
         this.fetcher = fetcher;
+        this.captioners = captioners;
         this.fingerprint = config.fingerprint();
         this.modelId = config.modelId();
     }
@@ -129,7 +141,7 @@ final class PartitionCaptioning implements MapPartitionsFunction<Row, Row> {
 
         private ExecutorCaptioners.Lease lease() {
             if (lease == null) {
-                lease = ExecutorCaptioners.acquire(config, Accelerator.ofCurrentTask());
+                lease = captioners.acquire(config, Accelerator.ofCurrentTask());
                 ExecutorCaptioners.Lease held = lease;
                 TaskContext task = TaskContext.get();
                 if (task != null) {
