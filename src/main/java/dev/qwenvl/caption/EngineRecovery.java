@@ -42,8 +42,6 @@ final class EngineRecovery implements AutoCloseable {
     private volatile int generation;
     /** Requests submitted a second time after a restart. */
     private final java.util.concurrent.atomic.AtomicInteger resubmitted = new java.util.concurrent.atomic.AtomicInteger();
-    /** The generation whose death ended the recovery (no restart left, or the restart failed); -1 while none. */
-    private volatile int gaveUpAt = -1;
 
     EngineRecovery(QwenVL model, boolean stage2, int maxRestarts) {
         this.model = model;
@@ -51,9 +49,17 @@ final class EngineRecovery implements AutoCloseable {
         this.maxRestarts = maxRestarts;
     }
 
+    /** The death not recovered from (no restart left, or the restart failed), or null while the engine can be used. */
+    private volatile EngineDiedException lostTo;
+
     /** True once a death was not recovered from (no restart left, or the restart failed): the engine is gone. */
     boolean gaveUp() {
-        return gaveUpAt >= 0;
+        return lostTo != null;
+    }
+
+    /** The death this stream did not recover from, or null. */
+    EngineDiedException lostTo() {
+        return lostTo;
     }
 
     /** How many times this stream restarted the engine. */
@@ -117,11 +123,11 @@ final class EngineRecovery implements AutoCloseable {
             if (generation > engine) {
                 return true; // restarted already, for another request of the same death
             }
-            if (gaveUpAt >= engine) {
+            if (lostTo != null) {
                 return false;
             }
             if (generation >= maxRestarts) {
-                gaveUpAt = engine;
+                lostTo = died;
                 LOG.warn("The engine died ({}); not restarting it ({} restart{} per stream, used): the requests it held "
                         + "fail with ENGINE_DIED", died.getMessage(), maxRestarts, maxRestarts == 1 ? "" : "s");
                 return false;
@@ -131,7 +137,7 @@ final class EngineRecovery implements AutoCloseable {
             try {
                 model.setup();
             } catch (RuntimeException e) {
-                gaveUpAt = engine;
+                lostTo = died;
                 LOG.error("The engine died ({}) and could not be restarted: {}; the requests it held fail with ENGINE_DIED",
                         died.getMessage(), e.toString(), e);
                 return false;

@@ -93,6 +93,10 @@ final class StreamFeed {
     private void run() {
         for (int v = 0; v < sources.size(); v++) {
             next = v;
+            if (engine.gaveUp()) {
+                engineGone.compareAndSet(null, engine.lostTo());
+                return; // the engine is gone for good: start no more videos
+            }
             if (stop.get()) {
                 return;
             }

@@ -43,6 +43,11 @@ class StreamEngineRestartTest {
 
         @Override
         public PreparedVideo prepare(VideoSource source, List<VideoWindow> windows, String family, boolean modelPreprocesses) {
+            try {
+                Thread.sleep(10); // decoding takes time: an engine death is noticed before the last video is prepared
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
             List<VideoPayload> payloads = new ArrayList<>();
             windows.forEach(w -> payloads.add(new OpaqueVideo(nextHandle.getAndIncrement())));
             open.incrementAndGet();
