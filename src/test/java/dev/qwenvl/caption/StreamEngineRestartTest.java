@@ -80,7 +80,7 @@ class StreamEngineRestartTest {
 
     @Test
     void anEngineThatDiesMidStreamIsRestartedAndEveryRequestItHeldIsCaptionedOnce() {
-        FakeStreamEngines engines = new FakeStreamEngines(100).killAtSubmit(5); // four in flight, the fifth kills
+        FakeStreamEngines engines = new FakeStreamEngines(1000).killAtSubmit(5); // four in flight, the fifth kills
         try (QwenVL model = model(engines)) {
             List<VideoCaptions> results = new VideoCaptioner(model, decoder, CaptionSettings.defaults())
                     .caption(videos(8));
@@ -143,7 +143,7 @@ class StreamEngineRestartTest {
 
     @Test
     void withNoRestartAllowedTheWindowsHeldAreLostAndNoFurtherVideoStarts() {
-        FakeStreamEngines engines = new FakeStreamEngines(100).killAtSubmit(3);
+        FakeStreamEngines engines = new FakeStreamEngines(1000).killAtSubmit(3);
         try (QwenVL model = model(engines)) {
             List<VideoCaptions> streamed = new ArrayList<>();
             List<VideoSource> sources = videos(40);
@@ -162,7 +162,7 @@ class StreamEngineRestartTest {
 
     @Test
     void afterADeathWithNoRestartLeftTheCollectedResultNamesTheVideosNeverStarted() {
-        FakeStreamEngines engines = new FakeStreamEngines(100).killAtSubmit(2);
+        FakeStreamEngines engines = new FakeStreamEngines(1000).killAtSubmit(2);
         try (QwenVL model = model(engines)) {
             List<VideoSource> sources = videos(40);
             List<VideoCaptions> results = new VideoCaptioner(model, decoder, CaptionSettings.defaults())
