@@ -27,7 +27,7 @@ __version__ = os.environ.get("QWENVL_STANDIN_VLLM_VERSION") or "0.32.0"
 _constructed = []  # kwargs of every LLM(...)
 _generate_calls = []  # per generate call: list of (prompt, video summary, mm kwargs), sampling kwargs
 _closed = []
-_added = []  # per LLMEngine.add_request: request id, prompt, sampling kwargs
+_added = []  # per LLMEngine.add_request: request id, prompt, sampling kwargs, the input as generate records it
 _aborted = []  # request ids aborted
 _step_sizes = []  # running requests at each LLMEngine.step
 _start_delay = [0.0]  # seconds every LLM(...) takes from now on (set_start_delay)
@@ -157,7 +157,8 @@ class _LlmEngine:
         tokens = n_out if sampling.get("ignore_eos") else int(os.environ.get("QWENVL_STANDIN_TOKENS", "1") or 1)
         self._running[request_id] = [output, max(1, tokens)]
         output.request_id = request_id
-        _added.append({"request_id": request_id, "prompt": prompt["prompt"], "sampling": dict(sampling)})
+        _added.append({"request_id": request_id, "prompt": prompt["prompt"], "sampling": dict(sampling),
+                       "input": output.recorded})
         # What reached the engine, in the shape of a generate call of one request (tests read
         # every input vLLM received from generate_calls, whichever path it came by).
         _generate_calls.append({"inputs": [output.recorded], "sampling": dict(sampling), "use_tqdm": False})

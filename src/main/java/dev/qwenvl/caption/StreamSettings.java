@@ -1,26 +1,41 @@
 package dev.qwenvl.caption;
 
 /**
- * Settings of {@link VideoCaptioner#stream}; build with {@link #builder()} or use {@link #defaults()}.
+ * Settings of {@link VideoCaptioner#stream} (and of {@link VideoCaptioner#caption}, which is the
+ * stream collected); build with {@link #builder()} or use {@link #defaults()}.
  *
  * @param framesInFlightBytes the most bytes of prepared frames the stream holds at once (decoded,
  *                            waiting for the engine or in it); the next video is prepared only
  *                            when its frames fit, or when nothing else is in flight (a single
  *                            video larger than the budget still runs, alone). Default
  *                            {@link #DEFAULT_FRAMES_IN_FLIGHT_BYTES}.
+ * @param engineRestarts      how many times one stream restarts an engine whose process died,
+ *                            each time submitting again every request that was in flight at the
+ *                            death (each request at most once more); 0 never restarts. Default
+ *                            {@link #DEFAULT_ENGINE_RESTARTS}.
  */
-public record StreamSettings(long framesInFlightBytes) {
+public record StreamSettings(long framesInFlightBytes, int engineRestarts) {
     /** 1 GiB: tens of windows of preprocessed frames ahead of the engine, flat over any run length. */
     public static final long DEFAULT_FRAMES_IN_FLIGHT_BYTES = 1L << 30;
+    /** One restart per stream: an engine that dies twice in one run is more likely broken than unlucky. */
+    public static final int DEFAULT_ENGINE_RESTARTS = 1;
 
     public StreamSettings {
         if (framesInFlightBytes < 1) {
             throw new IllegalArgumentException("framesInFlightBytes must be positive, got " + framesInFlightBytes);
         }
+        if (engineRestarts < 0) {
+            throw new IllegalArgumentException("engineRestarts must be 0 (never restart) or more, got " + engineRestarts);
+        }
+    }
+
+    /** A frame budget with the default restart policy. */
+    public StreamSettings(long framesInFlightBytes) {
+        this(framesInFlightBytes, DEFAULT_ENGINE_RESTARTS);
     }
 
     public static StreamSettings defaults() {
-        return new StreamSettings(DEFAULT_FRAMES_IN_FLIGHT_BYTES);
+        return new StreamSettings(DEFAULT_FRAMES_IN_FLIGHT_BYTES, DEFAULT_ENGINE_RESTARTS);
     }
 
     public static Builder builder() {
@@ -29,12 +44,13 @@ public record StreamSettings(long framesInFlightBytes) {
 
     /** A builder preset with these settings. */
     public Builder toBuilder() {
-        return new Builder().framesInFlightBytes(framesInFlightBytes);
+        return new Builder().framesInFlightBytes(framesInFlightBytes).engineRestarts(engineRestarts);
     }
 
     /** Collects values for {@link StreamSettings}, starting at the defaults; not thread-safe. */
     public static final class Builder {
         private long framesInFlightBytes = DEFAULT_FRAMES_IN_FLIGHT_BYTES;
+        private int engineRestarts = DEFAULT_ENGINE_RESTARTS;
 
         private Builder() {}
 
@@ -44,9 +60,15 @@ public record StreamSettings(long framesInFlightBytes) {
             return this;
         }
 
-        /** @throws IllegalArgumentException when the budget is not positive */
+        /** Default {@link #DEFAULT_ENGINE_RESTARTS}; 0 never restarts (an engine death then loses its windows). */
+        public Builder engineRestarts(int value) {
+            this.engineRestarts = value;
+            return this;
+        }
+
+        /** @throws IllegalArgumentException when the budget is not positive or the restarts negative */
         public StreamSettings build() {
-            return new StreamSettings(framesInFlightBytes);
+            return new StreamSettings(framesInFlightBytes, engineRestarts);
         }
     }
 }

@@ -19,12 +19,17 @@ import picocli.CommandLine.ParseResult;
  * @param output    the {@code -o} argument as typed
  * @param model     the model settings
  * @param caption   the caption settings
- * @param groupSize videos per captioning call ({@code --group-size})
+ * @param warnings  what the user should hear about deprecated options given ({@code --batch-size},
+ *                  {@code --group-size}: accepted and ignored)
  * @param python    {@code --python}, when given
  * @param verbose   {@code --verbose}
  */
 public record CaptionArguments(List<String> inputs, String output, QwenVlConfig model, CaptionSettings caption,
-                               int groupSize, Optional<Path> python, boolean verbose) {
+                               List<String> warnings, Optional<Path> python, boolean verbose) {
+
+    public CaptionArguments {
+        warnings = List.copyOf(warnings);
+    }
 
     /**
      * Parses {@code args} as {@code qwenvl caption} would.
@@ -47,11 +52,8 @@ public record CaptionArguments(List<String> inputs, String output, QwenVlConfig 
         try {
             QwenVlConfig model = command.modelConfig();
             CaptionSettings caption = command.captionSettings();
-            if (command.groupSize < 1) {
-                throw new IllegalArgumentException("--group-size must be at least 1, got " + command.groupSize);
-            }
             return new CaptionArguments(List.copyOf(parsed.matchedPositional(0).stringValues()),
-                    parsed.matchedOption("-o").stringValues().get(0), model, caption, command.groupSize,
+                    parsed.matchedOption("-o").stringValues().get(0), model, caption, command.deprecationWarnings(),
                     Optional.ofNullable(command.python.python).map(Path::toAbsolutePath), command.verbose);
         } catch (CliFailure e) {
             throw new IllegalArgumentException(e.getMessage(), e);

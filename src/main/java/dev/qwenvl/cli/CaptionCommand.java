@@ -51,12 +51,10 @@ import picocli.CommandLine.Spec;
         exitCodeList = {"  0:every video was captioned (or already was)",
                 "  2:the run could not start: bad options, no videos, Python environment or vLLM missing, model not loadable;"
                 + " or the engine died and could not be restarted (or died again after its one restart)",
-                "  3:some videos failed; they are listed in the errors file (an engine that died is restarted once)",
+                "  3:some videos failed; they are listed in the errors file (an engine that died is restarted once and"
+                + " the windows it held are captioned again: a recovered run exits 0)",
                 "130:interrupted (Ctrl-C); rerun the same command to resume"})
 final class CaptionCommand implements Callable<Integer> {
-
-    /** Videos per captioning call (and per durable append) unless --group-size says otherwise. */
-    static final int DEFAULT_GROUP_SIZE = 8;
 
     @Spec
     CommandSpec spec;
@@ -77,11 +75,10 @@ final class CaptionCommand implements Callable<Integer> {
     @Mixin
     ModelOptions model;
 
-    @Option(names = "--batch-size", paramLabel = "N", defaultValue = "" + QwenVL.DEFAULT_BATCH_SIZE,
-            description = "The model's caption batch size: windows per engine call where videos are captioned in chunks"
-                    + " (the Spark job, VideoCaptioner.caption). This command streams windows into vLLM's running"
-                    + " batch instead, which vLLM bounds (--engine-arg max_num_seqs=N). Default: ${DEFAULT-VALUE}.")
-    int batchSize;
+    @Option(names = "--batch-size", paramLabel = "N",
+            description = "Deprecated and ignored (warns): videos stream into vLLM's running batch, which vLLM bounds"
+                    + " (--engine-arg max_num_seqs=N), and --frames-in-flight-mib bounds the frames held.")
+    Integer batchSize;
 
     @Option(names = "--fp8", negatable = true, defaultValue = "" + QwenVlConfig.DEFAULT_FP8, fallbackValue = "true",
             description = "FP8 quantization of the weights (--no-fp8 to turn off). Default: ${DEFAULT-VALUE}.")
@@ -151,9 +148,9 @@ final class CaptionCommand implements Callable<Integer> {
                     + "tensor_parallel_size=2), or cpu,cpu (two CPU engines). Default: one engine, not pinned.")
     String devices;
 
-    @Option(names = "--group-size", paramLabel = "N", defaultValue = "" + DEFAULT_GROUP_SIZE,
-            description = "Accepted for older scripts and ignored: videos now stream, each written when it is done.")
-    int groupSize;
+    @Option(names = "--group-size", paramLabel = "N",
+            description = "Deprecated and ignored (warns): videos stream, each written when it is done.")
+    Integer groupSize;
 
     @Option(names = "--frames-in-flight-mib", paramLabel = "MIB", defaultValue = ""
             + (StreamSettings.DEFAULT_FRAMES_IN_FLIGHT_BYTES >> 20),
@@ -173,9 +170,7 @@ final class CaptionCommand implements Callable<Integer> {
         PrintWriter err = spec.commandLine().getErr();
         QwenVlConfig config = modelConfig();
         CaptionSettings settings = captionSettings();
-        if (groupSize < 1) {
-            throw new CliFailure(ExitCodes.CANNOT_START, "--group-size must be at least 1, got " + groupSize);
-        }
+        deprecationWarnings().forEach(w -> err.println("qwenvl caption: WARNING: " + w));
         if (framesInFlightMib < 1) {
             throw new CliFailure(ExitCodes.CANNOT_START, "--frames-in-flight-mib must be at least 1, got "
                     + framesInFlightMib);
@@ -215,9 +210,9 @@ final class CaptionCommand implements Callable<Integer> {
                 VideoCaptioner captioner = new VideoCaptioner(model, new JepVideoDecoder(PythonRuntime.shared()), settings);
                 progress.start();
                 StreamSettings streamSettings = new StreamSettings(framesInFlightMib * 1024L * 1024L);
+                // the stream restarts an engine whose process died (once per run) and captions its windows again
                 CaptionJob job = new CaptionJob((sources, p, onVideo) -> captioner.stream(sources, streamSettings, p,
-                        onVideo), config.modelId(), fingerprint, captions, errorsFile, progress,
-                        model::setup); // setup() restarts an engine whose process died
+                        onVideo), config.modelId(), fingerprint, captions, errorsFile, progress);
                 RunSummary summary = job.run(plan, videos.size());
                 progress.finish(summaryLine(summary, errorsPath));
                 out.flush();
@@ -287,15 +282,26 @@ final class CaptionCommand implements Callable<Integer> {
         });
     }
 
-    QwenVlConfig modelConfig() {
-        if (batchSize < 1) { // the library reads 0 as "not set"; say what the user typed
-            throw new CliFailure(ExitCodes.CANNOT_START, "--batch-size must be at least 1, got " + batchSize);
+    /** What the user should hear about options that no longer do anything. */
+    List<String> deprecationWarnings() {
+        List<String> warnings = new java.util.ArrayList<>();
+        if (batchSize != null) {
+            warnings.add("--batch-size is deprecated and ignored: windows stream into vLLM's running batch, which vLLM"
+                    + " bounds (--engine-arg max_num_seqs=N); --frames-in-flight-mib bounds the frames held");
         }
+        if (groupSize != null) {
+            warnings.add("--group-size is deprecated and ignored: videos stream, and each is written as soon as it is"
+                    + " done; --frames-in-flight-mib bounds the frames held");
+        }
+        return warnings;
+    }
+
+    QwenVlConfig modelConfig() {
         try {
             return QwenVlConfig.builder()
                     .modelDir(model.modelDir)
                     .modelVariant(model.variant)
-                    .captionBatchSize(batchSize)
+                    .captionBatchSize(QwenVL.DEFAULT_BATCH_SIZE) // unused by the stream; required by the builder
                     .fp8(fp8)
                     .maxOutputTokens(maxOutputTokens)
                     .modelDoesPreprocess(modelDoesPreprocess)

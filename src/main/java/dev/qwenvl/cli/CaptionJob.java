@@ -4,7 +4,6 @@ import dev.qwenvl.caption.CaptionProgress;
 import dev.qwenvl.caption.VideoCaptions;
 import dev.qwenvl.caption.WindowCaption;
 import dev.qwenvl.engine.EngineDiedException;
-import dev.qwenvl.engine.EngineException;
 import dev.qwenvl.video.VideoInputException;
 import dev.qwenvl.video.VideoSource;
 import java.io.IOException;
@@ -20,51 +19,26 @@ import java.util.function.Consumer;
  * <p>The CLI streams ({@link StreamCaptioner}, {@code VideoCaptioner::stream}): each video's
  * caption lines are appended and fsynced as soon as all its windows are done, then its failure
  * goes to the {@link ErrorsFile}. A crash or Ctrl-C therefore loses at most the videos in flight.
- * With a {@link GroupCaptioner} each group of {@code groupSize} videos is one captioning call and
- * its videos are written when the call returns. Videos whose windows are all in the
- * output already (same {@link RunFingerprint}) are skipped before any work; a window of a
- * partly captioned video that already has its line is not written twice. When the engine's process
- * dies, the windows in flight are reported with reason {@code ENGINE_DIED}, the engine is
- * restarted once and the videos not yet started are captioned; a second death, or a restart that fails, ends the run with
- * exit 2.
+ * Videos whose windows are all in the output already (same {@link RunFingerprint}) are skipped
+ * before any work; a window of a partly captioned video that already has its line is not written
+ * twice.
+ *
+ * <p>Engine deaths are the library's: the stream restarts a dead engine and captions again the
+ * windows it held. This class only reports: a window the library gave up on (the engine died
+ * again after its restart, or could not be restarted) is in the errors file as
+ * {@code ENGINE_DIED}, and the run then ends with exit 2, naming the errors file; a rerun
+ * captions what is missing.
  */
 final class CaptionJob {
 
-    /** Captions one group of videos; {@code VideoCaptioner::caption}. */
-    @FunctionalInterface
-    interface GroupCaptioner {
-        List<VideoCaptions> caption(List<VideoSource> sources, CaptionProgress progress);
-    }
-
     /**
      * Captions videos as a stream, handing each finished video to {@code onVideo} on the calling
-     * thread, and returns the videos it did not start (after an engine death or an interrupt);
+     * thread, and returns the videos it did not start (after the engine was lost or an interrupt);
      * {@code VideoCaptioner::stream} in production.
      */
     @FunctionalInterface
     interface StreamCaptioner {
         List<VideoSource> stream(List<VideoSource> sources, CaptionProgress progress, Consumer<VideoCaptions> onVideo);
-    }
-
-    /**
-     * A group captioner as a stream: {@code groupSize} videos per call, each group's results
-     * handed over when the call returns; stops after a group in which the engine died.
-     */
-    static StreamCaptioner inGroups(GroupCaptioner captioner, int groupSize) {
-        return (sources, progress, onVideo) -> {
-            for (int start = 0; start < sources.size(); start += groupSize) {
-                List<VideoSource> group = sources.subList(start, Math.min(sources.size(), start + groupSize));
-                boolean died = false;
-                for (VideoCaptions r : captioner.caption(group, progress)) {
-                    died |= r.error() instanceof EngineDiedException;
-                    onVideo.accept(r);
-                }
-                if (died) {
-                    return List.copyOf(sources.subList(start + group.size(), sources.size()));
-                }
-            }
-            return List.of();
-        };
     }
 
     /**
@@ -75,65 +49,25 @@ final class CaptionJob {
      */
     record Plan(List<Path> pending, int skipped) {}
 
-    /** Starts a new engine after the engine's process died; {@code QwenVL::setup} in production. */
-    @FunctionalInterface
-    interface EngineRestart {
-        void restart();
-    }
-
-    /** How many times a run restarts a dead engine before it gives up (exit 2). */
-    static final int ENGINE_RESTARTS = 1;
-
     private final StreamCaptioner captioner;
     private final String modelId;
     private final String config;
     private final CaptionsFile out;
     private final ErrorsFile errors;
     private final ConsoleProgress progress;
-    private final EngineRestart engineRestart;
-    private int restartsLeft = ENGINE_RESTARTS;
-
-    CaptionJob(GroupCaptioner captioner, String modelId, String config, int groupSize, CaptionsFile out,
-               ErrorsFile errors, ConsoleProgress progress) {
-        this(captioner, modelId, config, groupSize, out, errors, progress, () -> {
-            throw new EngineException("this run cannot restart the engine");
-        });
-    }
-
-    /**
-     * @param engineRestart starts a new engine when a group's windows failed because the engine
-     *                      died; at most {@link #ENGINE_RESTARTS} times per run
-     */
-    CaptionJob(GroupCaptioner captioner, String modelId, String config, int groupSize, CaptionsFile out,
-               ErrorsFile errors, ConsoleProgress progress, EngineRestart engineRestart) {
-        this(inGroups(Objects.requireNonNull(captioner, "captioner"), checkGroupSize(groupSize)), modelId, config, out,
-                errors, progress, engineRestart);
-    }
 
     /**
      * A streaming run: videos are captioned as one stream and each video's lines are written as
      * soon as its windows are done.
-     *
-     * @param engineRestart starts a new engine when the engine died; at most
-     *                      {@link #ENGINE_RESTARTS} times per run, then the videos not started
-     *                      are streamed again
      */
     CaptionJob(StreamCaptioner captioner, String modelId, String config, CaptionsFile out, ErrorsFile errors,
-               ConsoleProgress progress, EngineRestart engineRestart) {
+               ConsoleProgress progress) {
         this.captioner = Objects.requireNonNull(captioner, "captioner");
         this.modelId = modelId;
         this.config = config;
         this.out = out;
         this.errors = errors;
         this.progress = progress;
-        this.engineRestart = Objects.requireNonNull(engineRestart, "engineRestart");
-    }
-
-    private static int checkGroupSize(int groupSize) {
-        if (groupSize < 1) {
-            throw new IllegalArgumentException("group size must be at least 1, got " + groupSize);
-        }
-        return groupSize;
     }
 
     /** Splits {@code videos} into those already complete in {@code state} and those to caption. */
@@ -162,15 +96,12 @@ final class CaptionJob {
         errors.append(badPaths);
         counts.failed += badPaths.size();
         progress.videosDone(badPaths.size());
-        while (!sources.isEmpty()) {
-            counts.died = null;
+        if (!sources.isEmpty()) {
             counts.lastNanos = System.nanoTime();
             List<VideoSource> notStarted = captioner.stream(sources, progress, r -> write(r, counts));
-            if (notStarted.isEmpty() || counts.died == null) {
-                break; // all done, or stopped for another reason (an interrupt): rerun to resume
+            if (counts.died != null) {
+                throw engineLost(counts, notStarted.size());
             }
-            restartAfter(counts.died);
-            sources = notStarted;
         }
         return new RunSummary(videosFound, plan.skipped(), counts.captioned, counts.failed, counts.windows,
                 progress.elapsedSeconds());
@@ -182,7 +113,9 @@ final class CaptionJob {
         int failed;
         long windows;
         long lastNanos;
+        /** The first window the library gave up on after an engine death. */
         EngineDiedException died;
+        int diedVideos;
     }
 
     /**
@@ -194,7 +127,10 @@ final class CaptionJob {
         double seconds = (now - counts.lastNanos) / 1e9;
         counts.lastNanos = now;
         if (r.error() instanceof EngineDiedException d) {
-            counts.died = d;
+            if (counts.died == null) {
+                counts.died = d;
+            }
+            counts.diedVideos++;
         }
         String video = ((VideoSource.VideoFile) r.source()).path().toString();
         Integer count = r.succeeded() ? r.captions().size() : null;
@@ -224,23 +160,14 @@ final class CaptionJob {
     }
 
     /**
-     * The engine died during the group just written (its lost windows are in the errors file as
-     * {@code ENGINE_DIED}): restart it once and go on, else stop the run with exit 2.
+     * The library gave up on an engine death (the engine died again after its restart, or could
+     * not be restarted): exit 2, saying what was lost and where it is recorded.
      */
-    private void restartAfter(EngineDiedException died) {
-        if (restartsLeft <= 0) {
-            throw new CliFailure(ExitCodes.CANNOT_START, "the engine died again after it was restarted ("
-                    + died.getMessage() + "); the windows it lost are in " + errors.path()
-                    + " as ENGINE_DIED; rerun the same command to caption the rest");
-        }
-        restartsLeft--;
-        progress.note("qwenvl caption: the engine died (" + died.getMessage() + "); its windows in flight are in "
-                + errors.path() + " as ENGINE_DIED; restarting the engine");
-        try {
-            engineRestart.restart();
-        } catch (RuntimeException e) {
-            throw new CliFailure(ExitCodes.CANNOT_START, "the engine died and could not be restarted: " + e.getMessage()
-                    + "; the windows it lost are in " + errors.path() + " as ENGINE_DIED", e);
-        }
+    private CliFailure engineLost(Counts counts, int notStarted) {
+        return new CliFailure(ExitCodes.CANNOT_START, "the engine died and could not be restarted, or died again "
+                + "after its restart (" + counts.died.getMessage() + "); the windows of " + counts.diedVideos + " video"
+                + (counts.diedVideos == 1 ? "" : "s") + " it lost are in " + errors.path() + " as ENGINE_DIED"
+                + (notStarted > 0 ? ", " + notStarted + " video" + (notStarted == 1 ? " was" : "s were") + " not started" : "")
+                + "; rerun the same command to caption the rest", counts.died);
     }
 }

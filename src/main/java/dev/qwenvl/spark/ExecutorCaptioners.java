@@ -55,6 +55,13 @@ public final class ExecutorCaptioners {
         }
     }
 
+    /** A lease on {@code captioner} alone, shared with no task (tests give a partition its captioner with it). */
+    static Lease unshared(ExecutorCaptioner captioner) {
+        Entry entry = new Entry(null, captioner);
+        entry.users = 1;
+        return new Lease(entry);
+    }
+
     /** A task's hold on the captioner; close it when the task ends (idempotent). */
     public static final class Lease implements AutoCloseable {
         private final Entry entry;

@@ -17,9 +17,14 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Captions one partition of video URIs (column 0 of its rows) into {@link CaptionRows}, a group of
- * {@link SparkCaptionConfig#groupSize()} videos at a time, lazily: a group is fetched and
- * captioned when Spark asks for its rows, so a partition's frames are never all in memory.
+ * Captions one partition of video URIs (column 0 of its rows) into {@link CaptionRows} through the
+ * one caption stream ({@code VideoCaptioner.caption}, the stream collected): when Spark first asks
+ * for rows, every video of the partition is fetched (local files are read in place, others copied
+ * to local temporary files, removed when the partition is done) and all of them stream through the
+ * engine together, so the engine holds as many requests as its scheduler and the frame budget
+ * allow. Frames in memory stay bounded by the stream's frame budget; the local disk holds the
+ * partition's fetched videos. An engine whose process dies is restarted by the stream and the
+ * windows it held are captioned again.
  *
  * <p>Deterministic: the rows follow the input order, and each window's row depends only on the
  * video's bytes and the config, so a retried or speculative attempt of the task writes the same
@@ -34,10 +39,22 @@ final class PartitionCaptioning implements MapPartitionsFunction<Row, Row> {
     private final VideoFetcher fetcher;
     private final String fingerprint;
     private final String modelId;
+    private final Captioners captioners;
+
+    /** Where a task's captioner comes from: the executor's shared one in production. */
+    @FunctionalInterface
+    interface Captioners extends java.io.Serializable {
+        ExecutorCaptioners.Lease acquire(SparkCaptionConfig config, Accelerator accelerator);
+    }
 
     PartitionCaptioning(SparkCaptionConfig config, VideoFetcher fetcher) {
+        this(config, fetcher, ExecutorCaptioners::acquire);
+    }
+
+    PartitionCaptioning(SparkCaptionConfig config, VideoFetcher fetcher, Captioners captioners) {
         this.config = config;
         this.fetcher = fetcher;
+        this.captioners = captioners;
         this.fingerprint = config.fingerprint();
         this.modelId = config.modelId();
     }
@@ -47,7 +64,7 @@ final class PartitionCaptioning implements MapPartitionsFunction<Row, Row> {
         return new Rows(input);
     }
 
-    /** The partition's output, produced a group at a time. */
+    /** The partition's output, captioned in one stream when first asked for. */
     private final class Rows implements Iterator<Row> {
         private final Iterator<Row> input;
         private final ArrayDeque<Row> ready = new ArrayDeque<>();
@@ -60,7 +77,7 @@ final class PartitionCaptioning implements MapPartitionsFunction<Row, Row> {
         @Override
         public boolean hasNext() {
             while (ready.isEmpty() && input.hasNext()) {
-                captionNextGroup();
+                captionPartition();
             }
             if (ready.isEmpty()) {
                 release();
@@ -77,11 +94,11 @@ final class PartitionCaptioning implements MapPartitionsFunction<Row, Row> {
             return ready.poll();
         }
 
-        private void captionNextGroup() {
+        private void captionPartition() {
             List<Object> slots = new ArrayList<>(); // per input: a Fetched, or the error Row
             List<VideoFetcher.Fetched> fetched = new ArrayList<>();
             try {
-                while (slots.size() < config.groupSize() && input.hasNext()) {
+                while (input.hasNext()) {
                     Object value = input.next().get(0);
                     String uri = value == null ? null : value.toString();
                     try {
@@ -124,7 +141,7 @@ final class PartitionCaptioning implements MapPartitionsFunction<Row, Row> {
 
         private ExecutorCaptioners.Lease lease() {
             if (lease == null) {
-                lease = ExecutorCaptioners.acquire(config, Accelerator.ofCurrentTask());
+                lease = captioners.acquire(config, Accelerator.ofCurrentTask());
                 ExecutorCaptioners.Lease held = lease;
                 TaskContext task = TaskContext.get();
                 if (task != null) {

@@ -34,13 +34,9 @@ public final class SparkCaptionConfig implements Serializable {
      */
     public static final int DEFAULT_SEED = 0;
 
-    /** Videos per captioning call unless {@link #withGroupSize} says otherwise (as the CLI's). */
-    public static final int DEFAULT_GROUP_SIZE = 8;
-
     private final Model model;
     private final Caption caption;
     private final Python python;
-    private final int groupSize;
 
     /** The model's values, as plain serializable data. */
     private record Model(String modelDir, String variant, int captionBatchSize, boolean fp8, int maxOutputTokens,
@@ -64,19 +60,15 @@ public final class SparkCaptionConfig implements Serializable {
     private record Python(String executable, List<String> paths, Map<String, String> environment)
             implements Serializable {}
 
-    private SparkCaptionConfig(Model model, Caption caption, Python python, int groupSize) {
-        if (groupSize < 1) {
-            throw new IllegalArgumentException("groupSize must be at least 1, got " + groupSize);
-        }
+    private SparkCaptionConfig(Model model, Caption caption, Python python) {
         this.model = model;
         this.caption = caption;
         this.python = python;
-        this.groupSize = groupSize;
     }
 
     /**
-     * A config captioning with {@code model} and {@code caption}, the located Python environment
-     * and groups of {@value #DEFAULT_GROUP_SIZE} videos. A model config without a sampling seed gets
+     * A config captioning with {@code model} and {@code caption} and the located Python
+     * environment. A model config without a sampling seed gets
      * {@value #DEFAULT_SEED} (the fingerprint then equals the CLI's with {@code --seed 0}).
      *
      * @throws IllegalArgumentException when a pass-through engine argument is not serializable
@@ -100,14 +92,14 @@ public final class SparkCaptionConfig implements Serializable {
         WindowingConfig w = caption.windowing();
         Caption c = new Caption(caption.promptVariant().key(), caption.promptText(), w.windowFrames(),
                 w.minRemainderFrames(), w.samplingFps(), w.minSampledFrames(), w.maxSampledFrames(), caption.stage2());
-        return new SparkCaptionConfig(m, c, new Python(null, List.of(), Map.of()), DEFAULT_GROUP_SIZE);
+        return new SparkCaptionConfig(m, c, new Python(null, List.of(), Map.of()));
     }
 
     /** The same config embedding {@code python} (the executors' path to it) instead of locating one. */
     public SparkCaptionConfig withPython(Path python) {
         Objects.requireNonNull(python, "python");
         return new SparkCaptionConfig(model, caption,
-                new Python(python.toString(), this.python.paths(), this.python.environment()), groupSize);
+                new Python(python.toString(), this.python.paths(), this.python.environment()));
     }
 
     /** The same config putting {@code folder} (a path on the executors) first on Python's {@code sys.path}. */
@@ -116,7 +108,7 @@ public final class SparkCaptionConfig implements Serializable {
         List<String> paths = new ArrayList<>(python.paths());
         paths.add(folder.toString());
         return new SparkCaptionConfig(model, caption,
-                new Python(python.executable(), List.copyOf(paths), python.environment()), groupSize);
+                new Python(python.executable(), List.copyOf(paths), python.environment()));
     }
 
     /**
@@ -134,12 +126,7 @@ public final class SparkCaptionConfig implements Serializable {
         Map<String, String> env = new LinkedHashMap<>(python.environment());
         env.put(name, value);
         return new SparkCaptionConfig(model, caption,
-                new Python(python.executable(), python.paths(), Map.copyOf(env)), groupSize);
-    }
-
-    /** The same config captioning {@code groupSize} videos per call (frames of a group are held together). */
-    public SparkCaptionConfig withGroupSize(int groupSize) {
-        return new SparkCaptionConfig(model, caption, python, groupSize);
+                new Python(python.executable(), python.paths(), Map.copyOf(env)));
     }
 
     /** The model settings, rebuilt. */
@@ -202,23 +189,19 @@ public final class SparkCaptionConfig implements Serializable {
         return python.environment();
     }
 
-    public int groupSize() {
-        return groupSize;
-    }
-
     @Override
     public boolean equals(Object o) {
         return o instanceof SparkCaptionConfig c && c.model.equals(model) && c.caption.equals(caption)
-                && c.python.equals(python) && c.groupSize == groupSize;
+                && c.python.equals(python);
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(model, caption, python, groupSize);
+        return Objects.hash(model, caption, python);
     }
 
     @Override
     public String toString() {
-        return "SparkCaptionConfig[" + model + ", " + caption + ", " + python + ", groupSize=" + groupSize + "]";
+        return "SparkCaptionConfig[" + model + ", " + caption + ", " + python + "]";
     }
 }

@@ -110,7 +110,8 @@ public final class SparkCaptionMain {
         try {
             options = SparkOptions.split(args);
             caption = CaptionArguments.parse(options.captionArgs().toArray(String[]::new));
-            config = SparkCaptionConfig.of(caption.model(), caption.caption()).withGroupSize(caption.groupSize());
+            caption.warnings().forEach(w -> err.println(NAME + ": WARNING: " + w));
+            config = SparkCaptionConfig.of(caption.model(), caption.caption());
             if (caption.python().isPresent()) {
                 config = config.withPython(caption.python().get());
             }

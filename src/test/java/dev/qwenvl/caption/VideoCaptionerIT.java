@@ -78,7 +78,7 @@ class VideoCaptionerIT extends StandInVllmTest {
         results.get(0).captions().forEach(c -> assertTrue(c.caption().startsWith("caption-"), c.caption()));
         assertEquals(0, decoder().held(), "prepared frames are released");
 
-        List<Map<String, Object>> inputs = recordedInputs();
+        List<Map<String, Object>> inputs = streamedInputs();
         assertEquals(4, inputs.size(), "four windows reached the engine");
         for (Map<String, Object> in : inputs) {
             Map<?, ?> video = (Map<?, ?>) in.get("video");
@@ -103,11 +103,11 @@ class VideoCaptionerIT extends StandInVllmTest {
                     .caption(List.of(new VideoSource.VideoFile(video)));
             assertTrue(results.get(0).succeeded(), String.valueOf(results.get(0).error()));
         }
-        Map<?, ?> v = (Map<?, ?>) recordedInputs().get(0).get("video");
+        Map<?, ?> v = (Map<?, ?>) streamedInputs().get(0).get("video");
         assertEquals("uint8", v.get("dtype"));
         assertEquals(List.of(4L, 48L, 64L, 3L), v.get("shape"));
         // the model's processor sizes them with the family's bounds for a window of 4 frames
-        Map<?, ?> kwargs = (Map<?, ?>) recordedInputs().get(0).get("mm_processor_kwargs");
+        Map<?, ?> kwargs = (Map<?, ?>) streamedInputs().get(0).get("mm_processor_kwargs");
         assertEquals(128L * 28 * 28, ((Number) kwargs.get("min_pixels")).longValue());
         assertEquals(768.0 * 28 * 28, ((Number) kwargs.get("max_pixels")).doubleValue(), 1e-6);
     }
@@ -133,8 +133,15 @@ class VideoCaptionerIT extends StandInVllmTest {
         assertEquals("s3://bucket/m.mp4", results.get(1).captions().get(0).video());
         assertEquals(0, decoder().held());
         // 64 frames at 8 fps: 8 s -> 16 sampled frames
-        Map<?, ?> v = (Map<?, ?>) recordedInputs().get(0).get("video");
+        Map<?, ?> v = (Map<?, ?>) streamedInputs().get(0).get("video");
         assertEquals(16L, ((Number) ((List<?>) v.get("shape")).get(0)).longValue());
         assertFalse(results.get(0).captions().get(0).caption().isEmpty());
+    }
+
+    /** Every input the engine's request stream was given, in order (captioning streams). */
+    @SuppressWarnings("unchecked")
+    private static List<Map<String, Object>> streamedInputs() {
+        return ((List<Map<String, Object>>) recorded().get("added")).stream()
+                .map(a -> (Map<String, Object>) a.get("input")).toList();
     }
 }

@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.mockito.ArgumentMatchers.any;
-import static org.mockito.ArgumentMatchers.anyList;
 import static org.mockito.ArgumentMatchers.eq;
 import static org.mockito.Mockito.mock;
 import static org.mockito.Mockito.times;
@@ -45,6 +44,7 @@ class VideoCaptionerTest {
     }
 
     private QwenVL model(int captionBatchSize) {
+        when(engine.streamStats()).thenReturn(dev.qwenvl.engine.StreamStats.NONE);
         QwenVL model = new QwenVL(QwenVlConfig.builder().modelDir(Path.of("/m")).modelVariant("qwen")
                 .captionBatchSize(captionBatchSize).build(), args -> engine);
         model.setup();
@@ -92,14 +92,15 @@ class VideoCaptionerTest {
         }
     }
 
-    /** The fake engine's caption of one request: "cap-" and its video's handle id. */
-    private static java.util.concurrent.CompletableFuture<String> echo(EngineRequest request) {
-        return java.util.concurrent.CompletableFuture.completedFuture("cap-" + ((OpaqueVideo) request.video()).id());
+    /** The engine answers each request at once with "cap-" and its video's handle. */
+    private void echo() {
+        when(engine.submit(any(), any())).thenAnswer(inv -> java.util.concurrent.CompletableFuture.completedFuture(
+                "cap-" + ((OpaqueVideo) inv.<EngineRequest>getArgument(0).video()).id()));
     }
 
     @Test
     void everyWindowIsMappedBackToItsVideoInOrder() {
-        when(engine.submit(any(), any())).thenAnswer(inv -> echo(inv.getArgument(0)));
+        echo();
         List<VideoCaptions> results = new VideoCaptioner(model(2), decoder(), CaptionSettings.defaults())
                 .caption(List.of(file("n600.mp4"), file("n100.mp4")));
         assertEquals(List.of("cap-1", "cap-2"), results.get(0).captions().stream().map(WindowCaption::caption).toList());
@@ -108,13 +109,13 @@ class VideoCaptionerTest {
         assertEquals(599, results.get(0).captions().get(1).window().lastFrame());
         assertEquals(20.0, results.get(0).captions().get(1).window().endSeconds(), 1e-9);
         assertEquals(List.of("cap-3"), results.get(1).captions().stream().map(WindowCaption::caption).toList());
-        verify(engine, times(3)).submit(any(), any()); // 3 windows, one request each
+        verify(engine, times(3)).submit(any(), any()); // each window on its own, whatever the batch size
         assertEquals(2, released.get(), "both prepared videos are released");
     }
 
     @Test
     void aBadVideoIsReportedAndTheOthersAreCaptioned() {
-        when(engine.submit(any(), any())).thenAnswer(inv -> echo(inv.getArgument(0)));
+        echo();
         List<VideoCaptions> results = new VideoCaptioner(model(), decoder(), CaptionSettings.defaults())
                 .caption(List.of(file("n100.mp4"), file("bad.mp4"), file("n2.mp4"), file("n120.mp4")));
         assertTrue(results.get(0).succeeded());
@@ -125,14 +126,11 @@ class VideoCaptionerTest {
     }
 
     @Test
-    void aFailingEngineCallIsRetriedOneByOneSoOnlyTheCulpritFails() {
-        // handle 2's request fails (so its chunk fails); alone, handle 2 fails and the others pass
+    void aWindowTheEngineRefusesFailsItsVideoAloneWithoutRetries() {
         when(engine.submit(any(), any())).thenAnswer(inv -> {
-            EngineRequest request = inv.getArgument(0);
-            if (((OpaqueVideo) request.video()).id() == 2) {
-                return java.util.concurrent.CompletableFuture.failedFuture(new EngineException("prompt too long for window 2"));
-            }
-            return echo(request);
+            long id = ((OpaqueVideo) inv.<EngineRequest>getArgument(0).video()).id();
+            return id == 2 ? java.util.concurrent.CompletableFuture.failedFuture(new EngineException("prompt too long for window 2"))
+                    : java.util.concurrent.CompletableFuture.completedFuture("cap-" + id);
         });
         List<VideoCaptions> results = new VideoCaptioner(model(3), decoder(), CaptionSettings.defaults())
                 .caption(List.of(file("n100.mp4"), file("n110.mp4"), file("n120.mp4")));
@@ -141,31 +139,12 @@ class VideoCaptionerTest {
         assertTrue(results.get(1).captions().isEmpty());
         assertTrue(results.get(2).succeeded());
         assertEquals("cap-3", results.get(2).captions().get(0).caption());
-    }
-
-    @Test
-    void anEngineDeathFailsTheCallsWindowsWithoutRetriesAndIsTheVideosError() {
-        EngineDiedException died = new EngineDiedException("EngineCore (pid 7) was killed by signal 9 (SIGKILL)",
-                "EngineCore", 7, null, "SIGKILL", null);
-        AtomicInteger calls = new AtomicInteger();
-        when(engine.submit(any(), any())).thenAnswer(inv -> {
-            if (calls.incrementAndGet() <= 2) {
-                return echo(inv.getArgument(0));
-            }
-            throw died;
-        });
-        List<VideoCaptions> results = new VideoCaptioner(model(2), decoder(), CaptionSettings.defaults())
-                .caption(List.of(file("n100.mp4"), file("n110.mp4"), file("n120.mp4"), file("n130.mp4")));
-        assertEquals(3, calls.get(), "the first chunk's two requests, the request that met the death, no one-by-one "
-                + "retries after the death");
-        assertTrue(results.get(0).succeeded() && results.get(1).succeeded());
-        assertSame(died, results.get(2).error());
-        assertSame(died, results.get(3).error());
+        verify(engine, times(3)).submit(any(), any()); // each window once: a refused window is not retried
     }
 
     @Test
     void theRequestCarriesTheWindowsSampledFpsAndTheVariantPrompt() {
-        when(engine.submit(any(), any())).thenAnswer(inv -> echo(inv.getArgument(0)));
+        echo();
         VideoCaptioner captioner = new VideoCaptioner(model(), decoder(), CaptionSettings.defaults().withPromptText("Count the cars."));
         captioner.caption(List.of(file("n300.mp4")));
         verify(engine).submit(eq(EngineRequest.instruction("Count the cars.",
@@ -187,7 +166,7 @@ class VideoCaptionerTest {
 
     @Test
     void anInstructionContainingThePlaceholderWordIsReplacedWholeInStage2() {
-        when(engine.submit(any(), any())).thenAnswer(inv -> echo(inv.getArgument(0)));
+        echo();
         String instruction = "Describe the user_prompt sign.";
         VideoCaptioner captioner = new VideoCaptioner(model(), decoder(),
                 CaptionSettings.defaults().withPromptText(instruction).withStage2(true));
@@ -211,7 +190,7 @@ class VideoCaptionerTest {
 
     @Test
     void aWindowOverTheContextIsRefusedBeforeTheEngineNamingVideoAndWindow() {
-        when(engine.submit(any(), any())).thenAnswer(inv -> echo(inv.getArgument(0)));
+        echo();
         VideoCaptioner captioner = new VideoCaptioner(model(), decoder(), CaptionSettings.defaults());
         List<VideoCaptions> results = captioner.caption(List.of(file("h300.mp4"), file("n300.mp4")));
         VideoInputException e = assertInstanceOf(VideoInputException.class, results.get(0).error());
@@ -228,12 +207,52 @@ class VideoCaptionerTest {
 
     @Test
     void theWindowsProcessorArgumentsTravelWithItsRequest() {
-        when(engine.submit(any(), any())).thenAnswer(inv -> echo(inv.getArgument(0)));
+        echo();
         new VideoCaptioner(model(), decoder(), CaptionSettings.defaults()).caption(List.of(file("p300.mp4")));
         org.mockito.ArgumentCaptor<EngineRequest> calls = org.mockito.ArgumentCaptor.forClass(EngineRequest.class);
         verify(engine).submit(calls.capture(), any());
         EngineRequest request = calls.getValue();
         assertEquals(new dev.qwenvl.engine.PixelBounds(100352, 602112, false), request.pixelBounds());
         assertEquals(2.0, request.fps());
+    }
+
+    private static List<String> texts(List<VideoCaptions> results) {
+        List<String> out = new ArrayList<>();
+        results.forEach(r -> {
+            r.captions().forEach(c -> out.add(r.source().displayName() + "#" + c.window().windowIndex() + "="
+                    + c.caption() + "@" + c.stage()));
+            if (r.error() != null) {
+                out.add(r.source().displayName() + " failed: " + r.error().getClass().getSimpleName());
+            }
+        });
+        return out;
+    }
+
+    @Test
+    void captionIsTheStreamCollectedInInputOrder() {
+        FakeStreamEngines engines = new FakeStreamEngines(5);
+        List<VideoSource> sources = List.of(file("n600.mp4"), file("n100.mp4"), file("bad.mp4"), file("n300.mp4"),
+                file("h300.mp4"), file("n900.mp4"));
+        for (boolean stage2 : new boolean[] {false, true}) {
+            CaptionSettings settings = CaptionSettings.defaults().withStage2(stage2);
+            try (QwenVL model = new QwenVL(QwenVlConfig.builder().modelDir(Path.of("/m")).modelVariant("qwen")
+                    .captionBatchSize(2).build(), engines)) {
+                model.setup();
+                nextHandle = 1;
+                List<VideoCaptions> collected = new VideoCaptioner(model, decoder(), settings).caption(sources);
+                nextHandle = 1;
+                List<VideoCaptions> streamed = new ArrayList<>();
+                List<VideoSource> notStarted = new VideoCaptioner(model, decoder(), settings).stream(sources,
+                        CaptionProgress.NONE, streamed::add);
+                assertEquals(List.of(), notStarted);
+                streamed.sort(java.util.Comparator.comparingInt(r -> sources.indexOf(r.source())));
+                assertEquals(sources, collected.stream().map(VideoCaptions::source).toList(), "one result per source, in order");
+                assertEquals(texts(streamed), texts(collected), "stage 2: " + stage2);
+                assertEquals(8, collected.stream().mapToInt(r -> r.captions().size()).sum(), "2+1+1+4 windows");
+                String second = "n600.mp4#1=cap-2@" + (stage2 ? 2 : 1);
+                assertTrue(texts(collected).stream().anyMatch(t -> t.endsWith(second)), texts(collected).toString());
+            }
+        }
+        assertEquals(2, engines.starts(), "one engine per model, none restarted");
     }
 }

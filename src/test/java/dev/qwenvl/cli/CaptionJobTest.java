@@ -21,15 +21,17 @@ import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The resumable group loop, with a fake captioner instead of the model (no Python). */
+/** The resumable run over the stream, with a fake captioner instead of the model (no Python). */
 class CaptionJobTest {
     private static final String CONFIG = "cfg123";
 
-    /** Captions every video with as many windows as the digit in its name; "bad" fails; "half" loses window 1. */
-    private static class FakeCaptioner implements CaptionJob.GroupCaptioner {
+    /**
+     * Captions every video with as many windows as the digit in its name; "bad" fails; "half" loses
+     * window 1; "dies" is a video whose windows the library gave up on after an engine death.
+     */
+    private static class FakeCaptioner {
         final List<List<String>> groups = new ArrayList<>();
 
-        @Override
         public List<VideoCaptions> caption(List<VideoSource> sources, dev.qwenvl.caption.CaptionProgress progress) {
             groups.add(sources.stream().map(VideoSource::displayName).toList());
             List<VideoCaptions> out = new ArrayList<>();
@@ -70,23 +72,8 @@ class CaptionJobTest {
         return out;
     }
 
-    private static RunSummary run(Path dir, List<Path> videos, FakeCaptioner captioner, int groupSize) throws Exception {
-        return run(dir, videos, captioner, groupSize, () -> {
-            throw new AssertionError("no restart expected");
-        });
-    }
-
-    private static RunSummary run(Path dir, List<Path> videos, FakeCaptioner captioner, int groupSize,
-                                  CaptionJob.EngineRestart restart) throws Exception {
-        StringWriter sink = new StringWriter();
-        PrintWriter err = new PrintWriter(sink, true);
-        try (CaptionsFile out = CaptionsFile.open(dir.resolve("out.jsonl"), err);
-             ErrorsFile errors = ErrorsFile.open(dir.resolve("out.errors.jsonl"))) {
-            CaptionJob.Plan plan = CaptionJob.plan(videos, out.resumeState(), CONFIG);
-            ConsoleProgress progress = new ConsoleProgress(err, false, plan.pending().size(), System::nanoTime);
-            return new CaptionJob(captioner, "Qwen/Test", CONFIG, groupSize, out, errors, progress, restart)
-                    .run(plan, videos.size());
-        }
+    private static RunSummary run(Path dir, List<Path> videos, FakeCaptioner captioner) throws Exception {
+        return runStreaming(dir, videos, streaming(captioner, new ArrayList<>(), () -> { }));
     }
 
     private static List<CaptionLine> lines(Path dir) throws Exception {
@@ -97,8 +84,8 @@ class CaptionJobTest {
     void everyWindowGetsOneLineAndARerunSkipsCompleteVideos(@TempDir Path dir) throws Exception {
         List<Path> videos = videos(dir, "a1.mp4", "b2.mp4", "c3.mp4");
         FakeCaptioner first = new FakeCaptioner();
-        RunSummary s = run(dir, videos, first, 2);
-        assertEquals(2, first.groups.size(), "two groups of at most two videos");
+        RunSummary s = run(dir, videos, first);
+        assertEquals(3, first.groups.size(), "each video captioned once");
         assertEquals(new RunSummary(3, 0, 3, 0, 6, s.seconds()), s);
         List<CaptionLine> lines = lines(dir);
         assertEquals(6, lines.size());
@@ -106,7 +93,7 @@ class CaptionJobTest {
         assertEquals(List.of(3, 3, 3), lines.stream().filter(l -> l.video().endsWith("c3.mp4")).map(CaptionLine::windows).toList());
 
         FakeCaptioner second = new FakeCaptioner();
-        RunSummary again = run(dir, videos, second, 2);
+        RunSummary again = run(dir, videos, second);
         assertTrue(second.groups.isEmpty(), "nothing is captioned again");
         assertEquals(3, again.skipped());
         assertEquals(6, lines(dir).size());
@@ -115,7 +102,7 @@ class CaptionJobTest {
     @Test
     void aFailedVideoGoesToTheErrorsFileAndTheOthersAreWritten(@TempDir Path dir) throws Exception {
         List<Path> videos = videos(dir, "a1.mp4", "bad1.mp4", "c2.mp4");
-        RunSummary s = run(dir, videos, new FakeCaptioner(), 8);
+        RunSummary s = run(dir, videos, new FakeCaptioner());
         assertEquals(2, s.captioned());
         assertEquals(1, s.failed());
         assertEquals(3, lines(dir).size());
@@ -130,7 +117,7 @@ class CaptionJobTest {
     void aVideoThatVanishedBeforeItsGroupIsReportedNotFatal(@TempDir Path dir) throws Exception {
         List<Path> videos = videos(dir, "a1.mp4", "gone1.mp4");
         Files.delete(videos.get(1));
-        RunSummary s = run(dir, videos, new FakeCaptioner(), 8);
+        RunSummary s = run(dir, videos, new FakeCaptioner());
         assertEquals(1, s.failed());
         assertTrue(Files.readString(dir.resolve("out.errors.jsonl")).contains("MISSING_FILE"));
     }
@@ -138,7 +125,7 @@ class CaptionJobTest {
     @Test
     void aPartlyCaptionedVideoIsRetriedAndOnlyItsMissingWindowsAreAdded(@TempDir Path dir) throws Exception {
         List<Path> videos = videos(dir, "half3.mp4");
-        RunSummary first = run(dir, videos, new FakeCaptioner(), 8);
+        RunSummary first = run(dir, videos, new FakeCaptioner());
         assertEquals(1, first.failed());
         assertEquals(List.of(0, 2), lines(dir).stream().map(CaptionLine::window).toList());
         assertTrue(lines(dir).stream().allMatch(l -> l.windows() == null), "incomplete videos carry no window count");
@@ -156,73 +143,32 @@ class CaptionJobTest {
                 return List.of(new VideoCaptions(s, all, null));
             }
         };
-        RunSummary second = run(dir, videos, succeeding, 8);
+        RunSummary second = run(dir, videos, succeeding);
         assertEquals(0, second.failed());
         assertEquals(1, second.windows(), "only window 1 was missing");
         Map<Integer, Long> perWindow = lines(dir).stream().collect(Collectors.groupingBy(CaptionLine::window, Collectors.counting()));
         assertEquals(Map.of(0, 1L, 1, 1L, 2, 1L), perWindow);
         assertEquals(0, Files.size(dir.resolve("out.errors.jsonl")), "the errors file lists the latest run only");
-        assertEquals(1, run(dir, videos, new FakeCaptioner(), 8).skipped(), "complete now");
+        assertEquals(1, run(dir, videos, new FakeCaptioner()).skipped(), "complete now");
     }
 
     @Test
-    void eachGroupIsOnDiskBeforeTheNextGroupStarts(@TempDir Path dir) throws Exception {
-        List<Path> videos = videos(dir, "a1.mp4", "b1.mp4", "c1.mp4");
-        List<Integer> linesSeenAtGroupStart = new ArrayList<>();
-        FakeCaptioner observing = new FakeCaptioner() {
-            @Override
-            public List<VideoCaptions> caption(List<VideoSource> sources, dev.qwenvl.caption.CaptionProgress progress) {
-                try {
-                    Path out = dir.resolve("out.jsonl");
-                    linesSeenAtGroupStart.add(Files.exists(out) ? Files.readAllLines(out).size() : 0);
-                } catch (java.io.IOException e) {
-                    throw new java.io.UncheckedIOException(e);
-                }
-                return super.caption(sources, progress);
-            }
-        };
-        run(dir, videos, observing, 1);
-        assertEquals(List.of(0, 1, 2), linesSeenAtGroupStart);
-    }
-
-    @Test
-    void anEngineDeathRecordsTheLostVideoAsEngineDiedRestartsOnceAndGoesOn(@TempDir Path dir) throws Exception {
-        List<Path> videos = videos(dir, "dies1.mp4", "b1.mp4", "c2.mp4");
-        FakeCaptioner captioner = new FakeCaptioner();
-        java.util.concurrent.atomic.AtomicInteger restarts = new java.util.concurrent.atomic.AtomicInteger();
-        RunSummary s = run(dir, videos, captioner, 1, restarts::incrementAndGet);
-        assertEquals(1, restarts.get(), "the engine is restarted once");
-        assertEquals(3, captioner.groups.size(), "the run went on after the restart");
-        assertEquals(2, s.captioned());
-        assertEquals(1, s.failed());
+    void windowsTheLibraryLostToAnEngineDeathAreRecordedAndTheRunEndsWithExitTwo(@TempDir Path dir) throws Exception {
+        // the library restarts a dead engine and captions its windows again; a video comes back
+        // with ENGINE_DIED only when it gave up (died again after the restart, or no restart)
+        List<Path> videos = videos(dir, "a1.mp4", "dies1.mp4", "b2.mp4", "c1.mp4");
+        List<List<String>> calls = new ArrayList<>();
+        CliFailure lost = org.junit.jupiter.api.Assertions.assertThrows(CliFailure.class,
+                () -> runStreaming(dir, videos, streaming(new FakeCaptioner(), calls, () -> { })));
+        assertEquals(ExitCodes.CANNOT_START, lost.exitCode());
+        assertTrue(lost.getMessage().contains("died again") && lost.getMessage().contains("out.errors.jsonl")
+                && lost.getMessage().contains("2 videos were not started"), lost.getMessage());
+        assertEquals(1, calls.size(), "the CLI does not restart anything: one stream");
         List<Map<String, Object>> errors = Files.readAllLines(dir.resolve("out.errors.jsonl")).stream().map(Json::parseObject).toList();
         assertEquals(1, errors.size());
         assertEquals("ENGINE_DIED", errors.get(0).get("reason"));
         assertTrue(((String) errors.get(0).get("message")).contains("SIGKILL"));
-    }
-
-    @Test
-    void aSecondEngineDeathOrAFailedRestartStopsTheRunWithExitTwo(@TempDir Path dir) throws Exception {
-        List<Path> videos = videos(dir, "dies1.mp4", "dies2.mp4", "c1.mp4");
-        CliFailure again = org.junit.jupiter.api.Assertions.assertThrows(CliFailure.class,
-                () -> run(dir, videos, new FakeCaptioner(), 1, () -> { }));
-        assertEquals(ExitCodes.CANNOT_START, again.exitCode());
-        assertTrue(again.getMessage().contains("died again"), again.getMessage());
-        assertEquals(2, Files.readAllLines(dir.resolve("out.errors.jsonl")).size(), "both deaths are recorded");
-
-        CliFailure noRestart = org.junit.jupiter.api.Assertions.assertThrows(CliFailure.class,
-                () -> run(dir, videos, new FakeCaptioner(), 1, () -> {
-                    throw new EngineException("no memory for a new engine");
-                }));
-        assertEquals(ExitCodes.CANNOT_START, noRestart.exitCode());
-        assertTrue(noRestart.getMessage().contains("could not be restarted: no memory"), noRestart.getMessage());
-    }
-
-    @Test
-    void anEngineDeathInTheLastGroupNeedsNoRestartAndTheRunEndsWithFailures(@TempDir Path dir) throws Exception {
-        List<Path> videos = videos(dir, "a1.mp4", "dies1.mp4");
-        RunSummary s = run(dir, videos, new FakeCaptioner(), 1);
-        assertEquals(1, s.failed());
+        assertEquals(1, lines(dir).size(), "the video done before is written");
     }
 
     /** A stream over {@link FakeCaptioner}: one video at a time, each handed over at once; stops after a death. */
@@ -242,15 +188,15 @@ class CaptionJobTest {
         };
     }
 
-    private static RunSummary runStreaming(Path dir, List<Path> videos, CaptionJob.StreamCaptioner captioner,
-                                           CaptionJob.EngineRestart restart) throws Exception {
+    private static RunSummary runStreaming(Path dir, List<Path> videos, CaptionJob.StreamCaptioner captioner)
+            throws Exception {
         StringWriter sink = new StringWriter();
         PrintWriter err = new PrintWriter(sink, true);
         try (CaptionsFile out = CaptionsFile.open(dir.resolve("out.jsonl"), err);
              ErrorsFile errors = ErrorsFile.open(dir.resolve("out.errors.jsonl"))) {
             CaptionJob.Plan plan = CaptionJob.plan(videos, out.resumeState(), CONFIG);
             ConsoleProgress progress = new ConsoleProgress(err, false, plan.pending().size(), System::nanoTime);
-            return new CaptionJob(captioner, "Qwen/Test", CONFIG, out, errors, progress, restart).run(plan, videos.size());
+            return new CaptionJob(captioner, "Qwen/Test", CONFIG, out, errors, progress).run(plan, videos.size());
         }
     }
 
@@ -266,34 +212,14 @@ class CaptionJobTest {
             }
         };
         List<List<String>> calls = new ArrayList<>();
-        RunSummary s = runStreaming(dir, videos, streaming(new FakeCaptioner(), calls, look), () -> {
-            throw new AssertionError("no restart expected");
-        });
+        RunSummary s = runStreaming(dir, videos, streaming(new FakeCaptioner(), calls, look));
         assertEquals(List.of(1, 3, 6), linesOnDisk, "each video is on disk before the next one is done");
         assertEquals(new RunSummary(3, 0, 3, 0, 6, s.seconds()), s);
         assertEquals(1, calls.size(), "one stream for the whole run");
         CaptionLine first = lines(dir).get(0);
         assertEquals(1, first.groupWindows(), "a streamed line's timing is its video's");
-        RunSummary again = runStreaming(dir, videos, streaming(new FakeCaptioner(), new ArrayList<>(), () -> { }),
-                () -> {
-                    throw new AssertionError("no restart expected");
-                });
+        RunSummary again = runStreaming(dir, videos, streaming(new FakeCaptioner(), new ArrayList<>(), () -> { }));
         assertEquals(3, again.skipped());
         assertEquals(6, lines(dir).size(), "nothing is written twice");
-    }
-
-    @Test
-    void aStreamingRunRestartsADeadEngineOnceAndStreamsTheVideosNotStarted(@TempDir Path dir) throws Exception {
-        List<Path> videos = videos(dir, "a1.mp4", "dies1.mp4", "b2.mp4", "c1.mp4");
-        List<List<String>> calls = new ArrayList<>();
-        int[] restarts = {0};
-        RunSummary s = runStreaming(dir, videos, streaming(new FakeCaptioner(), calls, () -> { }),
-                () -> restarts[0]++);
-        assertEquals(1, restarts[0]);
-        assertEquals(2, calls.size());
-        assertEquals(List.of(videos.get(2).toString(), videos.get(3).toString()), calls.get(1));
-        assertEquals(3, s.captioned());
-        assertEquals(1, s.failed());
-        assertTrue(Files.readString(dir.resolve("out.errors.jsonl")).contains("ENGINE_DIED"));
     }
 }

@@ -13,6 +13,7 @@ import dev.qwenvl.model.QwenVlConfig;
 import dev.qwenvl.prompt.PromptVariant;
 import dev.qwenvl.video.WindowingConfig;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import picocli.CommandLine;
@@ -39,11 +40,12 @@ class CaptionOptionsTest {
         assertEquals(QwenVlConfig.DEFAULT_MAX_OUTPUT_TOKENS, c.maxOutputTokens);
         assertEquals(QwenVlConfig.DEFAULT_MODEL_DOES_PREPROCESS, c.modelDoesPreprocess);
         assertEquals(QwenVlConfig.DEFAULT_DISABLE_MMCACHE, c.disableMmcache);
-        assertEquals(QwenVL.DEFAULT_BATCH_SIZE, c.batchSize);
+        assertNull(c.batchSize, "--batch-size is deprecated: no default");
         assertEquals(WindowingConfig.DEFAULT_WINDOW_FRAMES, c.windowFrames);
         assertEquals(WindowingConfig.DEFAULT_SAMPLING_FPS, c.samplingFps);
         assertEquals(PromptVariant.DEFAULT, c.promptVariant);
-        assertEquals(CaptionCommand.DEFAULT_GROUP_SIZE, c.groupSize);
+        assertNull(c.groupSize, "--group-size is deprecated: no default");
+        assertEquals(List.of(), c.deprecationWarnings());
         assertFalse(c.stage2);
         assertNull(c.seed);
         if (System.getenv("QWENVL_MODEL_DIR") == null) {
@@ -63,7 +65,9 @@ class CaptionOptionsTest {
         QwenVlConfig config = c.modelConfig();
         assertEquals(ModelVariant.QWEN3, config.modelVariant());
         assertEquals(Path.of("/m"), config.modelDir());
-        assertEquals(4, config.captionBatchSize());
+        assertEquals(QwenVL.DEFAULT_BATCH_SIZE, config.captionBatchSize(), "--batch-size is ignored");
+        assertTrue(c.deprecationWarnings().get(0).startsWith("--batch-size is deprecated and ignored"),
+                c.deprecationWarnings().toString());
         assertFalse(config.fp8());
         assertEquals(64, config.maxOutputTokens());
         assertTrue(config.modelDoesPreprocess());

@@ -12,8 +12,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -21,8 +24,9 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The chaos tier through the command line (the launcher jar in a child JVM, the real vLLM CPU
- * build, the tiny model): the engine core killed mid-run, and the JVM itself killed with
- * {@code kill -9} while the model loads.
+ * build, the tiny model): the engine core killed while many videos are in flight (the library
+ * restarts it and captions its windows again), and the JVM itself killed with {@code kill -9}
+ * while the model loads.
  */
 class CliChaosE2EIT {
     private static final String WRITE_VIDEOS = String.join("\n",
@@ -41,7 +45,7 @@ class CliChaosE2EIT {
     static void writeVideos() throws Exception {
         E2ETier.assumeInstalled();
         folder = Files.createDirectories(shared.resolve("videos"));
-        names = List.of("a.mp4", "b.mp4", "c.mp4");
+        names = List.of("a.mp4", "b.mp4", "c.mp4", "d.mp4", "e.mp4", "f.mp4", "g.mp4", "h.mp4", "i.mp4", "j.mp4");
         List<String> cmd = new ArrayList<>(List.of(TestPython.python().toString(), "-c", WRITE_VIDEOS,
                 TestPython.pythonTests().toString()));
         names.forEach(n -> cmd.add(folder.resolve(n).toString()));
@@ -49,19 +53,24 @@ class CliChaosE2EIT {
         assertEquals(0, p.waitFor(), "writing test videos");
     }
 
-    private static Process startCli(Path work, Path out) throws IOException {
+    private static Process startCli(Path work, Path out, String... extra) throws IOException {
         Path java = Path.of(System.getProperty("java.home"), "bin", "java");
         Path jar = Path.of("target", "qwenvl-cli.jar").toAbsolutePath();
         assertTrue(Files.isRegularFile(jar), "the launcher jar is built by mvn package: " + jar);
-        ProcessBuilder pb = new ProcessBuilder(java.toString(), "-jar", jar.toString(), "caption", folder.toString(),
+        List<String> cmd = new ArrayList<>(List.of(java.toString(), "-jar", jar.toString(), "caption", folder.toString(),
                 "-o", out.toString(), "--model-dir", E2ETier.modelDir().toString(), "--no-fp8",
-                "--engine-arg", "enforce_eager=true", "--max-output-tokens", "64",
-                // a frame budget of 1 MiB streams one video at a time: the kill hits the first video's
-                // window, and the videos not started yet are captioned after the restart
-                "--frames-in-flight-mib", "1", "--batch-size", "1", "--python", TestPython.python().toString(),
-                "--verbose")
-                .directory(work.toFile());
+                "--engine-arg", "enforce_eager=true", "--python", TestPython.python().toString(), "--verbose"));
+        cmd.addAll(List.of(extra));
+        ProcessBuilder pb = new ProcessBuilder(cmd).directory(work.toFile());
         pb.environment().put("VLLM_CPU_KVCACHE_SPACE", "1");
+        // signal chaining for the CLI's JVM, as the README tells users (and the pool and Spark tests
+        // do): vLLM's libtvm_ffi replaces the JVM's SIGSEGV handler, and a JVM that starts a second
+        // engine without libjsig died once here with "Segfault encountered" (exit 139) as the
+        // restarted engine started
+        Path jsig = Path.of(System.getProperty("java.home"), "lib", "libjsig.so");
+        if (Files.isRegularFile(jsig)) {
+            pb.environment().put("LD_PRELOAD", jsig.toString());
+        }
         pb.redirectOutput(work.resolve("stdout.txt").toFile());
         pb.redirectError(work.resolve("stderr.txt").toFile());
         return pb.start();
@@ -86,51 +95,89 @@ class CliChaosE2EIT {
         boolean holds() throws Exception;
     }
 
+    private static final Pattern RESUBMITTED = Pattern.compile("restarted the engine 1 time and submitted (\\d+) request");
+
     @Test
-    void killingTheEngineCoreMidRunRecordsTheLostWindowsRestartsTheEngineOnceAndExitsThree(@TempDir Path work)
+    void killingTheEngineCoreWithManyVideosInFlightRestartsItOnceAndCaptionsEveryWindowExactlyOnce(@TempDir Path work)
             throws Exception {
         Path out = work.resolve("captions.jsonl");
         long t0 = System.nanoTime();
-        Process cli = startCli(work, out);
+        // the default frame budget: every video is submitted as soon as it is prepared; random
+        // weights rarely stop early, so each request runs to its 256 tokens and the engine holds
+        // most of the videos when it is killed
+        Process cli = startCli(work, out, "--max-output-tokens", "256");
         await(cli, 600, "loaded engine", () -> stderr(work).contains("vLLM engine 1 loaded"));
         double loadSeconds = (System.nanoTime() - t0) / 1e9;
         List<ProcessHandle> cores = Processes.engineCores(cli.toHandle());
         assertEquals(1, cores.size(), "one engine core: " + cores);
-        // the first request has entered the engine's stream (JepLlmEngine logs it)
         await(cli, 120, "first engine call", () -> stderr(work).contains("streams requests from now on"));
+        Thread.sleep(1000); // the feeder prepares and submits the other videos (tiny clips: well under a second)
+        int doneAtKill = Files.exists(out) ? Files.readAllLines(out).size() : 0;
         Processes.kill9(cores.get(0).pid());
         long killed = System.nanoTime();
 
-        // The restart loads the model again: the bound is 60 s plus that load, measured above on this machine.
-        double bound = 60 + loadSeconds;
-        if (!cli.waitFor((long) bound, TimeUnit.SECONDS)) {
+        // The bound is 60 s plus one engine start, measured in this run: the slower of the first
+        // start (JVM, Python and vLLM's import included) and the restart's own (from the kill until the
+        // second engine is loaded: the machine may be busier now than at the first load).
+        double restartSeconds = Double.NaN;
+        long cap = killed + TimeUnit.SECONDS.toNanos(60 + 3 * (long) Math.ceil(loadSeconds) + 60);
+        while (cli.isAlive() && System.nanoTime() < cap) {
+            if (Double.isNaN(restartSeconds) && stderr(work).contains("vLLM engine 2 loaded")) {
+                restartSeconds = (System.nanoTime() - killed) / 1e9;
+            }
+            cli.waitFor(200, TimeUnit.MILLISECONDS);
+        }
+        if (cli.isAlive()) {
             cli.destroyForcibly();
             String tail = stderr(work);
-            throw new AssertionError("the run did not end within " + bound + " s of the kill; its stderr ends with:\n"
-                    + tail.substring(Math.max(0, tail.length() - 6000)));
+            throw new AssertionError("the run did not end within " + (cap - killed) / 1e9 + " s of the kill; its stderr "
+                    + "ends with:\n" + tail.substring(Math.max(0, tail.length() - 6000)));
         }
         double afterKill = (System.nanoTime() - killed) / 1e9;
+        if (Double.isNaN(restartSeconds)) {
+            restartSeconds = afterKill; // loaded in the last poll interval
+        }
         String err = stderr(work);
-        assertEquals(3, cli.exitValue(), err);
-        assertTrue(err.contains("restarting the engine"), err);
+        assertEquals(0, cli.exitValue(), "a recovered run exits 0: " + err);
+        double engineStart = Math.max(loadSeconds, restartSeconds);
+        assertTrue(afterKill <= 60 + engineStart, "the run ended " + afterKill + " s after the kill, over 60 s plus one "
+                + "engine start (" + engineStart + " s: the first took " + loadSeconds + " s, the restart "
+                + restartSeconds + " s)");
+        assertEquals(1, count(err, "The engine died ("), "one death logged: " + err);
+        assertEquals(1, count(err, "restarting it (restart 1 of 1 for this stream)"), "one restart logged: " + err);
+        assertTrue(err.contains("SIGKILL") || err.contains("signal 9"), "the restart names its cause: " + err);
         assertTrue(err.contains("vLLM engine 2 loaded"), "a second engine was started: " + err);
+        assertFalse(err.contains("vLLM engine 3 loaded"), "one restart only: " + err);
+        Matcher resubmitted = RESUBMITTED.matcher(err);
+        assertTrue(resubmitted.find(), "the stream says what it submitted again: " + err);
+        int again = Integer.parseInt(resubmitted.group(1));
+        assertTrue(again >= 4, "at least 4 videos (one window each) were in flight at the kill: " + again
+                + " submitted again, " + doneAtKill + " of " + names.size() + " done before the kill");
 
-        List<String> errorLines = Files.readAllLines(work.resolve("captions.errors.jsonl"));
-        assertFalse(errorLines.isEmpty(), "the lost window is recorded");
-        errorLines.forEach(l -> assertTrue(l.contains("\"reason\":\"ENGINE_DIED\"") && l.contains("SIGKILL"), l));
-        Set<String> failed = errorLines.stream().map(l -> l.replaceAll(".*\"video\":\"([^\"]+)\".*", "$1"))
-                .collect(Collectors.toSet());
-        Set<String> captioned = Files.readAllLines(out).stream()
-                .map(l -> l.replaceAll(".*\"video\":\"([^\"]+)\".*", "$1")).collect(Collectors.toSet());
-        Set<String> all = names.stream().map(n -> folder.resolve(n).toString()).collect(Collectors.toSet());
-        assertTrue(captioned.size() >= 1, "captioning went on after the restart: " + captioned);
-        Set<String> union = new java.util.HashSet<>(failed);
-        union.addAll(captioned);
-        assertEquals(all, union, "every video is captioned or recorded");
-        assertTrue(java.util.Collections.disjoint(failed, captioned), "no video both failed and captioned");
-        System.out.printf("engine load %.1f s; run ended %.1f s after the kill%n", loadSeconds, afterKill);
+        Path errorsFile = work.resolve("captions.errors.jsonl");
+        List<String> errorLines = Files.exists(errorsFile) ? Files.readAllLines(errorsFile) : List.of();
+        assertEquals(List.of(), errorLines, "no window was lost");
+        assertFalse(err.contains("ENGINE_DIED"), err);
+        List<String> lines = Files.readAllLines(out);
+        Map<String, Long> perWindow = lines.stream().collect(Collectors.groupingBy(
+                l -> l.replaceAll(".*\"video\":\"([^\"]+)\".*", "$1") + "#" + l.replaceAll(".*\"window\":(\\d+).*", "$1"),
+                Collectors.counting()));
+        Set<String> all = names.stream().map(n -> folder.resolve(n).toString() + "#0").collect(Collectors.toSet());
+        assertEquals(all, perWindow.keySet(), "every window of every video is captioned");
+        perWindow.forEach((k, n) -> assertEquals(1L, n, k + " written once"));
+        System.out.printf("engine load %.1f s; restarted engine loaded %.1f s after the kill; run ended %.1f s after "
+                + "the kill; %d requests submitted again; %d of %d videos done before the kill%n", loadSeconds,
+                restartSeconds, afterKill, again, doneAtKill, names.size());
         assertTrue(Processes.within(5, () -> cli.toHandle().descendants().noneMatch(Processes::alive)),
                 "the run left no process behind");
+    }
+
+    private static int count(String text, String part) {
+        int n = 0;
+        for (int i = text.indexOf(part); i >= 0; i = text.indexOf(part, i + 1)) {
+            n++;
+        }
+        return n;
     }
 
     @Test

@@ -128,8 +128,7 @@ class SparkCaptioningE2EIT {
         // the settings `qwenvl caption --batch-size 4 ...` makes (see the job test): one config, one captioner
         config = SparkCaptionConfig.of(E2ETier.config().build(), CaptionSettings.defaults())
                 .withPython(TestPython.python())
-                .withPythonEnvironment("VLLM_CPU_KVCACHE_SPACE", "1")
-                .withGroupSize(3);
+                .withPythonEnvironment("VLLM_CPU_KVCACHE_SPACE", "1");
     }
 
     @AfterAll

@@ -48,7 +48,7 @@ class SparkCaptionConfigTest {
     @Test
     void rebuildsTheSameModelConfigAndCaptionSettingsAfterJavaSerialization() throws Exception {
         SparkCaptionConfig config = SparkCaptionConfig.of(model(), settings()).withPython(Path.of("/env/bin/python"))
-                .withPythonPath(Path.of("/extra")).withPythonEnvironment("VLLM_CPU_KVCACHE_SPACE", "1").withGroupSize(3);
+                .withPythonPath(Path.of("/extra")).withPythonEnvironment("VLLM_CPU_KVCACHE_SPACE", "1");
         SparkCaptionConfig shipped = roundTrip(config);
         assertEquals(config, shipped);
         assertEquals(model(), shipped.modelConfig());
@@ -56,7 +56,6 @@ class SparkCaptionConfigTest {
         assertEquals(Path.of("/env/bin/python"), shipped.python().orElseThrow());
         assertEquals(List.of(Path.of("/extra")), shipped.pythonPaths());
         assertEquals(Map.of("VLLM_CPU_KVCACHE_SPACE", "1"), shipped.pythonEnvironment());
-        assertEquals(3, shipped.groupSize());
     }
 
     @Test
@@ -75,14 +74,13 @@ class SparkCaptionConfigTest {
                 new QwenPromptFormatter().format(settings().promptVariant(), settings().promptText()));
         assertEquals(cli, config.fingerprint());
         assertNotEquals(cli, SparkCaptionConfig.of(model(), settings().withStage2(false)).fingerprint());
-        assertEquals(cli, config.withGroupSize(1).withPythonEnvironment("X", "y").fingerprint(),
+        assertEquals(cli, config.withPythonEnvironment("X", "y").fingerprint(),
                 "speed and environment settings do not change captions");
     }
 
     @Test
     void configsDifferWhenAnyValueDoes() {
         SparkCaptionConfig config = SparkCaptionConfig.of(model(), settings());
-        assertNotEquals(config, config.withGroupSize(2));
         assertNotEquals(config, config.withPythonEnvironment("A", "b"));
         assertNotEquals(config, SparkCaptionConfig.of(model().toBuilder().samplingSeed(8).build(), settings()));
     }
@@ -97,6 +95,5 @@ class SparkCaptionConfigTest {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> SparkCaptionConfig.of(odd, settings()));
         assertTrue(e.getMessage().contains("weird"), e.getMessage());
-        assertThrows(IllegalArgumentException.class, () -> config.withGroupSize(0));
     }
 }

@@ -36,13 +36,12 @@ class SparkCaptionMainTest {
         assertEquals(List.of("s3a://bucket/videos/", "hdfs://nn/list.txt"), a.inputs());
         assertEquals("s3a://bucket/out.parquet", a.output());
         QwenVlConfig expected = QwenVlConfig.builder().modelDir(Path.of("/models")).modelVariant("qwen")
-                .captionBatchSize(4).fp8(false).maxOutputTokens(16).extraEngineArg("enforce_eager", true)
+                .captionBatchSize(dev.qwenvl.model.QwenVL.DEFAULT_BATCH_SIZE).fp8(false).maxOutputTokens(16).extraEngineArg("enforce_eager", true)
                 .samplingSeed(0).build();
         assertEquals(expected, a.model());
         assertEquals(CaptionSettings.defaults(), a.caption());
-        assertEquals(3, a.groupSize());
+        assertEquals(2, a.warnings().size(), "--batch-size and --group-size are deprecated and ignored: " + a.warnings());
         assertEquals(Path.of("/env/bin/python"), a.python().orElseThrow());
-        assertThrows(IllegalArgumentException.class, () -> CaptionArguments.parse("in", "-o", "out", "--batch-size", "0"));
         assertThrows(IllegalArgumentException.class, () -> CaptionArguments.parse("in"));
         assertThrows(CaptionArguments.HelpRequested.class, () -> CaptionArguments.parse("--help"));
     }

@@ -24,12 +24,11 @@ class SparkReadmeExampleCompilesTest {
     }
 
     @Test
-    void theExampleConfigCaptionsWithTheFixedSeedInGroupsOfEight() {
+    void theExampleConfigCaptionsWithTheFixedSeed() {
         QwenVlConfig model = QwenVlConfig.builder().modelDir(Path.of("/models")).modelVariant("qwen")
                 .captionBatchSize(8).build();
         SparkCaptionConfig config = SparkCaptionConfig.of(model, CaptionSettings.defaults());
         assertEquals(0, config.modelConfig().samplingSeed().orElseThrow());
-        assertEquals(8, config.groupSize());
         assertEquals("Qwen/Qwen2.5-VL-7B-Instruct", config.modelId());
     }
 }
