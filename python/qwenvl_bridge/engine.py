@@ -11,7 +11,7 @@ import logging
 import os
 import threading
 
-from . import enginewatch, start_method
+from . import enginewatch, signals, start_method
 
 log = logging.getLogger(__name__)
 
@@ -82,6 +82,7 @@ def _import_vllm():
             f"{sys.executable} -m pip install vllm on a GPU machine, or on a CPU-only machine run "
             f"`bash python/setup-e2e.sh` from the qwenvl-jep sources (vLLM's CPU build)"
         ) from error
+    signals.restore("importing vllm")  # libtvm_ffi.so takes SIGSEGV when it loads
     check_version(getattr(vllm, "__version__", "0"))
     return vllm
 
@@ -99,11 +100,14 @@ def create(engine_kwargs, visible_devices=None):
 def _construct(vllm, engine_kwargs, visible_devices):
     log.info("starting vllm %s with %s%s", getattr(vllm, "__version__", "?"), engine_kwargs,
              "" if visible_devices is None else f" on devices {visible_devices}")
-    if visible_devices is None:
-        with _pin_lock:  # not while another construction has the variable set
+    try:
+        if visible_devices is None:
+            with _pin_lock:  # not while another construction has the variable set
+                return vllm.LLM(**engine_kwargs)
+        with pinned(visible_devices):
             return vllm.LLM(**engine_kwargs)
-    with pinned(visible_devices):
-        return vllm.LLM(**engine_kwargs)
+    finally:
+        signals.restore("starting a vllm engine")
 
 
 _constructions = {}  # ticket -> [thread, engine id or None, exception or None]
@@ -314,6 +318,7 @@ def _generate(engine_id, prompts, videos, fps, extra_kwargs, sampling_kwargs):
     inputs = build_inputs(prompts, videos, fps, extra_kwargs)
     try:
         outputs = llm.generate(inputs, sampling_params=params, use_tqdm=False)
+        signals.restore("a vllm generate")
     except Exception as error:
         died = enginewatch.death_of(watch, error)
         if died is not None:

@@ -161,7 +161,9 @@ public final class JepLlmEngine implements LlmEngine {
         }
         LOG.info("vLLM engine {} loaded {}{} (engine processes: {})", id, args.model(),
                 devices.isCpu() ? "" : " on devices " + devices, pids.isEmpty() ? "none, in-process" : pids);
-        return new JepLlmEngine(runtime, engineId, args.model(), List.copyOf(pids));
+        JepLlmEngine engine = new JepLlmEngine(runtime, engineId, args.model(), List.copyOf(pids));
+        EngineShutdown.opened(engine, pids); // closed by the JVM's shutdown hook unless closed before
+        return engine;
     }
 
     /** True once the engine's process died. */
@@ -409,6 +411,7 @@ public final class JepLlmEngine implements LlmEngine {
         if (!closed.compareAndSet(false, true)) {
             return;
         }
+        EngineShutdown.closed(this);
         RequestStream s;
         synchronized (this) {
             s = stream;

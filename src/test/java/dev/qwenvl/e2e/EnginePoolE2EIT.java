@@ -79,7 +79,6 @@ class EnginePoolE2EIT {
 
     @Test
     void twoCpuEnginesCaptionLikeOneAndAKilledCoreLosesNoWindow() throws Exception {
-        E2ETier.assumeSignalChaining(); // two engines for minutes: without libjsig the JVM can die of vLLM's SIGSEGV handler
         PythonRuntime runtime = PYTHON.get();
         List<VideoSource> sources = videos(runtime);
         CaptionSettings settings = CaptionSettings.defaults();
