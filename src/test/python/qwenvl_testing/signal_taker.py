@@ -36,3 +36,16 @@ def python_takes(name):
         return repr(signal.signal(getattr(signal, name), handler))
     except ValueError as error:
         return f"ValueError: {error}"
+
+
+def python_takes_unguarded(name):
+    """What CPython's own ``signal.signal`` answers here (the interpreter's thread is not CPython's
+    main thread inside JEP)."""
+    def handler(signum, frame):  # pragma: no cover - never called
+        pass
+
+    original = getattr(signal.signal, "__wrapped__", signal.signal)
+    try:
+        return repr(original(getattr(signal, name), handler))
+    except ValueError as error:
+        return f"ValueError: {error}"

@@ -119,6 +119,10 @@ class SignalDispositionsIT {
             assertFalse(answer.startsWith("ValueError"), answer);
         }
         assertEquals(before, dispositions());
+        // without the guard CPython refuses too, with an error its callers do not expect: inside JEP the
+        // interpreter's thread is not the thread that initialised CPython
+        String unguarded = (String) runtime.call(TAKER, "python_takes_unguarded", "SIGTERM");
+        assertTrue(unguarded.startsWith("ValueError: signal only works in main thread"), unguarded);
         @SuppressWarnings("unchecked")
         List<List<String>> refused = (List<List<String>>) runtime.call(SIGNALS, "python_refused");
         assertTrue(refused.stream().anyMatch(r -> r.get(0).equals("SIGTERM") && r.get(1).contains("signal_taker.py")),
