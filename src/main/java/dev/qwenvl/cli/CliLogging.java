@@ -21,6 +21,17 @@ final class CliLogging {
         }
     }
 
+    /**
+     * The run is stopping (Ctrl-C, SIGTERM): the windows that fail because the engine closes under
+     * them are no failures, so the captioner's per-window warnings are no longer shown.
+     */
+    static void stopping() {
+        ILoggerFactory factory = LoggerFactory.getILoggerFactory();
+        if (factory instanceof ch.qos.logback.classic.LoggerContext context) {
+            context.getLogger("dev.qwenvl.caption.VideoCaptioner").setLevel(ch.qos.logback.classic.Level.ERROR);
+        }
+    }
+
     /** INFO for the library and the Python half. */
     static void verbose() {
         ILoggerFactory factory = LoggerFactory.getILoggerFactory();

@@ -31,6 +31,7 @@ final class InterruptNotice {
                                    AutoCloseable... outputs) {
         Thread hook = new Thread(() -> {
             stopping = true;
+            CliLogging.stopping();
             for (AutoCloseable c : outputs) {
                 try {
                     c.close(); // synchronized with append: a video being written is finished first
