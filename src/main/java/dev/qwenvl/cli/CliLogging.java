@@ -23,12 +23,13 @@ final class CliLogging {
 
     /**
      * The run is stopping (Ctrl-C, SIGTERM): the windows that fail because the engine closes under
-     * them are no failures, so the captioner's per-window warnings are no longer shown.
+     * them, and the videos whose decoding the closed runtime cuts short, are no failures: the
+     * captioner's logs are no longer shown.
      */
     static void stopping() {
         ILoggerFactory factory = LoggerFactory.getILoggerFactory();
         if (factory instanceof ch.qos.logback.classic.LoggerContext context) {
-            context.getLogger("dev.qwenvl.caption.VideoCaptioner").setLevel(ch.qos.logback.classic.Level.ERROR);
+            context.getLogger("dev.qwenvl.caption.VideoCaptioner").setLevel(ch.qos.logback.classic.Level.OFF);
         }
     }
 
