@@ -114,7 +114,8 @@ final class EngineShutdown {
                 p.destroyForcibly();
             });
         }
-        LOG.warn("JVM shutdown: closing the vLLM engines did not end within {} s; killed their processes {}",
-                String.format("%.1f", seconds), killed);
+        LOG.warn("JVM shutdown: closing {} vLLM engine(s){} did not end within {} s; killed the engines' processes {}",
+                engines.size(), runtimes.isEmpty() ? "" : " and the embedded Python", String.format("%.1f", seconds),
+                killed);
     }
 }
