@@ -13,7 +13,7 @@ import logging
 import os
 import threading
 
-from . import engines, stream, vllm_api
+from . import engines, graceful, signals, stream, vllm_api
 
 log = logging.getLogger(__name__)
 
@@ -31,11 +31,14 @@ def create(engine_kwargs, visible_devices=None):
 def _construct(vllm, engine_kwargs, visible_devices):
     log.info("starting vllm %s with %s%s", getattr(vllm, "__version__", "?"), engine_kwargs,
              "" if visible_devices is None else f" on devices {visible_devices}")
-    if visible_devices is None:
-        with _pin_lock:  # not while another construction has the variable set
+    try:
+        if visible_devices is None:
+            with _pin_lock:  # not while another construction has the variable set
+                return vllm.LLM(**engine_kwargs)
+        with pinned(visible_devices):
             return vllm.LLM(**engine_kwargs)
-    with pinned(visible_devices):
-        return vllm.LLM(**engine_kwargs)
+    finally:
+        signals.restore("starting a vllm engine")
 
 
 _constructions = {}  # ticket -> [thread, engine id or None, exception or None]
@@ -146,6 +149,7 @@ def close(engine_id):
         watch.stop()  # a deliberate shutdown is not a death
     if llm is None:
         return False
+    graceful.stop_workers([pid for pid, _ in (watch.pids if watch is not None else [])])  # see graceful.py
     engine = getattr(llm, "llm_engine", None)
     shutdown = getattr(engine, "shutdown", None) or getattr(getattr(engine, "engine_core", None), "shutdown", None)
     if callable(shutdown):

@@ -34,7 +34,7 @@ import logging
 import queue
 import threading
 
-from . import engines, enginewatch, errors, prompts, vllm_api
+from . import engines, enginewatch, errors, prompts, signals, vllm_api
 
 log = logging.getLogger(__name__)
 
@@ -165,6 +165,8 @@ class EngineStream:
             died = enginewatch.death_of(self._watch, error)
             raise (died if died is not None else error) from error
         self.steps += 1
+        if self.steps == 1:
+            signals.restore("the first vllm step")  # kernels load on first use
         self.batched += running
         for output in outputs:
             if not getattr(output, "finished", True):

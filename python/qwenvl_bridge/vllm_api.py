@@ -16,7 +16,7 @@ import logging
 import os
 import sys
 
-from . import start_method
+from . import signals, start_method
 from .errors import EngineError
 
 log = logging.getLogger(__name__)
@@ -95,6 +95,7 @@ def import_vllm():
             f"{sys.executable} -m pip install vllm on a GPU machine, or on a CPU-only machine run "
             f"`bash python/setup-e2e.sh` from the qwenvl-jep sources (vLLM's CPU build)"
         ) from error
+    signals.restore("importing vllm")  # libtvm_ffi.so takes SIGSEGV when it loads
     check_version(version_of(vllm))
     return vllm
 

@@ -194,7 +194,8 @@ final class CaptionCommand implements Callable<Integer> {
                 progress.finish("qwenvl caption: nothing to do: all " + videos.size() + " videos are already in " + output);
                 return ExitCodes.OK;
             }
-            InterruptNotice notice = InterruptNotice.install(err, captions, errorsFile);
+            InterruptNotice notice = InterruptNotice.install(err, progress::videosDone, plan.pending().size(),
+                    String.valueOf(output), captions, errorsFile);
             try (QwenVL model = openModel(config)) {
                 if (java.nio.file.Files.exists(config.weightsPath().resolve("RANDOM_WEIGHTS.txt"))) {
                     err.println("qwenvl caption: NOTE: " + config.weightsPath() + " holds RANDOM weights (a generated "
@@ -214,6 +215,7 @@ final class CaptionCommand implements Callable<Integer> {
                 CaptionJob job = new CaptionJob((sources, p, onVideo) -> captioner.stream(sources, streamSettings, p,
                         onVideo), config.modelId(), fingerprint, captions, errorsFile, progress);
                 RunSummary summary = job.run(plan, videos.size());
+                InterruptNotice.awaitHaltIfStopping(); // a run cut short by the JVM's shutdown reports through the notice
                 progress.finish(summaryLine(summary, errorsPath));
                 out.flush();
                 return summary.failed() > 0 ? ExitCodes.SOME_FAILED : ExitCodes.OK;

@@ -21,6 +21,18 @@ final class CliLogging {
         }
     }
 
+    /**
+     * The run is stopping (Ctrl-C, SIGTERM): the windows that fail because the engine closes under
+     * them, and the videos whose decoding the closed runtime cuts short, are no failures: the
+     * captioner's logs are no longer shown.
+     */
+    static void stopping() {
+        ILoggerFactory factory = LoggerFactory.getILoggerFactory();
+        if (factory instanceof ch.qos.logback.classic.LoggerContext context) {
+            context.getLogger("dev.qwenvl.caption.VideoCaptioner").setLevel(ch.qos.logback.classic.Level.OFF);
+        }
+    }
+
     /** INFO for the library and the Python half. */
     static void verbose() {
         ILoggerFactory factory = LoggerFactory.getILoggerFactory();

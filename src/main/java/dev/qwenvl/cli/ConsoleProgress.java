@@ -16,7 +16,7 @@ final class ConsoleProgress implements CaptionProgress {
     private final LongSupplier nanoClock;
     private final int total;
     private long startNanos;
-    private int videosDone;
+    private volatile int videosDone; // read by the interrupt notice
     private long windowsDone;
     private int groupWindows;
     /** Requests the engine holds (streaming runs); -1 until told. */
@@ -64,6 +64,11 @@ final class ConsoleProgress implements CaptionProgress {
         draw();
     }
 
+    /** Videos finished (captioned or failed) in this run so far. */
+    int videosDone() {
+        return videosDone;
+    }
+
     double elapsedSeconds() {
         return (nanoClock.getAsLong() - startNanos) / 1e9;
     }
@@ -84,7 +89,7 @@ final class ConsoleProgress implements CaptionProgress {
     }
 
     private void draw() {
-        if (!terminal) {
+        if (!terminal || InterruptNotice.stopping()) { // the notice owns the last line
             return;
         }
         String text = line();

@@ -51,6 +51,9 @@ final class ErrorsFile implements AutoCloseable {
     }
 
     void append(List<String> lines) throws IOException {
+        if (InterruptNotice.stopping()) {
+            return; // a video the JVM's shutdown cut short did not fail: the next run does it
+        }
         appender.append(lines);
         count += lines.size();
     }

@@ -17,6 +17,7 @@ final class FailureHandler implements IExecutionExceptionHandler {
 
     @Override
     public int handleExecutionException(Exception ex, CommandLine commandLine, ParseResult parseResult) {
+        InterruptNotice.awaitHaltIfStopping(); // the JVM is shutting down: an engine closed under the run is no failure
         PrintWriter err = commandLine.getErr();
         String prefix = "qwenvl " + commandLine.getCommandName() + ": ";
         if (ex instanceof CliFailure f) {

@@ -67,6 +67,7 @@ final class InterpreterStart {
                 + "sys.path[:0] = [str(p) for p in _qwenvl_paths if str(p) not in sys.path]\n"
                 + "os.environ.update({str(k): str(v) for k, v in _qwenvl_env.items()})\n"
                 + "del _qwenvl_env, _qwenvl_paths\n"
+                + "import qwenvl_bridge.signals as _s; _s.record(); del _s\n" // before anything native loads
                 + "import qwenvl_bridge.bridge as " + PythonBridge.ENTRY_ALIAS);
         int level = PythonLogSink.pythonLevelFor(LoggerFactory.getLogger(PythonLogSink.PREFIX + "root"));
         interpreter.invoke(PythonBridge.ENTRY_INSTALL_LOGGING, new PythonLogSink(), level);

@@ -74,6 +74,8 @@ final class JepEngineStart {
         }
         LOG.info("vLLM engine {} loaded {}{} (engine processes: {})", engineId, args.model(),
                 devices.isCpu() ? "" : " on devices " + devices, pids.isEmpty() ? "none, in-process" : pids);
-        return new JepLlmEngine(bridge, engineId, args.model(), List.copyOf(pids));
+        JepLlmEngine engine = new JepLlmEngine(bridge, engineId, args.model(), List.copyOf(pids));
+        EngineShutdown.opened(engine, pids); // closed by the JVM's shutdown hook unless closed before
+        return engine;
     }
 }

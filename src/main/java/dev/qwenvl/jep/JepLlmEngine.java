@@ -233,6 +233,7 @@ public final class JepLlmEngine implements LlmEngine {
         if (!closed.compareAndSet(false, true)) {
             return;
         }
+        EngineShutdown.closed(this);
         RequestStream s;
         synchronized (this) {
             s = stream;

@@ -2,7 +2,7 @@ package dev.qwenvl.jep;
 
 /**
  * The process-wide runtime behind {@link PythonRuntime#shared()}: started on first use for the
- * located environment ({@link PythonLocator}), closed by a shutdown hook when the JVM exits.
+ * located environment ({@link PythonLocator}), closed when the JVM exits, after the engines ({@link EngineShutdown}).
  * Closing it explicitly is allowed; the next {@code get()} then starts a new one.
  */
 final class SharedPythonRuntime {
@@ -15,8 +15,7 @@ final class SharedPythonRuntime {
         synchronized (LOCK) {
             if (shared == null || shared.isClosed()) {
                 shared = PythonRuntime.start(PythonRuntimeConfig.defaults());
-                PythonRuntime runtime = shared;
-                Runtime.getRuntime().addShutdownHook(new Thread(runtime::close, "qwenvl-python-shutdown"));
+                EngineShutdown.closeAtExit(shared); // after the engines, within a bounded time
             }
             return shared;
         }

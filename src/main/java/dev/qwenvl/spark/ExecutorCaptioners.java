@@ -227,7 +227,32 @@ public final class ExecutorCaptioners {
 
     private static void installShutdownHook() {
         if (HOOK.compareAndSet(false, true)) {
-            Runtime.getRuntime().addShutdownHook(new Thread(ExecutorCaptioners::closeAll, "qwenvl-spark-shutdown"));
+            Runtime.getRuntime().addShutdownHook(new Thread(ExecutorCaptioners::closeAtExit, "qwenvl-spark-shutdown"));
+        }
+    }
+
+    /**
+     * At JVM exit (the worker's SIGTERM when the application ends): closes the captioner, whose
+     * engine the library's own hook closes at the same time within a bounded time (whichever comes
+     * first does it, the other returns). The embedded Python is left to the JVM's end: closing it
+     * meanwhile would pull it from under the engine's close.
+     */
+    private static void closeAtExit() {
+        long started = System.nanoTime();
+        Entry old;
+        synchronized (LOCK) {
+            old = current;
+            current = null;
+        }
+        if (old == null) {
+            return;
+        }
+        try {
+            old.captioner.close();
+            LOG.info("Spark executor shutdown: closed the captioner in {} s",
+                    String.format("%.1f", (System.nanoTime() - started) / 1e9));
+        } catch (RuntimeException e) {
+            LOG.warn("Closing the executor's captioner at shutdown failed: {}", e.toString());
         }
     }
 }

@@ -190,10 +190,53 @@ class QwenVlCliIT {
         assertEquals(0, kill.waitFor());
         assertTrue(p.waitFor(60, TimeUnit.SECONDS), "the run stops on SIGINT");
         assertEquals(ExitCodes.INTERRUPTED, p.exitValue(), read(work.resolve("stderr.txt")));
-        assertTrue(read(work.resolve("stderr.txt")).contains("interrupted"), read(work.resolve("stderr.txt")));
+        assertTrue(read(work.resolve("stderr.txt")).contains("stopped (Ctrl-C or SIGTERM)"), read(work.resolve("stderr.txt")));
         String text = Files.readString(out);
         assertTrue(text.endsWith("\n"), "no torn line");
         text.lines().forEach(CaptionLine::parse);
+    }
+
+    @Test
+    void sigquitPrintsAThreadDumpAndSigtermStopsTheRunAsCtrlCDoesWithinEightSecondsLeavingNoProcess(@TempDir Path work)
+            throws Exception {
+        Path out = work.resolve("captions.jsonl");
+        List<String> args = captionArgs(out, "--verbose");
+        Process p = command(work, Map.of("QWENVL_STANDIN_DELAY_S", "0.7", "QWENVL_STANDIN_ENGINE_PROCESS", "1"), args)
+                .start();
+        awaitFirstGroup(p, out);
+        List<ProcessHandle> children = p.toHandle().descendants().toList();
+        assertFalse(children.isEmpty(), "the stand-in engine runs a process of its own");
+
+        assertEquals(0, new ProcessBuilder("kill", "-QUIT", Long.toString(p.pid())).inheritIO().start().waitFor());
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        while (!read(work.resolve("stdout.txt")).contains("Full thread dump")) {
+            assertTrue(p.isAlive() && System.nanoTime() < deadline, "a thread dump on SIGQUIT, and the JVM lives on");
+            Thread.sleep(50);
+        }
+
+        long termAt = System.nanoTime();
+        assertEquals(0, new ProcessBuilder("kill", "-TERM", Long.toString(p.pid())).inheritIO().start().waitFor());
+        assertTrue(p.waitFor(20, TimeUnit.SECONDS), "the run stops on SIGTERM");
+        double seconds = (System.nanoTime() - termAt) / 1e9;
+        String err = read(work.resolve("stderr.txt"));
+        assertEquals(143, p.exitValue(), err);
+        assertTrue(seconds < 8, "ended " + seconds + " s after SIGTERM");
+        assertEquals(1, err.lines().filter(l -> l.startsWith("qwenvl caption: stopped (Ctrl-C or SIGTERM) with ")).count(), err);
+        assertTrue(err.matches("(?s).*stopped \\(Ctrl-C or SIGTERM\\) with \\d+ of 9 videos done; every finished video is in "
+                + java.util.regex.Pattern.quote(out.toString()) + "\\. Run the same command again to continue.*"), err);
+        assertTrue(err.contains("JVM shutdown: closed 1 vLLM engine(s)"), err);
+        for (String noise : List.of("failed:", "Exception", "runtime is closed")) {
+            assertFalse(err.contains(noise), "no '" + noise + "' on stderr: " + err);
+        }
+        String text = Files.readString(out);
+        assertTrue(text.endsWith("\n"), "no torn line");
+        text.lines().forEach(CaptionLine::parse);
+        assertEquals(0, Files.size(work.resolve("captions.errors.jsonl")), "a video cut short by the stop is no failure");
+        long deadlineGone = System.nanoTime() + TimeUnit.SECONDS.toNanos(3);
+        while (children.stream().anyMatch(ProcessHandle::isAlive) && System.nanoTime() < deadlineGone) {
+            Thread.sleep(50);
+        }
+        assertTrue(children.stream().noneMatch(ProcessHandle::isAlive), "no process left behind: " + children);
     }
 
     @Test

@@ -54,10 +54,9 @@ final class E2ETier {
 
     /**
      * Skips unless this JVM runs with the JDK's libjsig preloaded (failsafe's signal-chaining
-     * execution): the Spark test and the signal test need the JVM's SIGSEGV handler kept first
-     * once vLLM's native libraries load (see pom.xml).
+     * execution): the one test of the library's behaviour under libjsig needs it.
      */
-    static void assumeSignalChaining() {
+    static void assumeLibjsig() {
         String preload = System.getenv("LD_PRELOAD");
         Assumptions.assumeTrue(preload != null && preload.contains("libjsig"),
                 "needs LD_PRELOAD=$JAVA_HOME/lib/libjsig.so (failsafe's signal-chaining execution sets it)");

@@ -36,9 +36,9 @@ import org.slf4j.LoggerFactory;
  * in one embedded interpreter ({@code cpu,cpu}, no restart) behind a QwenVL caption 12 short
  * videos; then one engine's core is killed with {@code kill -9} while both generate, and the run
  * still completes, nothing lost or duplicated; the third run, on the one engine left, is a
- * one-engine run: all three give the same captions. Two engine starts in all. Runs in failsafe's
- * signal-chaining execution (libjsig preloaded, see pom.xml): without it this test's JVM died
- * once of "Segfault encountered".
+ * one-engine run: all three give the same captions. Two engine starts in all. Runs without
+ * libjsig: the library puts back the JVM's SIGSEGV handler that vLLM's libtvm_ffi.so takes (this
+ * test's JVM once died of "Segfault encountered" before it did; see docs/signals.md).
  */
 class EnginePoolE2EIT {
     private static final Logger LOG = LoggerFactory.getLogger(EnginePoolE2EIT.class);
@@ -79,7 +79,6 @@ class EnginePoolE2EIT {
 
     @Test
     void twoCpuEnginesCaptionLikeOneAndAKilledCoreLosesNoWindow() throws Exception {
-        E2ETier.assumeSignalChaining(); // two engines for minutes: without libjsig the JVM can die of vLLM's SIGSEGV handler
         PythonRuntime runtime = PYTHON.get();
         List<VideoSource> sources = videos(runtime);
         CaptionSettings settings = CaptionSettings.defaults();

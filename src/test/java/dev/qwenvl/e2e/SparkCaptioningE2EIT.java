@@ -90,7 +90,6 @@ class SparkCaptioningE2EIT {
 
     @BeforeAll
     static void start() throws Exception {
-        E2ETier.assumeSignalChaining();
         E2ETier.assumeInstalled();
         Path videos = Files.createDirectories(dir.resolve("videos"));
         List<String> specs = new ArrayList<>();
