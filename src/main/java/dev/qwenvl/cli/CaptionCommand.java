@@ -191,7 +191,8 @@ final class CaptionCommand implements Callable<Integer> {
             CliLogging.verbose();
         }
         boolean terminal = System.console() != null;
-        try (CaptionsFile captions = openOutput(err);
+        try (OutputLock owned = OutputLock.acquire(output, errorsPath); // one run owns the output: before any repair or load
+             CaptionsFile captions = openOutput(err);
              ErrorsFile errorsFile = openErrors(errorsPath)) {
             CaptionJob.Plan plan = CaptionJob.plan(videos, captions.resumeState(), fingerprint);
             ConsoleProgress progress = new ConsoleProgress(err, terminal, plan.pending().size(), System::nanoTime);
