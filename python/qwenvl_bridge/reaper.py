@@ -25,7 +25,9 @@ them until the JVM ends (then the tracker unlinks them, warning about "leaked sh
 objects"); a ``kill -9`` of the JVM leaves them for good (the guard kills the tracker too). So
 while it looks at the JVM's processes, the guard also records the ``/dev/shm`` files they hold
 open or map (``/proc/PID/fd`` and ``/proc/PID/maps``: the library's processes, any name; the JVM
-itself, ``psm_*`` only, which only its embedded interpreter makes), with their inode, when the
+itself, ``psm_*`` only, which only its embedded interpreter makes), with their inode (it looks
+at once when a file appears in /dev/shm, through inotify, so a core killed right after it made
+its segment is no escape), when the
 file's owner is this user and it changed after the JVM started (created by this run). A recorded
 segment is removed once every process seen holding it has ended, no other live process holds it
 and the name still names the same file: during the run (an engine core that died) and when the
@@ -323,16 +325,47 @@ def kill_all(recorder, everything=True, rounds=5):
     return len(killed)
 
 
+def creations_watch(path=SHM_DIR):
+    """A descriptor that turns readable when a file is created in ``path`` (inotify, through ctypes), or
+    ``None`` where that is not available: the guard then only looks twice a second."""
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        fd = libc.inotify_init1(os.O_NONBLOCK | os.O_CLOEXEC)
+        if fd < 0:
+            return None
+        if libc.inotify_add_watch(fd, os.fsencode(path), 0x100 | 0x80) < 0:  # IN_CREATE | IN_MOVED_TO
+            os.close(fd)
+            return None
+        return fd
+    except (ImportError, OSError, AttributeError):
+        return None
+
+
 def wait_for_parent_end(parent, recorder=None, stdin=0, poll_s=0.5):
-    """Returns when ``stdin`` reaches end of file or the parent is no longer ``parent``."""
-    while True:
-        if recorder is not None:
-            recorder.look()
-        ready, _, _ = select.select([stdin], [], [], poll_s)
-        if ready and not os.read(stdin, 4096):
-            return "closed"
-        if os.getppid() != parent:
-            return "parent gone"
+    """Returns when ``stdin`` reaches end of file or the parent is no longer ``parent``. Looks at the
+    processes twice a second, and at once when a file appears in /dev/shm: a segment is recorded while
+    its creator still holds it, however soon the creator is killed."""
+    watch = creations_watch(recorder.segments.shm_dir) if recorder is not None else None
+    try:
+        while True:
+            if recorder is not None:
+                recorder.look()
+            ready, _, _ = select.select([stdin] + ([watch] if watch is not None else []), [], [], poll_s)
+            if stdin in ready and not os.read(stdin, 4096):
+                return "closed"
+            if watch is not None and watch in ready:
+                try:
+                    while os.read(watch, 65536):
+                        pass  # drain: one look for a burst of creations
+                except OSError:
+                    pass
+            if os.getppid() != parent:
+                return "parent gone"
+    finally:
+        if watch is not None:
+            os.close(watch)
 
 
 def main(argv):

@@ -233,3 +233,24 @@ def test_a_live_resource_tracker_is_told_a_removed_segment_is_gone_so_it_does_no
     quiet = subprocess.run([sys.executable, "-c", _TRACKED.replace("[segment.name]", "['psm_never_seen']"),
                             package, "forget"], capture_output=True, text=True, timeout=60)
     assert "Traceback" not in quiet.stderr and "KeyError" not in quiet.stderr, quiet.stderr
+
+
+def test_a_segment_whose_creator_is_killed_right_after_making_it_is_still_removed():
+    token = f"test-{uuid.uuid4()}"
+    guard = subprocess.Popen([sys.executable, "-S", "-E", REAPER, str(os.getpid()), token],
+                             stdin=subprocess.PIPE, stderr=subprocess.PIPE)
+    name = None
+    try:
+        time.sleep(0.7)  # the guard runs and watches /dev/shm
+        # like an engine core killed while it starts: it lives 0.2 s after making its segment, less than the
+        # guard's half-second look; the creation itself wakes the guard
+        quick, name = _shm_holder(_HOLD_SHM.replace("time.sleep(3600)", "time.sleep(0.2); os.kill(os.getpid(), 9)")
+                                  .replace("import sys, time", "import os, sys, time"), token)
+        quick.wait(10)
+        assert quick.returncode == -9
+        assert _gone(name, 10), "recorded when it appeared, removed when its creator ended"
+    finally:
+        guard.kill()
+        guard.wait()
+        if name:
+            _unlink(name)
