@@ -16,6 +16,7 @@ import java.nio.ByteBuffer;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * The Java-side backstop: an engine whose death the Python watch cannot report (the stand-in
@@ -23,6 +24,7 @@ import org.junit.jupiter.api.Test;
  * after the grace period (2 s here), and the runtime then refuses calls instead of queueing them
  * forever; close() returns. Its own JVM (failsafe forks per class): the runtime stays stuck.
  */
+@ExtendWith(SharedMemoryLeftCheck.class) // no shared memory outlives the runs (issue 25)
 class StuckEngineStandInIT {
 
     @Test
