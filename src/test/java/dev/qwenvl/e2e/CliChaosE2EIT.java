@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.qwenvl.chaos.Processes;
+import dev.qwenvl.chaos.SharedMemoryLeftCheck;
 import dev.qwenvl.jep.TestPython;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -17,6 +18,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -24,6 +26,7 @@ import org.junit.jupiter.api.io.TempDir;
  * build, the tiny model): the engine core killed mid-run, and the JVM itself killed with
  * {@code kill -9} while the model loads.
  */
+@ExtendWith(SharedMemoryLeftCheck.AnyPythonSegment.class) // vLLM's psm_* segments do not outlive the runs (issue 25)
 class CliChaosE2EIT {
     private static final String WRITE_VIDEOS = String.join("\n",
             "import sys",
