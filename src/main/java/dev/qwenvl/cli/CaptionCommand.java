@@ -50,7 +50,8 @@ import picocli.CommandLine.Spec;
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"  0:every video was captioned (or already was)",
                 "  2:the run could not start: bad options, no videos, Python environment or vLLM missing, model not loadable;"
-                + " or the engine died and could not be restarted (or died again after its one restart)",
+                + " or the engine died and could not be restarted (or died again after its one restart);"
+                + " or another run holds the output or errors file (the message names it; see docs/outputs.md)",
                 "  3:some videos failed; they are listed in the errors file (an engine that died is restarted once)",
                 "130:interrupted (Ctrl-C); rerun the same command to resume"})
 final class CaptionCommand implements Callable<Integer> {

@@ -134,6 +134,8 @@ class CliChaosE2EIT {
         System.out.printf("engine load %.1f s; run ended %.1f s after the kill%n", loadSeconds, afterKill);
         assertTrue(Processes.within(5, () -> cli.toHandle().descendants().noneMatch(Processes::alive)),
                 "the run left no process behind");
+        // the killed core's shared memory was removed by the guard during the run, not left for the tracker
+        assertFalse(stderr(work).contains("leaked shared_memory"), stderr(work));
     }
 
     @Test

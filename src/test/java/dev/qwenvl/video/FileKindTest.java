@@ -12,7 +12,7 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-class FileKindTest {
+public class FileKindTest {
 
     @Test
     void aNamedPipeGivenAsAVideoFileIsNamedAFifoAndNeverOpened(@TempDir Path dir) throws Exception {
@@ -51,7 +51,7 @@ class FileKindTest {
         assertEquals(FileKind.MISSING, FileKind.of(Path.of("/nonexistent/qwenvl/x.mp4")));
     }
 
-    static Path mkfifo(Path path) throws IOException, InterruptedException {
+    public static Path mkfifo(Path path) throws IOException, InterruptedException {
         Process p = new ProcessBuilder("mkfifo", path.toString()).inheritIO().start();
         assertTrue(p.waitFor(10, TimeUnit.SECONDS) && p.exitValue() == 0, "mkfifo " + path);
         assertTrue(Files.exists(path));
