@@ -24,13 +24,15 @@ shutdown, or by Python's resource tracker when it ends. A ``kill -9`` of the eng
 them until the JVM ends (then the tracker unlinks them, warning about "leaked shared_memory
 objects"); a ``kill -9`` of the JVM leaves them for good (the guard kills the tracker too). So
 while it looks at the JVM's processes, the guard also records the ``/dev/shm`` files they hold
-open or map (``/proc/PID/fd`` and ``/proc/PID/maps``: the library's processes, any name; the JVM
-itself, ``psm_*`` only, which only its embedded interpreter makes), with their inode (it looks
+open (``/proc/PID/fd``; ``SharedMemory`` keeps its descriptor while attached. Maps are not read
+then: reading a JVM's maps takes its memory-map lock and slowed it measurably; the library's
+processes, any name; the JVM itself, ``psm_*`` only, which only its embedded interpreter makes),
+with their inode (it looks
 at once when a file appears in /dev/shm, through inotify, so a core killed right after it made
 its segment is no escape), when the
 file's owner is this user and it changed after the JVM started (created by this run). A recorded
 segment is removed once every process seen holding it has ended, no other live process holds it
-and the name still names the same file: during the run (an engine core that died) and when the
+(descriptors and maps of every readable process) and the name still names the same file: during the run (an engine core that died) and when the
 guard ends (after the kills). Another run's segments are never recorded (not held by this JVM's
 processes) and never removed while anyone holds them. When a live resource tracker of the JVM has
 the name registered, the guard tells it the name is gone (``REGISTER`` then ``UNREGISTER`` on the
@@ -86,9 +88,12 @@ def started_epoch(pid, proc="/proc"):
         return None
 
 
-def shm_held(pid, shm_dir=SHM_DIR, proc="/proc"):
+def shm_held(pid, shm_dir=SHM_DIR, proc="/proc", maps=False):
     """``{name: inode}`` of the files directly in ``shm_dir`` (not yet unlinked) that ``pid`` holds
-    open or maps; empty when it is gone, a zombie or not readable."""
+    open, and with ``maps`` also those it maps; empty when it is gone, a zombie or not readable.
+    Python's ``SharedMemory`` keeps its descriptor open while it is attached, so descriptors find
+    it; maps (slower to read: the kernel walks the process's memory map under its lock) are read
+    only to make sure no one else holds a segment before it is removed."""
     prefix = shm_dir.rstrip("/") + "/"
     held = {}
     fd_dir = os.path.join(proc, str(pid), "fd")
@@ -104,10 +109,12 @@ def shm_held(pid, shm_dir=SHM_DIR, proc="/proc"):
                 held[target[len(prefix):]] = os.stat(link).st_ino
         except OSError:
             continue
-    maps = _read(pid, "maps", proc)
+    if not maps:
+        return held
+    mapped = _read(pid, "maps", proc)
     needle = b" " + prefix.encode()
-    if needle in maps:
-        for line in maps.split(b"\n"):
+    if needle in mapped:
+        for line in mapped.split(b"\n"):
             fields = line.split(None, 5)
             if len(fields) == 6 and fields[5].startswith(prefix.encode()) and not fields[5].endswith(b" (deleted)"):
                 name = os.fsdecode(fields[5][len(prefix):])
@@ -192,7 +199,7 @@ class Segments:
         me = os.getpid()
         for pid in processes(self.proc):
             if pid != me:
-                for name, inode in shm_held(pid, self.shm_dir, self.proc).items():
+                for name, inode in shm_held(pid, self.shm_dir, self.proc, maps=True).items():
                     if candidates.get(name) == inode:
                         del candidates[name]  # someone else holds it: not ours to remove (yet)
         removed = []
@@ -343,24 +350,43 @@ def creations_watch(path=SHM_DIR):
         return None
 
 
+def segment_created(watch):
+    """Drains the inotify events waiting on ``watch``; whether one names a file other than a named
+    semaphore (``sem.*``, which multiprocessing makes and unlinks at once, many a second)."""
+    found = False
+    try:
+        while True:
+            data = os.read(watch, 65536)
+            if not data:
+                return found
+            at = 0
+            while at + 16 <= len(data):
+                length = int.from_bytes(data[at + 12:at + 16], sys.byteorder)
+                name = data[at + 16:at + 16 + length].rstrip(b"\0")
+                found = found or not name.startswith(b"sem.")
+                at += 16 + length
+    except OSError:  # nothing more to read now
+        return found
+
+
 def wait_for_parent_end(parent, recorder=None, stdin=0, poll_s=0.5):
     """Returns when ``stdin`` reaches end of file or the parent is no longer ``parent``. Looks at the
     processes twice a second, and at once when a file appears in /dev/shm: a segment is recorded while
     its creator still holds it, however soon the creator is killed."""
     watch = creations_watch(recorder.segments.shm_dir) if recorder is not None else None
+    last_look = next_look = 0.0
     try:
         while True:
-            if recorder is not None:
+            if recorder is not None and time.monotonic() >= next_look:
                 recorder.look()
-            ready, _, _ = select.select([stdin] + ([watch] if watch is not None else []), [], [], poll_s)
+                last_look = time.monotonic()
+                next_look = last_look + poll_s
+            wait = max(0.0, next_look - time.monotonic()) if recorder is not None else poll_s
+            ready, _, _ = select.select([stdin] + ([watch] if watch is not None else []), [], [], wait)
             if stdin in ready and not os.read(stdin, 4096):
                 return "closed"
-            if watch is not None and watch in ready:
-                try:
-                    while os.read(watch, 65536):
-                        pass  # drain: one look for a burst of creations
-                except OSError:
-                    pass
+            if watch is not None and watch in ready and segment_created(watch):
+                next_look = min(next_look, last_look + 0.02)  # look now, at most 50 times a second
             if os.getppid() != parent:
                 return "parent gone"
     finally:
