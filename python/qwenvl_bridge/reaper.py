@@ -16,15 +16,39 @@ entry, and their descendants; then it exits. When the JVM lives and merely close
 engine, only vLLM processes left behind are killed: the interpreter's multiprocessing resource
 tracker serves the next engine (killing it broke the next engine's start). Other JVMs' processes and the user's own are not
 touched. Linux only (reads /proc). Standard library only, started with ``-S``: milliseconds.
+
+Shared memory: vLLM's multiprocess executor (the CPU engine always uses it) keeps its message
+queues in POSIX shared memory (``multiprocessing.shared_memory``, ``/dev/shm/psm_*``, 100-250 MB
+each): the engine core creates one, each worker another, and they are unlinked only by a clean
+shutdown, or by Python's resource tracker when it ends. A ``kill -9`` of the engine core leaves
+them until the JVM ends (then the tracker unlinks them, warning about "leaked shared_memory
+objects"); a ``kill -9`` of the JVM leaves them for good (the guard kills the tracker too). So
+while it looks at the JVM's processes, the guard also records the ``/dev/shm`` files they hold
+open (``/proc/PID/fd``; ``SharedMemory`` keeps its descriptor while attached. Maps are not read
+then: reading a JVM's maps takes its memory-map lock and slowed it measurably; the library's
+processes, any name; the JVM itself, ``psm_*`` only, which only its embedded interpreter makes),
+with their inode (it looks
+at once when a file appears in /dev/shm, through inotify, so a core killed right after it made
+its segment is no escape), when the
+file's owner is this user and it changed after the JVM started (created by this run). A recorded
+segment is removed once every process seen holding it has ended, no other live process holds it
+(descriptors and maps of every readable process) and the name still names the same file: during the run (an engine core that died) and when the
+guard ends (after the kills). Another run's segments are never recorded (not held by this JVM's
+processes) and never removed while anyone holds them. When a live resource tracker of the JVM has
+the name registered, the guard tells it the name is gone (``REGISTER`` then ``UNREGISTER`` on the
+tracker's own pipe, reopened through /proc: a no-op for a name it did not know), so it neither
+warns nor unlinks it again.
 """
 
 import os
+import re
 import select
 import signal
 import sys
 import time
 
 ENV = "QWENVL_JEP_OWNER"
+SHM_DIR = "/dev/shm"
 
 
 def _stat(pid, proc="/proc"):
@@ -35,6 +59,161 @@ def _stat(pid, proc="/proc"):
         return int(fields[1]), int(fields[19])
     except (OSError, IndexError, ValueError):
         return None
+
+
+def _state(pid, proc="/proc"):
+    """``(state letter, start time)`` of a process, or ``None`` when it is gone."""
+    try:
+        with open(os.path.join(proc, str(pid), "stat"), "rb") as f:
+            fields = f.read().rsplit(b")", 1)[1].split()
+        return fields[0], int(fields[19])
+    except (OSError, IndexError, ValueError):
+        return None
+
+
+def running(pid, start, proc="/proc"):
+    """Whether ``pid`` is still the process that started at ``start`` and has not exited (a zombie has)."""
+    info = _state(pid, proc)
+    return info is not None and info[1] == start and info[0] not in (b"Z", b"X")
+
+
+def started_epoch(pid, proc="/proc"):
+    """When ``pid`` started, in seconds since the epoch, or ``None``."""
+    info = _stat(pid, proc)
+    try:
+        with open(os.path.join(proc, "stat"), "rb") as f:
+            btime = next(int(line.split()[1]) for line in f if line.startswith(b"btime "))
+        return btime + info[1] / os.sysconf("SC_CLK_TCK") if info else None
+    except (OSError, StopIteration, ValueError):
+        return None
+
+
+def shm_held(pid, shm_dir=SHM_DIR, proc="/proc", maps=False):
+    """``{name: inode}`` of the files directly in ``shm_dir`` (not yet unlinked) that ``pid`` holds
+    open, and with ``maps`` also those it maps; empty when it is gone, a zombie or not readable.
+    Python's ``SharedMemory`` keeps its descriptor open while it is attached, so descriptors find
+    it; maps (slower to read: the kernel walks the process's memory map under its lock) are read
+    only to make sure no one else holds a segment before it is removed."""
+    prefix = shm_dir.rstrip("/") + "/"
+    held = {}
+    fd_dir = os.path.join(proc, str(pid), "fd")
+    try:
+        fds = os.listdir(fd_dir)
+    except OSError:
+        fds = []
+    for fd in fds:
+        link = os.path.join(fd_dir, fd)
+        try:
+            target = os.readlink(link)
+            if target.startswith(prefix) and "/" not in target[len(prefix):] and not target.endswith(" (deleted)"):
+                held[target[len(prefix):]] = os.stat(link).st_ino
+        except OSError:
+            continue
+    if not maps:
+        return held
+    mapped = _read(pid, "maps", proc)
+    needle = b" " + prefix.encode()
+    if needle in mapped:
+        for line in mapped.split(b"\n"):
+            fields = line.split(None, 5)
+            if len(fields) == 6 and fields[5].startswith(prefix.encode()) and not fields[5].endswith(b" (deleted)"):
+                name = os.fsdecode(fields[5][len(prefix):])
+                if "/" not in name:
+                    try:
+                        held.setdefault(name, int(fields[4]))
+                    except ValueError:
+                        pass
+    return held
+
+
+def tracker_pipes(pids, proc="/proc"):
+    """``[(pid, fd)]`` of the Python resource trackers among ``pids``: the read end of each one's pipe."""
+    found = []
+    for pid in pids:
+        match = re.search(rb"resource_tracker import main;main\((\d+)\)", _read(pid, "cmdline", proc))
+        if match:
+            found.append((pid, int(match.group(1))))
+    return found
+
+
+def forget_in_trackers(names, trackers, proc="/proc"):
+    """Tells live resource trackers that ``names`` (shared_memory, unlinked by us) are gone: REGISTER then
+    UNREGISTER, so a tracker that knew a name drops it and one that did not ends as it was."""
+    if not names or not trackers:
+        return
+    for pid, fd in trackers:
+        try:
+            w = os.open(os.path.join(proc, str(pid), "fd", str(fd)), os.O_WRONLY | os.O_NONBLOCK)
+        except OSError:
+            continue
+        try:
+            for name in names:  # one short write per name: atomic beside the tracker's other writers
+                os.write(w, f"REGISTER:/{name}:shared_memory\nUNREGISTER:/{name}:shared_memory\n".encode())
+        except OSError:
+            pass
+        finally:
+            os.close(w)
+
+
+class Segments:
+    """The shared-memory segments this run's processes created, and who was seen holding them."""
+
+    def __init__(self, jvm_pid, shm_dir=SHM_DIR, proc="/proc"):
+        self.jvm_pid, self.shm_dir, self.proc = jvm_pid, shm_dir, proc
+        self.jvm_start = _stat(jvm_pid, proc)
+        self.since = started_epoch(jvm_pid, proc) or time.time()
+        self.found = {}  # name -> (inode, {(pid, start)})
+
+    def _ours(self, name, inode):
+        """Created by this run: the same file, this user's, changed since the JVM started."""
+        try:
+            st = os.stat(os.path.join(self.shm_dir, name))
+        except OSError:
+            return False
+        return st.st_ino == inode and st.st_uid == os.getuid() and st.st_ctime >= self.since - 1
+
+    def look(self, holders):
+        """Records what ``holders`` (``{pid: start}``, the JVM included) hold now."""
+        for pid, start in holders.items():
+            for name, inode in shm_held(pid, self.shm_dir, self.proc).items():
+                if pid == self.jvm_pid and not name.startswith("psm_"):
+                    continue  # the JVM's own: only what its embedded Python made
+                known = self.found.get(name)
+                if known is None or known[0] != inode:
+                    if not self._ours(name, inode):
+                        continue
+                    known = self.found[name] = (inode, set())
+                known[1].add((pid, start))
+
+    def orphaned(self):
+        """Recorded segments whose every recorded holder has ended."""
+        return {name: inode for name, (inode, holders) in self.found.items()
+                if not any(running(pid, start, self.proc) for pid, start in holders)}
+
+    def sweep(self, trackers=()):
+        """Unlinks the orphaned segments that no live process holds and whose name still names the
+        same file; returns the names removed."""
+        candidates = self.orphaned()
+        if not candidates:
+            return []
+        me = os.getpid()
+        for pid in processes(self.proc):
+            if pid != me:
+                for name, inode in shm_held(pid, self.shm_dir, self.proc, maps=True).items():
+                    if candidates.get(name) == inode:
+                        del candidates[name]  # someone else holds it: not ours to remove (yet)
+        removed = []
+        for name, inode in candidates.items():
+            path = os.path.join(self.shm_dir, name)
+            try:
+                if os.stat(path).st_ino == inode:
+                    os.unlink(path)
+                    removed.append(name)
+            except OSError:
+                pass
+            del self.found[name]
+        forget_in_trackers(removed, trackers, self.proc)
+        return removed
 
 
 def _read(pid, name, proc="/proc"):
@@ -88,8 +267,10 @@ def is_ours(pid, token):
 class Recorder:
     """The JVM's descendants that are the library's, with their start times."""
 
-    def __init__(self, parent, token):
+    def __init__(self, parent, token, shm_dir=SHM_DIR):
         self.parent, self.token, self.seen = parent, token, {}
+        self.segments = Segments(parent, shm_dir)
+        self.removed, self.next_sweep = [], 0.0
 
     def look(self):
         table = processes()
@@ -97,8 +278,27 @@ class Recorder:
         for pid in descendants(table, [self.parent]):
             if pid != me and pid not in self.seen and is_ours(pid, self.token):
                 self.seen[pid] = table[pid][1]
+        holders = dict(self.seen)
+        if self.segments.jvm_start is not None:
+            holders[self.parent] = self.segments.jvm_start[1]
+        self.segments.look(holders)
         for pid in [p for p, start in self.seen.items() if table.get(p, (0, None))[1] != start]:
             del self.seen[pid]  # ended
+        if self.segments.orphaned() and time.monotonic() >= self.next_sweep:
+            self.next_sweep = time.monotonic() + 5  # a sweep reads every process's maps: not twice a second
+            self.sweep("a process of the run ended", table)
+
+    def sweep(self, why, table=None):
+        """Removes the shared memory of this run's ended processes; returns the names removed."""
+        table = table if table is not None else processes()
+        trackers = tracker_pipes([p for p in descendants(table, [self.parent]) if p != os.getpid()])
+        removed = self.segments.sweep(trackers)
+        if removed:
+            print(f"qwenvl-jep orphan guard ({why}): removed {len(removed)} shared-memory segment(s) that ended"
+                  f" processes left in {self.segments.shm_dir}: {', '.join(sorted(removed))}",
+                  file=sys.stderr, flush=True)
+        self.removed.extend(removed)
+        return removed
 
     def targets(self, everything=True):
         """What to kill now: recorded processes still running, marked ones, and everything below them.
@@ -132,16 +332,66 @@ def kill_all(recorder, everything=True, rounds=5):
     return len(killed)
 
 
+def creations_watch(path=SHM_DIR):
+    """A descriptor that turns readable when a file is created in ``path`` (inotify, through ctypes), or
+    ``None`` where that is not available: the guard then only looks twice a second."""
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        fd = libc.inotify_init1(os.O_NONBLOCK | os.O_CLOEXEC)
+        if fd < 0:
+            return None
+        if libc.inotify_add_watch(fd, os.fsencode(path), 0x100 | 0x80) < 0:  # IN_CREATE | IN_MOVED_TO
+            os.close(fd)
+            return None
+        return fd
+    except (ImportError, OSError, AttributeError):
+        return None
+
+
+def segment_created(watch):
+    """Drains the inotify events waiting on ``watch``; whether one names a file other than a named
+    semaphore (``sem.*``, which multiprocessing makes and unlinks at once, many a second)."""
+    found = False
+    try:
+        while True:
+            data = os.read(watch, 65536)
+            if not data:
+                return found
+            at = 0
+            while at + 16 <= len(data):
+                length = int.from_bytes(data[at + 12:at + 16], sys.byteorder)
+                name = data[at + 16:at + 16 + length].rstrip(b"\0")
+                found = found or not name.startswith(b"sem.")
+                at += 16 + length
+    except OSError:  # nothing more to read now
+        return found
+
+
 def wait_for_parent_end(parent, recorder=None, stdin=0, poll_s=0.5):
-    """Returns when ``stdin`` reaches end of file or the parent is no longer ``parent``."""
-    while True:
-        if recorder is not None:
-            recorder.look()
-        ready, _, _ = select.select([stdin], [], [], poll_s)
-        if ready and not os.read(stdin, 4096):
-            return "closed"
-        if os.getppid() != parent:
-            return "parent gone"
+    """Returns when ``stdin`` reaches end of file or the parent is no longer ``parent``. Looks at the
+    processes twice a second, and at once when a file appears in /dev/shm: a segment is recorded while
+    its creator still holds it, however soon the creator is killed."""
+    watch = creations_watch(recorder.segments.shm_dir) if recorder is not None else None
+    last_look = next_look = 0.0
+    try:
+        while True:
+            if recorder is not None and time.monotonic() >= next_look:
+                recorder.look()
+                last_look = time.monotonic()
+                next_look = last_look + poll_s
+            wait = max(0.0, next_look - time.monotonic()) if recorder is not None else poll_s
+            ready, _, _ = select.select([stdin] + ([watch] if watch is not None else []), [], [], wait)
+            if stdin in ready and not os.read(stdin, 4096):
+                return "closed"
+            if watch is not None and watch in ready and segment_created(watch):
+                next_look = min(next_look, last_look + 0.02)  # look now, at most 50 times a second
+            if os.getppid() != parent:
+                return "parent gone"
+    finally:
+        if watch is not None:
+            os.close(watch)
 
 
 def main(argv):
@@ -151,10 +401,16 @@ def main(argv):
     recorder = Recorder(parent, token)
     why = wait_for_parent_end(parent, recorder)
     jvm_alive = why == "closed" and os.getppid() == parent
+    pids = recorder.targets(everything=not jvm_alive)
+    starts = {p: info[1] for p, info in processes().items() if p in pids}
     count = kill_all(recorder, everything=not jvm_alive)
     if count:
         print(f"qwenvl-jep orphan guard ({why}): killed {count} leftover child process(es)",
               file=sys.stderr, flush=True)
+    deadline = time.time() + 5  # killed processes unmap their shared memory as they exit
+    while any(running(p, start) for p, start in starts.items()) and time.time() < deadline:
+        time.sleep(0.02)
+    recorder.sweep(why)
     return 0
 
 

@@ -99,3 +99,158 @@ def _sleeper_titled(token, title):
     env[reaper.ENV] = token
     code = f"import setproctitle, time; setproctitle.setproctitle({title!r} + ' ' * 400); time.sleep(3600)"
     return subprocess.Popen([sys.executable, "-c", code], env=env)
+
+
+# Shared memory: what the run's processes created is removed once they end, never another's.
+
+_HOLD_SHM = """
+import sys, time
+from multiprocessing import resource_tracker, shared_memory
+resource_tracker.register = lambda *a, **k: None  # untracked: only the guard can remove it
+segment = shared_memory.SharedMemory(create=True, size=1 << 20)
+print(segment.name, flush=True)
+time.sleep(3600)
+"""
+
+_ATTACH_SHM = """
+import sys, time
+from multiprocessing import resource_tracker, shared_memory
+resource_tracker.register = lambda *a, **k: None
+held = shared_memory.SharedMemory(name=sys.argv[1])
+own = shared_memory.SharedMemory(create=True, size=4096)
+print(own.name, flush=True)
+time.sleep(3600)
+"""
+
+
+def _shm_holder(code, token, *args):
+    env = dict(os.environ)
+    env.pop(reaper.ENV, None)
+    if token is not None:
+        env[reaper.ENV] = token
+    p = subprocess.Popen([sys.executable, "-c", code, *args], env=env, stdout=subprocess.PIPE, text=True)
+    return p, p.stdout.readline().strip()
+
+
+def _gone(name, seconds):
+    deadline = time.time() + seconds
+    while os.path.exists(os.path.join(reaper.SHM_DIR, name)):
+        if time.time() > deadline:
+            return False
+        time.sleep(0.05)
+    return True
+
+
+def _unlink(name):
+    try:
+        os.unlink(os.path.join(reaper.SHM_DIR, name))
+    except FileNotFoundError:
+        pass
+
+
+def test_shared_memory_of_a_killed_process_of_the_run_is_removed_while_another_holder_lives_it_is_kept():
+    token = f"test-{uuid.uuid4()}"
+    ours, name = _shm_holder(_HOLD_SHM, token)
+    stranger, strangers_own = _shm_holder(_ATTACH_SHM, None, name)  # not the library's: holds ours and its own
+    guard = subprocess.Popen([sys.executable, "-S", "-E", REAPER, str(os.getpid()), token],
+                             stdin=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        assert name in reaper.shm_held(ours.pid) and strangers_own in reaper.shm_held(stranger.pid)
+        time.sleep(1.2)  # the guard looks twice a second
+        ours.kill()  # kill -9 of an engine core, the JVM living on
+        ours.wait()
+        time.sleep(1.5)
+        assert os.path.exists(os.path.join(reaper.SHM_DIR, name)), "another live process still holds it: kept"
+        stranger.kill()
+        stranger.wait()
+        assert _gone(name, 10), "its last holder ended: removed during the run"
+        assert os.path.exists(os.path.join(reaper.SHM_DIR, strangers_own)), "never held by the run: not its to remove"
+        guard.stdin.close()
+        assert _ended(guard, 10)
+        assert name.encode() in guard.stderr.read()
+        assert os.path.exists(os.path.join(reaper.SHM_DIR, strangers_own))
+    finally:
+        for p in (ours, stranger, guard):
+            p.kill()
+            p.wait()
+        _unlink(name)
+        _unlink(strangers_own)
+
+
+def test_when_the_jvm_dies_the_shared_memory_its_processes_held_is_removed():
+    token = f"test-{uuid.uuid4()}"
+    env = dict(os.environ)
+    env[reaper.ENV] = token
+    # the shell is the "JVM": it starts a marked process holding a segment and the guard, then dies
+    script = ('"$0" -c "$3" > "$4" & sleep 30 | env -u QWENVL_JEP_OWNER "$0" -S -E "$1" $$ "$2" & '
+              'sleep 2; kill -9 $$')
+    out = f"/tmp/qwenvl-test-shm-{uuid.uuid4()}"
+    shell = subprocess.Popen(["sh", "-c", script, sys.executable, REAPER, token, _HOLD_SHM, out], env=env,
+                             stderr=subprocess.DEVNULL)
+    name = None
+    try:
+        deadline = time.time() + 10
+        while not name and time.time() < deadline:
+            time.sleep(0.05)
+            name = open(out).read().strip() if os.path.exists(out) else None
+        assert name, "the marked process made its segment"
+        shell.wait(10)
+        assert _gone(name, 10), "the guard removed it after killing its holder"
+        assert not reaper.marked(token)
+    finally:
+        for pid in reaper.marked(token):
+            os.kill(pid, 9)
+        if name:
+            _unlink(name)
+        if os.path.exists(out):
+            os.unlink(out)
+
+
+_TRACKED = """
+import os, sys, time
+sys.path.insert(0, sys.argv[1])
+from multiprocessing import resource_tracker, shared_memory
+from qwenvl_bridge import reaper
+segment = shared_memory.SharedMemory(create=True, size=4096)  # registered with this interpreter's tracker
+segment.close()
+os.unlink(os.path.join(reaper.SHM_DIR, segment.name))  # what the guard does for a dead creator
+if sys.argv[2] == "forget":
+    time.sleep(0.5)  # the tracker's command line is written once it runs
+    tracker = resource_tracker._resource_tracker._pid
+    reaper.forget_in_trackers([segment.name], reaper.tracker_pipes([tracker]))
+"""
+
+
+def test_a_live_resource_tracker_is_told_a_removed_segment_is_gone_so_it_does_not_warn():
+    package = os.path.dirname(os.path.dirname(REAPER))
+    told = subprocess.run([sys.executable, "-c", _TRACKED, package, "forget"], capture_output=True, text=True,
+                          timeout=60)
+    untold = subprocess.run([sys.executable, "-c", _TRACKED, package, "no"], capture_output=True, text=True,
+                            timeout=60)
+    assert "leaked shared_memory" in untold.stderr, "the warning this prevents: " + untold.stderr
+    assert "leaked" not in told.stderr and "No such file" not in told.stderr, told.stderr
+    # a name the tracker never knew: REGISTER then UNREGISTER leaves it as it was, without a traceback
+    quiet = subprocess.run([sys.executable, "-c", _TRACKED.replace("[segment.name]", "['psm_never_seen']"),
+                            package, "forget"], capture_output=True, text=True, timeout=60)
+    assert "Traceback" not in quiet.stderr and "KeyError" not in quiet.stderr, quiet.stderr
+
+
+def test_a_segment_whose_creator_is_killed_right_after_making_it_is_still_removed():
+    token = f"test-{uuid.uuid4()}"
+    guard = subprocess.Popen([sys.executable, "-S", "-E", REAPER, str(os.getpid()), token],
+                             stdin=subprocess.PIPE, stderr=subprocess.PIPE)
+    name = None
+    try:
+        time.sleep(0.7)  # the guard runs and watches /dev/shm
+        # like an engine core killed while it starts: it lives 0.2 s after making its segment, less than the
+        # guard's half-second look; the creation itself wakes the guard
+        quick, name = _shm_holder(_HOLD_SHM.replace("time.sleep(3600)", "time.sleep(0.2); os.kill(os.getpid(), 9)")
+                                  .replace("import sys, time", "import os, sys, time"), token)
+        quick.wait(10)
+        assert quick.returncode == -9
+        assert _gone(name, 10), "recorded when it appeared, removed when its creator ended"
+    finally:
+        guard.kill()
+        guard.wait()
+        if name:
+            _unlink(name)

@@ -65,17 +65,31 @@ class _EngineCore:
 
 
 def _core_main(conn, delay):
-    """The stand-in engine-core process: answers every batch after ``delay`` seconds."""
-    while True:
-        try:
-            message = conn.recv()
-        except EOFError:
-            return
-        if message == "stop":
-            return
-        if delay > 0:
-            time.sleep(delay)
-        conn.send(message)
+    """The stand-in engine-core process: answers every batch after ``delay`` seconds.
+
+    Like vLLM's engine core (its executor's message queue), it holds a POSIX shared-memory segment
+    registered with the interpreter's resource tracker, and unlinks it only when it stops cleanly:
+    a killed core leaves it, for the orphan guard to remove. The name carries the JVM's token
+    (``psm_qwenvl_standin_TOKEN_PID``), so tests can tell their own segments from other runs'."""
+    from multiprocessing import shared_memory
+
+    segment = shared_memory.SharedMemory(
+        name=f"psm_qwenvl_standin_{os.environ.get('QWENVL_JEP_OWNER', 'none')}_{os.getpid()}",
+        create=True, size=1 << 20)
+    try:
+        while True:
+            try:
+                message = conn.recv()
+            except EOFError:
+                return
+            if message == "stop":
+                return
+            if delay > 0:
+                time.sleep(delay)
+            conn.send(message)
+    finally:
+        segment.close()
+        segment.unlink()
 
 
 class _Resources:

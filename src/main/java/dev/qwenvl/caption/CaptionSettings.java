@@ -1,5 +1,6 @@
 package dev.qwenvl.caption;
 
+import dev.qwenvl.engine.PromptTextException;
 import dev.qwenvl.prompt.PromptVariant;
 import dev.qwenvl.video.WindowingConfig;
 import java.util.Objects;
@@ -26,6 +27,9 @@ public record CaptionSettings(PromptVariant promptVariant, String promptText, Wi
         if (promptText != null && promptText.isBlank()) {
             throw new IllegalArgumentException("the custom prompt text is blank; give an instruction, or pass null"
                     + " to caption with the prompt variant's instruction (" + promptVariant.key() + ")");
+        }
+        if (promptText != null) { // refused here as every request would refuse it (ChatPrompt)
+            PromptTextException.requireWellFormed("custom prompt text", promptText);
         }
     }
 

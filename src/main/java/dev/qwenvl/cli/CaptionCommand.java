@@ -50,7 +50,8 @@ import picocli.CommandLine.Spec;
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"  0:every video was captioned (or already was)",
                 "  2:the run could not start: bad options, no videos, Python environment or vLLM missing, model not loadable;"
-                + " or the engine died and could not be restarted (or died again after its one restart)",
+                + " or the engine died and could not be restarted (or died again after its one restart);"
+                + " or another run holds the output or errors file (the message names it; see docs/outputs.md)",
                 "  3:some videos failed; they are listed in the errors file (an engine that died is restarted once and"
                 + " the windows it held are captioned again: a recovered run exits 0)",
                 "130:interrupted (Ctrl-C); rerun the same command to resume"})
@@ -186,7 +187,8 @@ final class CaptionCommand implements Callable<Integer> {
             CliLogging.verbose();
         }
         boolean terminal = System.console() != null;
-        try (CaptionsFile captions = openOutput(err);
+        try (OutputLock owned = OutputLock.acquire(output, errorsPath); // one run owns the output: before any repair or load
+             CaptionsFile captions = openOutput(err);
              ErrorsFile errorsFile = openErrors(errorsPath)) {
             CaptionJob.Plan plan = CaptionJob.plan(videos, captions.resumeState(), fingerprint);
             ConsoleProgress progress = new ConsoleProgress(err, terminal, plan.pending().size(), System::nanoTime);

@@ -13,7 +13,9 @@ import java.util.List;
 /**
  * The captions output of a run: opened for appending after removing a torn last line and reading
  * what earlier runs wrote ({@link #resumeState()}), so a rerun skips windows already captioned.
- * Lines are appended a group at a time, durably ({@link JsonlAppender}).
+ * Lines are appended a group at a time, durably ({@link JsonlAppender}); a window that has a line
+ * is never written again, and duplicates an older version left (two runs on one output, before
+ * {@link OutputLock}) are reported when the file is read.
  */
 final class CaptionsFile implements AutoCloseable {
     private final JsonlAppender appender;
@@ -64,6 +66,11 @@ final class CaptionsFile implements AutoCloseable {
             if (bad > 3) {
                 notices.println(path + ": " + bad + " lines in all are not caption lines");
             }
+            if (state.duplicates() > 0) {
+                notices.println(path + ": " + state.duplicates() + " lines repeat a window that an earlier line already"
+                        + " has (two runs wrote to this file at once, before runs locked their output); they are kept"
+                        + " as they are, and no window that has a line is written again");
+            }
         }
     }
 
@@ -72,14 +79,25 @@ final class CaptionsFile implements AutoCloseable {
         return state;
     }
 
-    /** Appends {@code lines} durably and records them in the resume state. */
-    void append(List<CaptionLine> lines) throws IOException {
+    /**
+     * Appends durably those of {@code lines} whose window has no line yet (in the file or earlier
+     * in {@code lines}), and records them in the resume state: a window is never written twice.
+     *
+     * @return how many lines were written
+     */
+    int append(List<CaptionLine> lines) throws IOException {
         List<String> json = new ArrayList<>(lines.size());
+        List<CaptionLine> fresh = new ArrayList<>(lines.size());
+        java.util.Set<ResumeKey> seen = new java.util.HashSet<>();
         for (CaptionLine l : lines) {
-            json.add(l.toJson());
+            if (!state.contains(l.key()) && seen.add(l.key())) {
+                fresh.add(l);
+                json.add(l.toJson());
+            }
         }
         appender.append(json);
-        lines.forEach(state::add);
+        fresh.forEach(state::add);
+        return fresh.size();
     }
 
     Path path() {

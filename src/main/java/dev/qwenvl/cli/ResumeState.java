@@ -14,11 +14,26 @@ final class ResumeState {
     private final Set<ResumeKey> keys = new HashSet<>();
     private final Map<String, Integer> windowCounts = new HashMap<>(); // "config\0video" -> windows
 
-    void add(CaptionLine line) {
-        keys.add(line.key());
+    private int duplicates;
+
+    /** Records {@code line}; false (and counted as a duplicate) when its key was there already. */
+    boolean add(CaptionLine line) {
+        boolean fresh = keys.add(line.key());
+        if (!fresh) {
+            duplicates++;
+        }
         if (line.windows() != null) {
             windowCounts.put(line.config() + '\0' + line.video(), line.windows());
         }
+        return fresh;
+    }
+
+    /**
+     * Lines read whose key (video, window, settings) an earlier line had: two runs wrote to one
+     * output at once (before runs locked their output).
+     */
+    int duplicates() {
+        return duplicates;
     }
 
     boolean contains(ResumeKey key) {

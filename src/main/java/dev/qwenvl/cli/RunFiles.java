@@ -1,5 +1,6 @@
 package dev.qwenvl.cli;
 
+import dev.qwenvl.video.FileKind;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
@@ -82,7 +83,8 @@ final class RunFiles {
                     + path.resolve(kind == Kind.CAPTIONS ? "captions.jsonl" : "errors.jsonl"));
         }
         if (!Files.isRegularFile(path)) {
-            throw refuse("the " + kind.role + " " + path + " is not a regular file; give a .jsonl file");
+            throw refuse("the " + kind.role + " " + path + " is " + FileKind.of(path).description()
+                    + ", not a regular file; give a .jsonl file");
         }
         String problem = recognise(path, kind);
         if (problem != null) {

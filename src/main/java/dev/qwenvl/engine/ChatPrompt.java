@@ -10,6 +10,10 @@ import java.util.Objects;
  * <p>Engines apply the template themselves: the embedded vLLM engine formats an instruction with
  * the Qwen chat layout just before it calls Python; an OpenAI-compatible server receives the
  * instruction as a chat message and applies the model's template on its side.
+ *
+ * <p>Text with an unpaired UTF-16 surrogate is refused here, when the request is built, with a
+ * {@link PromptTextException} that gives its position: every path (Java API, CLI, Spark, HTTP
+ * engine) builds its requests through these records, so all refuse it the same way.
  */
 public sealed interface ChatPrompt {
 
@@ -21,8 +25,14 @@ public sealed interface ChatPrompt {
      *                      no default system turn (Qwen3-VL); from the model family description
      */
     record Instruction(String text, String systemMessage) implements ChatPrompt {
+        /**
+         * @throws PromptTextException when the text or the system message holds an unpaired surrogate
+         */
         public Instruction {
-            Objects.requireNonNull(text, "text");
+            PromptTextException.requireWellFormed("instruction", Objects.requireNonNull(text, "text"));
+            if (systemMessage != null) {
+                PromptTextException.requireWellFormed("system message", systemMessage);
+            }
         }
 
         /** The same system turn with another instruction (stage 2 sends the caption back this way). */
@@ -36,8 +46,9 @@ public sealed interface ChatPrompt {
      * Engines that only speak chat messages (the HTTP engine) refuse it.
      */
     record Templated(String text) implements ChatPrompt {
+        /** @throws PromptTextException when the text holds an unpaired surrogate */
         public Templated {
-            Objects.requireNonNull(text, "text");
+            PromptTextException.requireWellFormed("templated prompt", Objects.requireNonNull(text, "text"));
         }
     }
 }

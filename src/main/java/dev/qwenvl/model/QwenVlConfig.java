@@ -1,5 +1,6 @@
 package dev.qwenvl.model;
 
+import dev.qwenvl.engine.PromptTextException;
 import dev.qwenvl.engine.Devices;
 import dev.qwenvl.engine.EngineArgs;
 import java.nio.file.Path;
@@ -310,6 +311,9 @@ public record QwenVlConfig(
             problems.addAll(problems(modelDir, captionBatchSize, maxOutputTokens, extraEngineArgs));
             if (!problems.isEmpty()) {
                 throw invalid(problems);
+            }
+            if (stage2PromptText != null) { // refused here as every stage-2 request would refuse it (ChatPrompt)
+                PromptTextException.requireWellFormed("stage-2 prompt text", stage2PromptText);
             }
             return new QwenVlConfig(modelDir, variant, captionBatchSize, fp8, maxOutputTokens, modelDoesPreprocess,
                     disableMmcache, stage2PromptText, verbose, extraEngineArgs, Optional.ofNullable(samplingSeed), devices);

@@ -130,7 +130,7 @@ public sealed interface VideoSource {
             }
             if (!Files.isRegularFile(path)) {
                 throw new VideoInputException(display, Reason.UNREADABLE_FILE,
-                        "is not a regular file (a directory?); pass the path of a video file");
+                        "is " + FileKind.of(path).description() + ", not a regular file; pass the path of a video file");
             }
             if (!Files.isReadable(path)) {
                 throw new VideoInputException(display, Reason.UNREADABLE_FILE,

@@ -30,6 +30,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * Chaos with volume: the stand-in vllm in its process mode (a real spawned {@code EngineCore}
@@ -37,6 +38,7 @@ import org.junit.jupiter.api.Test;
  * {@code kill -9} while 16 threads make 200 calls each. The death is a real process death; the
  * volume comes from the stand-in because the real engine makes ~10 calls/s on 2 cores.
  */
+@ExtendWith(SharedMemoryLeftCheck.class) // no shared memory outlives the runs (issue 25)
 class EngineDeathStandInIT {
     private static final int THREADS = 16;
     private static final int CALLS = 200;

@@ -24,6 +24,7 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * An engine pool of two stand-in engines in one embedded interpreter, each with a real engine-core
@@ -34,6 +35,7 @@ import org.junit.jupiter.api.Test;
  * start made to take 10 s) the other member answers everything, so a member's start does not hold
  * the interpreter thread.
  */
+@ExtendWith(SharedMemoryLeftCheck.class) // no shared memory outlives the runs (issue 25)
 class EnginePoolStandInIT {
 
     private static EngineRequest request(int i) {

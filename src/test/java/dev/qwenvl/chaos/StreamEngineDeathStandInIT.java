@@ -22,6 +22,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * The request stream across a real process death: the stand-in vllm in its process mode (every
@@ -29,6 +30,7 @@ import org.junit.jupiter.api.Test;
  * while 64 requests are pending. Every future fails with {@link EngineDiedException} within the
  * engine watch's bounds; later submits fail at once; setup() starts a new engine that streams.
  */
+@ExtendWith(SharedMemoryLeftCheck.class) // no shared memory outlives the runs (issue 25)
 class StreamEngineDeathStandInIT {
 
     private static EngineRequest request(String text) {

@@ -16,6 +16,7 @@ import java.nio.ByteBuffer;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * The Java-side backstop: an engine whose death the Python watch cannot report to the engine loop
@@ -25,6 +26,7 @@ import org.junit.jupiter.api.Test;
  * on the engine (requests run on the engine loop's own Python thread), so the runtime still
  * answers; close() returns. Its own JVM (failsafe forks per class).
  */
+@ExtendWith(SharedMemoryLeftCheck.class) // no shared memory outlives the runs (issue 25)
 class StuckEngineStandInIT {
 
     @Test

@@ -161,8 +161,10 @@ class QwenVlCliIT {
         Path out = work.resolve("captions.jsonl");
         Process first = startSlowRun(work, out);
         awaitFirstGroup(first, out);
-        first.destroyForcibly();
+        first.destroyForcibly(); // SIGKILL: the kernel drops its output lock, its lock file stays
         assertTrue(first.waitFor(30, TimeUnit.SECONDS));
+        assertEquals(first.pid(), OutputLock.Holder.parse(read(OutputLock.lockFileOf(out))).orElseThrow().pid(),
+                "the killed run's record stays in the lock file");
         long kept = completeLines(out);
         assertTrue(kept >= 1 && kept < expectedWindows, "killed mid-way, after " + kept + " lines");
         // what a kill during a write would leave: half a line
@@ -174,11 +176,46 @@ class QwenVlCliIT {
         assertTrue(second.err().matches("(?s).*9 videos: \\d+ captioned, [1-9]\\d* already done, 0 failed.*"), second.err());
         assertEveryWindowExactlyOnce(out);
         assertEquals(0, Files.size(work.resolve("captions.errors.jsonl")));
+        assertFalse(second.err().contains("in use by"), "the killed run's lock did not block the rerun: " + second.err());
+        assertEquals(0, Files.size(OutputLock.lockFileOf(out)), "a clean end leaves no holder named");
 
         Run third = run(work, Map.of(), captionArgs(out).toArray(String[]::new));
         assertEquals(ExitCodes.OK, third.exitCode(), third.err());
         assertTrue(third.err().contains("nothing to do: all 9 videos are already in"), third.err());
         assertEveryWindowExactlyOnce(out);
+    }
+
+    /** Waits until {@code p} holds the output's lock (its record is in the lock file). */
+    private static void awaitLockHeld(Process p, Path out) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+        while (OutputLock.Holder.parse(read(OutputLock.lockFileOf(out))).map(h -> h.pid() != p.pid()).orElse(true)) {
+            assertTrue(p.isAlive(), "the run ended before it locked its output: " + read(out.resolveSibling("stderr.txt")));
+            assertTrue(System.nanoTime() < deadline, "no lock within 120 s");
+            Thread.sleep(20);
+        }
+    }
+
+    @Test
+    void aSecondRunOnTheSameOutputExitsTwoNamingTheHolderBeforeLoadingAndEveryWindowIsWrittenOnce(@TempDir Path work)
+            throws Exception {
+        Path out = work.resolve("captions.jsonl");
+        Process first = startSlowRun(work, out);
+        awaitLockHeld(first, out);
+        Path secondDir = Files.createDirectories(work.resolve("second"));
+        // a Python that does not exist: a run that got as far as starting the model would fail on it instead
+        List<String> args = new ArrayList<>(captionArgs(out));
+        args.set(args.indexOf("--python") + 1, work.resolve("no-such-python").toString());
+        Run second = run(secondDir, Map.of(), args.toArray(String[]::new));
+        assertEquals(ExitCodes.CANNOT_START, second.exitCode(), second.err());
+        assertTrue(second.err().contains("the output " + out + " is in use by another qwenvl caption run (pid "
+                + first.pid() + " on "), second.err());
+        assertFalse(second.err().contains("no-such-python"), "refused before Python or the model: " + second.err());
+        assertTrue(first.isAlive(), "refused while the first run still ran");
+
+        assertTrue(first.waitFor(180, TimeUnit.SECONDS), "the first run finishes");
+        assertEquals(ExitCodes.OK, first.exitValue(), read(work.resolve("stderr.txt")));
+        assertEveryWindowExactlyOnce(out);
+        assertEquals(0, Files.size(work.resolve("captions.errors.jsonl")));
     }
 
     @Test

@@ -107,4 +107,11 @@ class RunFilesTest {
         Path dangling = Files.createSymbolicLink(dir.resolve("dangling.jsonl"), dir.resolve("nowhere"));
         assertTrue(refusal(dangling, dir.resolve("e.jsonl"), List.of()).contains("not a regular file"));
     }
+
+    @Test
+    void aNamedPipeAsTheOutputIsNamedAFifo() throws Exception {
+        Path fifo = dev.qwenvl.video.FileKindTest.mkfifo(dir.resolve("out.jsonl"));
+        String message = refusal(fifo, dir.resolve("e.jsonl"), List.of());
+        assertTrue(message.contains("is a named pipe (FIFO), not a regular file"), message);
+    }
 }
