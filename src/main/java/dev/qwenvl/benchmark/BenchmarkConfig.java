@@ -1,7 +1,6 @@
 package dev.qwenvl.benchmark;
 
 import dev.qwenvl.model.ModelVariant;
-import dev.qwenvl.model.QwenVL;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -24,19 +23,17 @@ import java.util.Optional;
  * @param generatedClips   how many clips to generate when {@code clips} is empty
  * @param clipSeconds      length of each generated clip
  * @param maxOutputTokens  output tokens per window (fixed: the end-of-sequence token is ignored)
- * @param batchSize        windows per engine call
  * @param precisions       precisions to run, in order
  * @param extraEngineArgs  further {@code vllm.LLM} arguments (e.g. enforce_eager on a CPU)
  */
 public record BenchmarkConfig(Path workDir, ModelVariant variant, Optional<BenchmarkArchitecture> architecture,
                               Path tinyModelDir, List<Path> clips, int generatedClips, double clipSeconds,
-                              int maxOutputTokens, int batchSize, List<Precision> precisions,
+                              int maxOutputTokens, List<Precision> precisions,
                               Map<String, Object> extraEngineArgs) {
 
     public static final int DEFAULT_GENERATED_CLIPS = 4;
     public static final double DEFAULT_CLIP_SECONDS = 20;
     public static final int DEFAULT_MAX_OUTPUT_TOKENS = 512;
-    public static final int DEFAULT_BATCH_SIZE = QwenVL.DEFAULT_BATCH_SIZE;
     public static final Path DEFAULT_TINY_MODEL_DIR = Path.of(".models/tiny-random");
 
     public BenchmarkConfig {
@@ -56,9 +53,6 @@ public record BenchmarkConfig(Path workDir, ModelVariant variant, Optional<Bench
         }
         if (maxOutputTokens < 1) {
             problems.add("maxOutputTokens must be at least 1, got " + maxOutputTokens);
-        }
-        if (batchSize < 1) {
-            problems.add("batchSize must be at least 1, got " + batchSize);
         }
         if (precisions.isEmpty()) {
             problems.add("at least one precision (fp8, bf16) is needed");
@@ -80,7 +74,7 @@ public record BenchmarkConfig(Path workDir, ModelVariant variant, Optional<Bench
     public Builder toBuilder() {
         return new Builder(workDir).variant(variant).architecture(architecture.orElse(null)).tinyModelDir(tinyModelDir)
                 .clips(clips).generatedClips(generatedClips, clipSeconds).maxOutputTokens(maxOutputTokens)
-                .batchSize(batchSize).precisions(precisions).extraEngineArgs(extraEngineArgs);
+                .precisions(precisions).extraEngineArgs(extraEngineArgs);
     }
 
     /** Collects values for a {@link BenchmarkConfig}. */
@@ -93,7 +87,6 @@ public record BenchmarkConfig(Path workDir, ModelVariant variant, Optional<Bench
         private int generatedClips = DEFAULT_GENERATED_CLIPS;
         private double clipSeconds = DEFAULT_CLIP_SECONDS;
         private int maxOutputTokens = DEFAULT_MAX_OUTPUT_TOKENS;
-        private int batchSize = DEFAULT_BATCH_SIZE;
         private List<Precision> precisions = List.of(Precision.FP8, Precision.BF16);
         private final Map<String, Object> extraEngineArgs = new LinkedHashMap<>();
 
@@ -133,11 +126,6 @@ public record BenchmarkConfig(Path workDir, ModelVariant variant, Optional<Bench
             return this;
         }
 
-        public Builder batchSize(int n) {
-            this.batchSize = n;
-            return this;
-        }
-
         public Builder precisions(List<Precision> p) {
             this.precisions = p;
             return this;
@@ -155,7 +143,7 @@ public record BenchmarkConfig(Path workDir, ModelVariant variant, Optional<Bench
 
         public BenchmarkConfig build() {
             return new BenchmarkConfig(workDir, variant, Optional.ofNullable(architecture), tinyModelDir, clips,
-                    generatedClips, clipSeconds, maxOutputTokens, batchSize, precisions, extraEngineArgs);
+                    generatedClips, clipSeconds, maxOutputTokens, precisions, extraEngineArgs);
         }
     }
 }

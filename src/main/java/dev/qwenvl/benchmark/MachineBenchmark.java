@@ -107,7 +107,6 @@ public final class MachineBenchmark {
         QwenVlConfig modelConfig = QwenVlConfig.builder()
                 .modelDir(modelDir)
                 .modelVariant(config.variant())
-                .captionBatchSize(config.batchSize())
                 .fp8(precision == Precision.FP8)
                 .maxOutputTokens(config.maxOutputTokens())
                 .extraEngineArgs(config.extraEngineArgs())

@@ -84,9 +84,9 @@ final class BenchmarkCommand implements Callable<Integer> {
             description = "Output tokens per window, exactly (the end-of-sequence token is ignored). Default: ${DEFAULT-VALUE}.")
     int maxOutputTokens;
 
-    @Option(names = "--batch-size", paramLabel = "N", defaultValue = "" + BenchmarkConfig.DEFAULT_BATCH_SIZE,
-            description = "Windows per engine call. Default: ${DEFAULT-VALUE}.")
-    int batchSize;
+    @Option(names = "--batch-size", paramLabel = "N", hidden = true,
+            description = "Deprecated and ignored: windows stream into vLLM's running batch, as in caption.")
+    Integer batchSize;
 
     @Option(names = "--precision", paramLabel = "P", split = ",", defaultValue = "fp8,bf16",
             description = "Precisions to run, in order: fp8, bf16. Default: ${DEFAULT-VALUE}.")
@@ -113,7 +113,7 @@ final class BenchmarkCommand implements Callable<Integer> {
         try {
             builder = BenchmarkConfig.builder(work).variant(variant).tinyModelDir(tinyModelDir)
                     .clips(inputs.isEmpty() ? List.of() : VideoFinder.find(inputs))
-                    .generatedClips(clips, clipSeconds).maxOutputTokens(maxOutputTokens).batchSize(batchSize)
+                    .generatedClips(clips, clipSeconds).maxOutputTokens(maxOutputTokens)
                     .precisions(precisions.stream().map(Precision::fromKey).toList())
                     .extraEngineArgs(EngineArgValues.parse(engineArgs));
             if (architecture != null) {
@@ -127,6 +127,10 @@ final class BenchmarkCommand implements Callable<Integer> {
             config = builder.build();
         } catch (IllegalArgumentException e) {
             throw new CliFailure(ExitCodes.CANNOT_START, e.getMessage(), e);
+        }
+        if (batchSize != null) {
+            spec.commandLine().getErr().println("qwenvl benchmark: --batch-size is deprecated and ignored: windows stream"
+                    + " into vLLM's running batch, which vLLM bounds (--engine-arg max_num_seqs=N)");
         }
         python.apply();
         if (verbose) {

@@ -305,7 +305,6 @@ final class CaptionCommand implements Callable<Integer> {
             return QwenVlConfig.builder()
                     .modelDir(model.modelDir)
                     .modelVariant(model.variant)
-                    .captionBatchSize(QwenVL.DEFAULT_BATCH_SIZE) // unused by the stream; required by the builder
                     .fp8(fp8)
                     .maxOutputTokens(maxOutputTokens)
                     .modelDoesPreprocess(modelDoesPreprocess)

@@ -50,7 +50,7 @@ class MachineBenchmarkIT {
 
     private static BenchmarkConfig config(String work) {
         return BenchmarkConfig.builder(dir.resolve(work)).tinyModelDir(dir.resolve("tiny"))
-                .generatedClips(2, 2).maxOutputTokens(8).batchSize(4).build();
+                .generatedClips(2, 2).maxOutputTokens(8).build();
     }
 
     private static Map<?, ?> recorded() {

@@ -66,14 +66,7 @@ class CliChaosE2EIT {
         cmd.addAll(List.of(extra));
         ProcessBuilder pb = new ProcessBuilder(cmd).directory(work.toFile());
         pb.environment().put("VLLM_CPU_KVCACHE_SPACE", "1");
-        // signal chaining for the CLI's JVM, as the README tells users (and the pool and Spark tests
-        // do): vLLM's libtvm_ffi replaces the JVM's SIGSEGV handler, and a JVM that starts a second
-        // engine without libjsig died once here with "Segfault encountered" (exit 139) as the
-        // restarted engine started
-        Path jsig = Path.of(System.getProperty("java.home"), "lib", "libjsig.so");
-        if (Files.isRegularFile(jsig)) {
-            pb.environment().put("LD_PRELOAD", jsig.toString());
-        }
+        pb.environment().remove("LD_PRELOAD"); // the CLI needs no signal chaining: the library keeps the JVM's handlers
         pb.redirectOutput(work.resolve("stdout.txt").toFile());
         pb.redirectError(work.resolve("stderr.txt").toFile());
         return pb.start();
