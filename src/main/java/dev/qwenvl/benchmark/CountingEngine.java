@@ -3,9 +3,11 @@ package dev.qwenvl.benchmark;
 import dev.qwenvl.engine.EngineDeaths;
 import dev.qwenvl.engine.EngineDiedException;
 import dev.qwenvl.engine.EngineRequest;
+import dev.qwenvl.engine.Generation;
 import dev.qwenvl.engine.LlmEngine;
 import dev.qwenvl.engine.SamplingParams;
 import dev.qwenvl.engine.StreamStats;
+import dev.qwenvl.jep.JepLlmEngine;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -16,31 +18,32 @@ import java.util.concurrent.CompletableFuture;
  * every request asks the engine to ignore the end-of-sequence token, so each caption is exactly
  * {@code max_tokens} long, and the tally adds up the captions, their output tokens
  * ({@code max_tokens} each, exact under {@code ignore_eos}) and the time the engine held at least
- * one of this engine's requests. Prompt tokens are not reported by the request stream, so
- * {@link #promptTokens()} is 0. Thread-safe.
+ * one of this engine's requests, and the prompt tokens (video included) vLLM reports for each
+ * request ({@link JepLlmEngine#submitCounted}). Thread-safe.
  */
 final class CountingEngine implements LlmEngine {
-    private final LlmEngine engine;
+    private final JepLlmEngine engine;
+    private long promptTokens;
     private long busyNanos;
     private long busySince;
     private int open;
     private long outputTokens;
     private int requests;
 
-    CountingEngine(LlmEngine engine) {
+    CountingEngine(JepLlmEngine engine) {
         this.engine = Objects.requireNonNull(engine, "engine");
     }
 
     @Override
     public CompletableFuture<String> submit(EngineRequest request, SamplingParams sampling) {
         started();
-        CompletableFuture<String> out;
+        CompletableFuture<Generation> out;
         try {
-            out = engine.submit(request, sampling.withIgnoreEos(true));
+            out = engine.submitCounted(request, sampling.withIgnoreEos(true));
         } catch (RuntimeException e) {
             out = CompletableFuture.failedFuture(e);
         }
-        return out.whenComplete((text, error) -> finished(error == null ? sampling.maxTokens() : -1));
+        return out.whenComplete((g, error) -> finished(g)).thenApply(Generation::text);
     }
 
     private synchronized void started() {
@@ -49,14 +52,15 @@ final class CountingEngine implements LlmEngine {
         }
     }
 
-    /** @param tokens the caption's output tokens, or -1 for a failed request */
-    private synchronized void finished(int tokens) {
+    /** @param g the request's answer, or null for a failed request */
+    private synchronized void finished(Generation g) {
         if (--open == 0) {
             busyNanos += System.nanoTime() - busySince;
         }
-        if (tokens >= 0) {
+        if (g != null) {
             requests++;
-            outputTokens += tokens;
+            promptTokens += g.promptTokens();
+            outputTokens += g.outputTokens();
         }
     }
 
@@ -65,9 +69,9 @@ final class CountingEngine implements LlmEngine {
         return (busyNanos + (open > 0 ? System.nanoTime() - busySince : 0)) / 1e9;
     }
 
-    /** Always 0: the request stream reports no prompt token counts. */
+    /** Prompt tokens of the answered requests, video tokens included, as vLLM counted them. */
     synchronized long promptTokens() {
-        return 0;
+        return promptTokens;
     }
 
     synchronized long outputTokens() {

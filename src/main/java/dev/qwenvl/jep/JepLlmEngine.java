@@ -11,14 +11,10 @@ import dev.qwenvl.engine.LlmEngineFactory;
 import dev.qwenvl.engine.SamplingParams;
 import dev.qwenvl.engine.StreamStats;
 import dev.qwenvl.engine.SubmittedBatch;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -29,7 +25,7 @@ import org.slf4j.LoggerFactory;
  *
  * <p>One path: {@link #submit} is the engine's primitive. The first submit starts the engine's
  * request stream ({@link RequestStream}: one vLLM engine loop on a Python thread, fed request by
- * request, continuous batching); {@link #generate} is {@link SubmittedBatch} over it. Frames held
+ * request, continuous batching); {@link #generate} is {@code SubmittedBatch} over it (the interface's default). Frames held
  * by Java cross as {@link jep.DirectNDArray} views of their direct buffers (nothing is copied);
  * frames decoded in Python cross as handles ({@link PythonRequests}). Thread-safe.
  *
@@ -43,8 +39,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class JepLlmEngine implements LlmEngine {
     private static final Logger LOG = LoggerFactory.getLogger(JepLlmEngine.class);
-    /** How often a wait on a counted request asks whether the engine died. */
-    private static final long LIVENESS_CHECK_MILLIS = 1_000;
 
     private final EngineBridge bridge;
     private final PythonRuntime runtime;
@@ -88,13 +82,8 @@ public final class JepLlmEngine implements LlmEngine {
         return JepEngineStart.guarded(runtime, args, Objects.requireNonNull(devices, "devices"), true);
     }
 
-    /** True once the engine's process died. */
-    @Override
-    public boolean isDead() {
-        return died != null;
-    }
-
     /** The engine's death with its cause (process, pid, exit code or signal), once it died. */
+    @Override
     public Optional<EngineDiedException> death() {
         return Optional.ofNullable(died);
     }
@@ -111,55 +100,19 @@ public final class JepLlmEngine implements LlmEngine {
         }
     }
 
-    @Override
-    public List<String> generate(List<EngineRequest> requests, SamplingParams sampling) {
-        return SubmittedBatch.generate(this, requests, sampling, "vLLM on " + model);
-    }
-
     /**
-     * Like {@link #generate}, with the token counts vLLM reports for each request: prompt tokens
-     * (text and video) and output tokens. For measurements (see {@code dev.qwenvl.benchmark}).
+     * Like {@link #submit}, with the token counts vLLM reports for the request: prompt tokens (text
+     * and video) and output tokens. For measurements (see {@code dev.qwenvl.benchmark}); the same
+     * request stream, the same failures.
      */
-    public List<Generation> generateCounted(List<EngineRequest> requests, SamplingParams sampling) {
-        Objects.requireNonNull(requests, "requests");
+    public CompletableFuture<Generation> submitCounted(EngineRequest request, SamplingParams sampling) {
+        Objects.requireNonNull(request, "request");
         Objects.requireNonNull(sampling, "sampling");
-        if (requests.isEmpty()) {
-            throw new IllegalArgumentException("an engine call needs at least one request");
-        }
-        checkUsable();
-        RequestStream s = stream();
-        List<CompletableFuture<Generation>> futures = new ArrayList<>(requests.size());
-        for (EngineRequest r : requests) {
-            futures.add(s.submitCounted(r, sampling));
-        }
-        List<Generation> out = new ArrayList<>(futures.size());
-        for (CompletableFuture<Generation> f : futures) {
-            out.add(await(f, requests.size()));
-        }
-        return out;
-    }
-
-    /** One counted request's answer, asking every second whether the engine died meanwhile. */
-    private Generation await(CompletableFuture<Generation> f, int batch) {
-        while (true) {
-            try {
-                return f.get(LIVENESS_CHECK_MILLIS, TimeUnit.MILLISECONDS);
-            } catch (TimeoutException slice) {
-                EngineDiedException dead = died;
-                if (dead != null) {
-                    throw dead.again("a batch of " + batch + " requests on " + model + " was given up");
-                }
-            } catch (ExecutionException e) {
-                Throwable cause = e.getCause();
-                if (cause instanceof EngineDiedException ede) {
-                    throw ede.again("vLLM generate for a batch of " + batch + " requests on " + model + " failed");
-                }
-                throw new EngineException("vLLM generate failed for a batch of " + batch + " requests on " + model
-                        + ": " + cause.getMessage(), cause);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new EngineException("Interrupted while waiting for a batch of " + batch + " requests on " + model, e);
-            }
+        try {
+            checkUsable();
+            return stream().submitCounted(request, sampling);
+        } catch (RuntimeException e) {
+            return CompletableFuture.failedFuture(e);
         }
     }
 

@@ -50,7 +50,7 @@ class StuckEngineStandInIT {
         }));
         long t0 = System.nanoTime();
         EngineDiedException e = assertThrows(EngineDiedException.class,
-                () -> engine.generateCounted(List.of(request), new SamplingParams(0.1, 0.001, 1.05, 4, List.of(), null)));
+                () -> engine.generate(List.of(request), new SamplingParams(0.1, 0.001, 1.05, 4, List.of(), null)));
         double seconds = (System.nanoTime() - t0) / 1e9;
         assertTrue(seconds < 10, "given up after the 2 s grace: " + seconds);
         assertTrue(e.getMessage().contains("EngineCore (pid " + pid + ")"), e.getMessage());
