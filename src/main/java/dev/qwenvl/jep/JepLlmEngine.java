@@ -130,7 +130,7 @@ public final class JepLlmEngine implements LlmEngine {
         synchronized (this) {
             if (stream == null) {
                 checkUsable();
-                stream = new RequestStream(bridge, engineId, model, pids, this::diedInStream);
+                stream = new RequestStream(bridge, engineId, model, pids, deaths);
                 LOG.info("vLLM engine {} for {} streams requests from now on", engineId, model);
             }
             return stream;
@@ -147,27 +147,41 @@ public final class JepLlmEngine implements LlmEngine {
         }
     }
 
+    /** How this engine accounts for and records a death its stream reports. */
+    private final RequestStream.Deaths deaths = new RequestStream.Deaths() {
+        @Override
+        public EngineDiedException account(EngineDiedException reported) {
+            return accountOf(reported);
+        }
+
+        @Override
+        public void record(EngineDiedException death) {
+            died(death);
+        }
+    };
+
     /**
-     * The death a stream request reported, recorded as the engine's. A report that does not name
-     * how the process ended (vLLM's own notice, or Java's fallback) gets the engine watch's account.
+     * The engine's account of a death a stream request reported: the death recorded already, else
+     * the report; one that does not say how the process ended (vLLM's own notice, or Java's
+     * fallback) gets the engine watch's account (process, pid, exit code or signal).
      */
-    private EngineDiedException diedInStream(EngineDiedException reported) {
+    private EngineDiedException accountOf(EngineDiedException reported) {
         EngineDiedException already = died;
         if (already != null) {
             return already;
         }
-        String prefix = "vLLM stopped the engine's request stream on " + model + ": ";
+        String what = "vLLM stopped the engine's request stream on " + model;
         if (reported.signal().isEmpty() && reported.exitCode().isEmpty()) {
             try {
                 Optional<EngineBridge.Death> seen = bridge.death(engineId);
                 if (seen.isPresent()) {
-                    return died(seen.get().toException(prefix, reported));
+                    return seen.get().toException(what + ": ", reported);
                 }
             } catch (RuntimeException nested) {
                 LOG.debug("Reading the engine's death details failed: {}", nested.toString());
             }
         }
-        return died(reported.again(prefix.substring(0, prefix.length() - 2)));
+        return reported.again(what);
     }
 
     /** Records the death (first one wins) and stops watching the engine's processes. */

@@ -13,7 +13,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -32,9 +31,10 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Death: the Python loop answers every pending request with {@code ENGINE_DIED} (naming the
  * dead process, pid, exit code and signal) when the engine watch sees the core die (within
- * moments); the engine records that death ({@code onDeath}). As a fallback the poller fails every
- * pending future when a watched engine process has been dead for the runtime's grace period
- * (20 s, {@code -Dqwenvl.python.deathGraceSeconds}) without an answer.
+ * moments); the futures fail with the engine's account of it, then the engine records it
+ * ({@link Deaths}). As a fallback the poller fails every pending future when a watched engine
+ * process has been dead for the runtime's grace period (20 s,
+ * {@code -Dqwenvl.python.deathGraceSeconds}) without an answer.
  */
 final class RequestStream implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(RequestStream.class);
@@ -48,8 +48,21 @@ final class RequestStream implements AutoCloseable {
     private final PythonRuntime runtime;
     private final long engineId;
     private final String model;
-    /** Records a death as the engine's (first one wins) and returns the recorded one. */
-    private final Function<EngineDiedException, EngineDiedException> onDeath;
+    /** The engine's account of a death, and its record. */
+    private final Deaths deaths;
+
+    /**
+     * How the engine accounts for a death a request reports. The futures are failed with the
+     * account before the death is recorded, so that a caller waiting on them hears of the death
+     * from its own request (with its cause) rather than from the engine's liveness flag.
+     */
+    interface Deaths {
+        /** The death as the engine reports it: the one recorded already, or {@code reported} with its cause. */
+        EngineDiedException account(EngineDiedException reported);
+
+        /** Records the death as the engine's (the first one wins). */
+        void record(EngineDiedException death);
+    }
     /** This engine's processes: another engine's death (in an engine pool) is not this one's. */
     private final List<Long> pids;
     private final Map<Long, Pending> pending = new ConcurrentHashMap<>();
@@ -61,13 +74,13 @@ final class RequestStream implements AutoCloseable {
     private final SamplingCache sampling = new SamplingCache();
 
     RequestStream(EngineBridge bridge, long engineId, String model, List<Long> pids,
-                  Function<EngineDiedException, EngineDiedException> onDeath) {
+                  Deaths deaths) {
         this.bridge = bridge;
         this.runtime = bridge.runtime();
         this.pids = List.copyOf(pids);
         this.engineId = engineId;
         this.model = model;
-        this.onDeath = onDeath;
+        this.deaths = deaths;
         bridge.startStream(engineId);
         this.poller = new Thread(this::poll, "qwenvl-stream-poller-" + engineId);
         poller.setDaemon(true);
@@ -143,8 +156,8 @@ final class RequestStream implements AutoCloseable {
                 done = bridge.take(engineId);
             } catch (PythonThreadStuckException e) { // the interpreter thread waits on a dead child
                 if (!closed) {
-                    failAll(onDeath.apply(new EngineDiedException("vLLM's engine cannot be reached: " + e.getMessage(),
-                            e.death().name(), e.death().pid(), null, null, e)));
+                    failAllDead(new EngineDiedException("vLLM's engine cannot be reached: " + e.getMessage(),
+                            e.death().name(), e.death().pid(), null, null, e));
                 }
                 return;
             } catch (RuntimeException e) {
@@ -169,6 +182,7 @@ final class RequestStream implements AutoCloseable {
     }
 
     private void deliver(List<EngineBridge.Finished> done) {
+        EngineDiedException death = null;
         for (EngineBridge.Finished f : done) {
             Pending p = pending.remove(f.id());
             if (p == null) {
@@ -180,11 +194,18 @@ final class RequestStream implements AutoCloseable {
                 continue;
             }
             RuntimeException typed = BridgeFailures.typed(f.failure());
-            p.future().completeExceptionally(typed instanceof EngineDiedException died ? onDeath.apply(died)
-                    : BridgeFailures.ABORTED.equals(f.failure().reason().orElse(null)) ? closedError()
+            if (typed instanceof EngineDiedException died) {
+                death = death != null ? death : deaths.account(died);
+                p.future().completeExceptionally(death);
+                continue;
+            }
+            p.future().completeExceptionally(BridgeFailures.ABORTED.equals(f.failure().reason().orElse(null)) ? closedError()
                     : new EngineException("vLLM refused a request on " + model + ": " + f.failure().pythonType() + ": "
                             + f.failure().pythonMessage() + " (prompt starts: "
                             + abbreviate(PythonRequests.promptText(p.request().prompt())) + ")", typed));
+        }
+        if (death != null) {
+            deaths.record(death); // after every request of this take heard of it
         }
     }
 
@@ -198,9 +219,16 @@ final class RequestStream implements AutoCloseable {
         if (System.nanoTime() - death.seenNanos() < grace) {
             return;
         }
-        failAll(onDeath.apply(new EngineDiedException("vLLM's engine process " + death.describe()
+        failAllDead(new EngineDiedException("vLLM's engine process " + death.describe()
                 + " and its pending requests were not answered; start a new engine (QwenVL.setup() restarts it)",
-                death.name(), death.pid(), null, null, null)));
+                death.name(), death.pid(), null, null, null));
+    }
+
+    /** Fails every pending request with the engine's account of {@code reported}, then records it. */
+    private void failAllDead(EngineDiedException reported) {
+        EngineDiedException death = deaths.account(reported);
+        failAll(death);
+        deaths.record(death);
     }
 
     private void failAll(EngineException error) {
