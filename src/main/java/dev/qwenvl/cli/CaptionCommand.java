@@ -220,6 +220,7 @@ final class CaptionCommand implements Callable<Integer> {
                         model::setup); // setup() restarts an engine whose process died
                 RunSummary summary = job.run(plan, videos.size());
                 progress.finish(summaryLine(summary, errorsPath));
+                err.println("qwenvl caption: to see each window's frames beside its caption: qwenvl review " + output + " -o review.html");
                 out.flush();
                 return summary.failed() > 0 ? ExitCodes.SOME_FAILED : ExitCodes.OK;
             } finally {
