@@ -15,7 +15,7 @@ final class Histogram {
     static final int WIDTH = 300;
     static final int HEIGHT = 110;
     static final int BINS = 12;
-    private static final int TOP = 6;
+    private static final int TOP = 16;
     private static final int BOTTOM = 18;
 
     private Histogram() {}
