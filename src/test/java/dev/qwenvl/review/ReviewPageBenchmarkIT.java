@@ -30,7 +30,7 @@ import org.openqa.selenium.chrome.ChromeDriver;
  * many windows of generated captions (300 to 1,500 characters, the length of real Qwen2.5-VL
  * captions) over links to the sample clips (one window each, like the short clips a curation
  * pipeline captions), writes the page with 4 thumbnails per window through the real PyAV path, and
- * opens it in headless Chromium when installed. Prints what it measured; never fails on time.
+ * opens it in headless Chromium when installed (not with {@code -Dqwenvl.review.bench.browser=false}). Prints what it measured; never fails on time.
  * Skipped unless the property is set (it is not part of the suite).
  */
 class ReviewPageBenchmarkIT {
@@ -46,7 +46,9 @@ class ReviewPageBenchmarkIT {
         int windows = Integer.getInteger("qwenvl.review.bench", 0);
         Assumptions.assumeTrue(windows > 0, "benchmark: set -Dqwenvl.review.bench=1000");
         List<Path> clips;
-        try (Stream<Path> s = Files.list(ReviewPageBrowserIT.SAMPLES)) {
+        // -Dqwenvl.review.bench.clips=DIR takes the clips from DIR instead (e.g. larger frames)
+        Path source = Path.of(System.getProperty("qwenvl.review.bench.clips", ReviewPageBrowserIT.SAMPLES.toString()));
+        try (Stream<Path> s = Files.list(source)) {
             clips = s.sorted().toList();
         }
         Random random = new Random(7);
@@ -81,7 +83,8 @@ class ReviewPageBenchmarkIT {
                             + "written in %.2f s (%.1f ms per window); captions file %d bytes%n",
                     r.windows(), r.thumbnails(), r.bytes(), r.bytes() / 1e6, r.bytes() / 1024.0 / r.windows(), r.seconds(),
                     r.seconds() * 1000 / r.windows(), Files.size(captions));
-            if (Files.isExecutable(Browser.chromium()) && Files.isExecutable(Browser.chromedriver())) {
+            boolean browse = !"false".equals(System.getProperty("qwenvl.review.bench.browser"));
+            if (browse && Files.isExecutable(Browser.chromium()) && Files.isExecutable(Browser.chromedriver())) {
                 ChromeDriver browser = Browser.start(1280, 1000);
                 try {
                     long start = System.nanoTime();
