@@ -36,8 +36,9 @@ class ArchitectureTest {
             Map.entry("caption", Set.of("engine", "prompt", "video", "model")),
             Map.entry("jep", Set.of("engine", "prompt", "video", "model")),
             Map.entry("http", Set.of("engine", "prompt", "video", "model")),
+            Map.entry("review", Set.of("video")),
             Map.entry("benchmark", Set.of("engine", "prompt", "video", "model", "caption", "jep")),
-            Map.entry("cli", Set.of("engine", "prompt", "video", "model", "caption", "jep", "http", "benchmark")),
+            Map.entry("cli", Set.of("engine", "prompt", "video", "model", "caption", "jep", "http", "benchmark", "review")),
             Map.entry("spark", Set.of("engine", "prompt", "video", "model", "caption", "jep", "cli")));
 
     @Test

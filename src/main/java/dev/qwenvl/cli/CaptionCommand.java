@@ -219,6 +219,7 @@ final class CaptionCommand implements Callable<Integer> {
                 RunSummary summary = job.run(plan, videos.size());
                 InterruptNotice.awaitHaltIfStopping(); // a run cut short by the JVM's shutdown reports through the notice
                 progress.finish(summaryLine(summary, errorsPath));
+                err.println("qwenvl caption: to see each window's frames beside its caption: qwenvl review " + output + " -o review.html");
                 out.flush();
                 return summary.failed() > 0 ? ExitCodes.SOME_FAILED : ExitCodes.OK;
             } finally {

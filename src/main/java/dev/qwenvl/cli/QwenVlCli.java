@@ -9,11 +9,12 @@ import picocli.CommandLine.Spec;
 
 /**
  * The {@code qwenvl} command line: {@code qwenvl download} fetches weights, {@code qwenvl caption}
- * captions videos into JSON lines, {@code qwenvl benchmark} measures the machine with dummy weights.
+ * captions videos into JSON lines, {@code qwenvl benchmark} measures the machine with dummy weights,
+ * {@code qwenvl review} writes an HTML page of the captions beside their frames.
  * Run with {@code java -jar qwenvl-cli.jar}.
  */
 @Command(name = "qwenvl", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
-        subcommands = {DownloadCommand.class, CaptionCommand.class, BenchmarkCommand.class},
+        subcommands = {DownloadCommand.class, CaptionCommand.class, BenchmarkCommand.class, ReviewCommand.class},
         description = {"Caption videos with Qwen2.5-VL through vLLM, in-process (embedded CPython through JEP).",
                 "The Python environment: --python PATH, $QWENVL_PYTHON, else ./.venv/bin/python."})
 public final class QwenVlCli implements Callable<Integer> {

@@ -74,6 +74,8 @@ final class PythonBridge {
     static final String ENGINE = "qwenvl_bridge.engine";
     /** The request stream of an engine (called by {@link EngineBridge}). */
     static final String STREAM = "qwenvl_bridge.stream";
+    /** Thumbnails of windows for the review page. */
+    static final String THUMBNAILS = "qwenvl_bridge.thumbnails";
     /** Synthetic clips for the machine benchmark. */
     static final String BENCHMARK = "qwenvl_bridge.benchmark";
     /** Frames held in Python, read back into Java's memory. */
@@ -169,6 +171,31 @@ final class PythonBridge {
     /** How many prepared windows Python holds (for leak checks). */
     int held() {
         return number(call(INPUTS, "held"), "held").intValue();
+    }
+
+    /**
+     * Per window, up to {@code perWindow} JPEG thumbnails (longer side at most {@code maxSide}) of
+     * the given source frames; they cross as base64 text.
+     *
+     * @throws VideoInputException when the input cannot be used
+     */
+    List<List<byte[]>> thumbnails(VideoSource source, List<List<Integer>> windows, int perWindow, int maxSide) {
+        List<?> answer = list(call(THUMBNAILS, "window_thumbnails", kind(source), pythonSource(source),
+                source.displayName(), windows, perWindow, maxSide));
+        java.util.Base64.Decoder base64 = java.util.Base64.getDecoder();
+        List<List<byte[]>> out = new ArrayList<>(answer.size());
+        for (Object window : answer) {
+            List<byte[]> pictures = new ArrayList<>();
+            for (Object b : list(window)) {
+                pictures.add(base64.decode(String.valueOf(b)));
+            }
+            out.add(List.copyOf(pictures));
+        }
+        if (out.size() != windows.size()) {
+            throw new IllegalStateException("thumbnails.window_thumbnails answered " + out.size() + " windows for "
+                    + windows.size());
+        }
+        return List.copyOf(out);
     }
 
     private static String kind(VideoSource source) {
