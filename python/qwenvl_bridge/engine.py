@@ -11,7 +11,7 @@ import logging
 import os
 import threading
 
-from . import enginewatch, graceful, signals, start_method
+from . import enginewatch, signals, start_method
 
 log = logging.getLogger(__name__)
 
@@ -341,7 +341,6 @@ def close(engine_id):
         watch.stop()  # a deliberate shutdown is not a death
     if llm is None:
         return False
-    graceful.stop_workers([pid for pid, _ in (watch.pids if watch is not None else [])])  # see graceful.py
     engine = getattr(llm, "llm_engine", None)
     shutdown = getattr(engine, "shutdown", None) or getattr(getattr(engine, "engine_core", None), "shutdown", None)
     if callable(shutdown):
