@@ -13,7 +13,7 @@ import logging
 import os
 import threading
 
-from . import engines, graceful, signals, stream, vllm_api
+from . import engines, signals, stream, vllm_api
 
 log = logging.getLogger(__name__)
 
@@ -149,7 +149,6 @@ def close(engine_id):
         watch.stop()  # a deliberate shutdown is not a death
     if llm is None:
         return False
-    graceful.stop_workers([pid for pid, _ in (watch.pids if watch is not None else [])])  # see graceful.py
     engine = getattr(llm, "llm_engine", None)
     shutdown = getattr(engine, "shutdown", None) or getattr(getattr(engine, "engine_core", None), "shutdown", None)
     if callable(shutdown):

@@ -105,9 +105,7 @@ final class EngineShutdown {
             return;
         }
         List<Long> killed = new ArrayList<>();
-        synchronized (LOCK) {
-            OPEN.forEach((engine, pids) -> killed.addAll(pids));
-        }
+        engines.values().forEach(killed::addAll); // an engine leaves OPEN when its close starts
         for (long pid : killed) {
             ProcessHandle.of(pid).ifPresent(p -> {
                 p.descendants().forEach(ProcessHandle::destroyForcibly);
