@@ -57,9 +57,9 @@ class LibraryDependenciesTest {
             for (Path f : files.filter(p -> p.toString().endsWith(".java")).toList()) {
                 String rel = main.relativize(f).toString();
                 String code = Files.readString(f);
-                if (rel.startsWith("http/")) {
-                    // The HTTP engine is an optional adapter whose users add jackson-databind (docs/http-engine.md);
-                    // it may not pull in the CLI's libraries.
+                if (rel.startsWith("http/") || rel.startsWith("review/")) {
+                    // The HTTP engine and the review page are optional parts whose Java users add jackson-databind
+                    // (docs/http-engine.md, docs/review.md); they may not pull in the CLI's libraries.
                     code = code.replaceAll("(?m)^import com\\.fasterxml\\..*$", "");
                 }
                 if (!rel.startsWith("cli/") && !rel.startsWith("spark/") && optional.matcher(code).find()) {
