@@ -39,3 +39,8 @@ def remove(engine_id):
 
 def count():
     return len(_engines)
+
+
+def open_llms():
+    """The open engines' ``vllm.LLM`` objects, in start order (for tests that look inside one)."""
+    return list(_engines.values())

@@ -58,7 +58,7 @@ def seconds_per_grid(model_path, fps):
     import numpy as np
     from transformers import AutoProcessor
 
-    from qwenvl_bridge.engine import video_metadata
+    from qwenvl_bridge.prompts import video_metadata
 
     processor = AutoProcessor.from_pretrained(model_path)
     frames = np.zeros((8, 112, 112, 3), dtype=np.uint8)
@@ -74,7 +74,7 @@ def start_method_report():
     ``vllm_default`` is what vLLM's own ``get_mp_context()`` picks with the variable unset and CUDA
     not initialised in the parent: ``fork``, which is what a GPU machine gets (vLLM's CPU platform
     switches to spawn only when an engine is created). ``library`` is what it picks after the
-    library's import of vllm (``engine._import_vllm``), which a GPU machine gets too.
+    library's import of vllm (``vllm_api.import_vllm``), which a GPU machine gets too.
     """
     import os
 
@@ -89,9 +89,9 @@ def start_method_report():
         os.environ.pop(variable, None)
         if before is not None:
             os.environ[variable] = before
-    from qwenvl_bridge import engine
+    from qwenvl_bridge import vllm_api
 
-    engine._import_vllm()
+    vllm_api.import_vllm()
     return {
         "before": before,
         "vllm_default": vllm_default,

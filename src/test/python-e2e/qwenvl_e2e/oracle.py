@@ -88,11 +88,12 @@ def decode_all(path: str) -> np.ndarray:
 
 
 def _engine():
-    from qwenvl_bridge import engine
+    from qwenvl_bridge import engines
 
-    if len(engine._engines) != 1:
-        raise RuntimeError(f"the oracle needs exactly one open engine, found {len(engine._engines)}")
-    return next(iter(engine._engines.values()))
+    open_llms = engines.open_llms()
+    if len(open_llms) != 1:
+        raise RuntimeError(f"the oracle needs exactly one open engine, found {len(open_llms)}")
+    return open_llms[0]
 
 
 def _install(model):
