@@ -102,10 +102,11 @@ final class E2ETier {
 
     /**
      * The seed's settings as far as a CPU allows: fp8 off (vLLM's CPU build has no FP8 kernels),
-     * eager mode (skips a ~30 s torch.compile per engine start), short captions, a fixed seed.
+     * eager mode (skips a ~30 s torch.compile per engine start), short captions, a fixed seed; the
+     * rest as {@code qwenvl caption} sets it (so a Spark job and a test config are one config).
      */
     static QwenVlConfig.Builder config() {
-        return QwenVlConfig.builder().modelDir(modelDir()).modelVariant("qwen").captionBatchSize(4).fp8(false)
+        return QwenVlConfig.builder().modelDir(modelDir()).modelVariant("qwen").fp8(false)
                 .maxOutputTokens(16).extraEngineArg("enforce_eager", true).samplingSeed(0);
     }
 

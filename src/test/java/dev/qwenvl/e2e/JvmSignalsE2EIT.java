@@ -62,7 +62,7 @@ class JvmSignalsE2EIT {
         ProcessBuilder pb = new ProcessBuilder(java.toString(), "-jar", jar.toString(), "caption", folder.toString(),
                 "-o", out.toString(), "--model-dir", E2ETier.modelDir().toString(), "--no-fp8",
                 "--engine-arg", "enforce_eager=true", "--max-output-tokens", "48",
-                "--frames-in-flight-mib", "1", "--batch-size", "1", "--python", TestPython.python().toString(),
+                "--frames-in-flight-mib", "1", "--python", TestPython.python().toString(),
                 "--verbose")
                 .directory(work.toFile());
         pb.environment().put("VLLM_CPU_KVCACHE_SPACE", "1");

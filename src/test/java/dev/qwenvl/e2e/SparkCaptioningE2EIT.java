@@ -124,7 +124,7 @@ class SparkCaptioningE2EIT {
                 TASKS_ENDED.incrementAndGet();
             }
         });
-        // the settings `qwenvl caption --batch-size 4 ...` makes (see the job test): one config, one captioner
+        // the settings `qwenvl caption ...` makes (see the job test): one config, one captioner
         config = SparkCaptionConfig.of(E2ETier.config().build(), CaptionSettings.defaults())
                 .withPython(TestPython.python())
                 .withPythonEnvironment("VLLM_CPU_KVCACHE_SPACE", "1");
@@ -285,7 +285,7 @@ class SparkCaptioningE2EIT {
         java.io.ByteArrayOutputStream stdout = new java.io.ByteArrayOutputStream();
         java.io.ByteArrayOutputStream stderr = new java.io.ByteArrayOutputStream();
         List<String> args = new ArrayList<>(List.of(list.toString(), "-o", out.toString(), "--partitions", "2",
-                "--model-dir", E2ETier.modelDir().toString(), "--variant", "qwen", "--batch-size", "4", "--no-fp8",
+                "--model-dir", E2ETier.modelDir().toString(), "--variant", "qwen", "--no-fp8",
                 "--max-output-tokens", "16", "--engine-arg", "enforce_eager=true", "--seed", "0", "--group-size", "3",
                 "--python", TestPython.python().toString(), "--python-env", "VLLM_CPU_KVCACHE_SPACE=1"));
         int code = dev.qwenvl.spark.SparkCaptionMain.run(spark, new java.io.PrintStream(stdout, true),
