@@ -288,6 +288,17 @@ class Recorder:
             self.next_sweep = time.monotonic() + 5  # a sweep reads every process's maps: not twice a second
             self.sweep("a process of the run ended", table)
 
+    def last_look(self):
+        """Records, right before the kills, the segments the run's processes hold now (recorded ones and
+        those marked with the run's token): one made since the last look, moments before the JVM died,
+        is swept too."""
+        table = processes()
+        holders = dict(self.seen)
+        for pid in marked(self.token):
+            if pid != os.getpid() and pid in table:
+                holders.setdefault(pid, table[pid][1])
+        self.segments.look(holders)
+
     def sweep(self, why, table=None):
         """Removes the shared memory of this run's ended processes; returns the names removed."""
         table = table if table is not None else processes()
@@ -401,6 +412,7 @@ def main(argv):
     recorder = Recorder(parent, token)
     why = wait_for_parent_end(parent, recorder)
     jvm_alive = why == "closed" and os.getppid() == parent
+    recorder.last_look()
     pids = recorder.targets(everything=not jvm_alive)
     starts = {p: info[1] for p, info in processes().items() if p in pids}
     count = kill_all(recorder, everything=not jvm_alive)
