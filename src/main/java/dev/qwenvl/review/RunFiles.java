@@ -33,46 +33,44 @@ final class RunFiles {
     static Captions readCaptions(Path path) throws IOException {
         List<ReviewWindow> windows = new ArrayList<>();
         List<String> bad = new ArrayList<>();
-        try (BufferedReader in = Files.newBufferedReader(path, StandardCharsets.UTF_8)) {
-            String text;
-            int number = 0;
-            while ((text = in.readLine()) != null) {
-                number++;
-                if (text.isBlank()) {
-                    continue;
-                }
-                try {
-                    windows.add(window(number, JSON.readTree(text)));
-                } catch (IOException | IllegalArgumentException e) {
-                    bad.add("line " + number + ": " + firstLine(e.getMessage()));
-                }
+        forEachLine(path, (text, number) -> {
+            try {
+                windows.add(window(number, JSON.readTree(text)));
+            } catch (IOException | IllegalArgumentException e) {
+                bad.add("line " + number + ": " + firstLine(e.getMessage()));
             }
-        }
+        });
         return new Captions(windows, bad);
     }
 
     static List<ReviewFailure> readErrors(Path path) throws IOException {
         List<ReviewFailure> failures = new ArrayList<>();
+        forEachLine(path, (text, number) -> {
+            JsonNode n;
+            try {
+                n = JSON.readTree(text);
+            } catch (IOException e) {
+                failures.add(new ReviewFailure(path + " line " + number, "UNREADABLE_LINE", firstLine(e.getMessage())));
+                return;
+            }
+            failures.add(new ReviewFailure(n.path("video").asText("?"), n.path("reason").asText("UNKNOWN"),
+                    n.path("message").asText("")));
+        });
+        return failures;
+    }
+
+    /** Calls {@code each} with the number (from 1) and text of every non-blank line of a UTF-8 file. */
+    private static void forEachLine(Path path, java.util.function.ObjIntConsumer<String> each) throws IOException {
         try (BufferedReader in = Files.newBufferedReader(path, StandardCharsets.UTF_8)) {
             String text;
             int number = 0;
             while ((text = in.readLine()) != null) {
                 number++;
-                if (text.isBlank()) {
-                    continue;
+                if (!text.isBlank()) {
+                    each.accept(text, number);
                 }
-                JsonNode n;
-                try {
-                    n = JSON.readTree(text);
-                } catch (IOException e) {
-                    failures.add(new ReviewFailure(path + " line " + number, "UNREADABLE_LINE", firstLine(e.getMessage())));
-                    continue;
-                }
-                failures.add(new ReviewFailure(n.path("video").asText("?"), n.path("reason").asText("UNKNOWN"),
-                        n.path("message").asText("")));
             }
         }
-        return failures;
     }
 
     static ReviewWindow window(int line, JsonNode n) {
