@@ -13,8 +13,12 @@ package dev.qwenvl.caption;
  *                            each time submitting again every request that was in flight at the
  *                            death (each request at most once more); 0 never restarts. Default
  *                            {@link #DEFAULT_ENGINE_RESTARTS}.
+ * @param decodeThreads       how many videos are probed and decoded at once (decode lanes, each a
+ *                            Python thread running FFmpeg without the GIL), all within the frame
+ *                            budget; the lanes serve every engine of a pool. Default
+ *                            {@link #defaultDecodeThreads()}.
  */
-public record StreamSettings(long framesInFlightBytes, int engineRestarts) {
+public record StreamSettings(long framesInFlightBytes, int engineRestarts, int decodeThreads) {
     /** 1 GiB: tens of windows of preprocessed frames ahead of the engine, flat over any run length. */
     public static final long DEFAULT_FRAMES_IN_FLIGHT_BYTES = 1L << 30;
     /** One restart per stream: an engine that dies twice in one run is more likely broken than unlucky. */
@@ -27,15 +31,28 @@ public record StreamSettings(long framesInFlightBytes, int engineRestarts) {
         if (engineRestarts < 0) {
             throw new IllegalArgumentException("engineRestarts must be 0 (never restart) or more, got " + engineRestarts);
         }
+        if (decodeThreads < 1) {
+            throw new IllegalArgumentException("decodeThreads must be 1 or more, got " + decodeThreads);
+        }
     }
 
-    /** A frame budget with the default restart policy. */
+    /** A frame budget with the default restart policy and decode lanes. */
     public StreamSettings(long framesInFlightBytes) {
         this(framesInFlightBytes, DEFAULT_ENGINE_RESTARTS);
     }
 
+    /** A frame budget and restart policy with the default decode lanes. */
+    public StreamSettings(long framesInFlightBytes, int engineRestarts) {
+        this(framesInFlightBytes, engineRestarts, defaultDecodeThreads());
+    }
+
     public static StreamSettings defaults() {
-        return new StreamSettings(DEFAULT_FRAMES_IN_FLIGHT_BYTES, DEFAULT_ENGINE_RESTARTS);
+        return new StreamSettings(DEFAULT_FRAMES_IN_FLIGHT_BYTES, DEFAULT_ENGINE_RESTARTS, defaultDecodeThreads());
+    }
+
+    /** Half the cores this JVM may use, at least 1 and at most 8: each lane's FFmpeg also uses threads. */
+    public static int defaultDecodeThreads() {
+        return Math.max(1, Math.min(8, Runtime.getRuntime().availableProcessors() / 2));
     }
 
     public static Builder builder() {
@@ -44,13 +61,14 @@ public record StreamSettings(long framesInFlightBytes, int engineRestarts) {
 
     /** A builder preset with these settings. */
     public Builder toBuilder() {
-        return new Builder().framesInFlightBytes(framesInFlightBytes).engineRestarts(engineRestarts);
+        return new Builder().framesInFlightBytes(framesInFlightBytes).engineRestarts(engineRestarts).decodeThreads(decodeThreads);
     }
 
     /** Collects values for {@link StreamSettings}, starting at the defaults; not thread-safe. */
     public static final class Builder {
         private long framesInFlightBytes = DEFAULT_FRAMES_IN_FLIGHT_BYTES;
         private int engineRestarts = DEFAULT_ENGINE_RESTARTS;
+        private int decodeThreads = defaultDecodeThreads();
 
         private Builder() {}
 
@@ -66,9 +84,15 @@ public record StreamSettings(long framesInFlightBytes, int engineRestarts) {
             return this;
         }
 
-        /** @throws IllegalArgumentException when the budget is not positive or the restarts negative */
+        /** Default {@link #defaultDecodeThreads()}; 1 decodes one video at a time. */
+        public Builder decodeThreads(int value) {
+            this.decodeThreads = value;
+            return this;
+        }
+
+        /** @throws IllegalArgumentException when the budget is not positive, the restarts negative or the lanes below 1 */
         public StreamSettings build() {
-            return new StreamSettings(framesInFlightBytes, engineRestarts);
+            return new StreamSettings(framesInFlightBytes, engineRestarts, decodeThreads);
         }
     }
 }
