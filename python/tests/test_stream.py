@@ -53,8 +53,12 @@ def test_each_result_reaches_its_own_id_with_the_captions_of_generate(engine_id)
 
 
 def test_requests_submitted_while_the_engine_runs_join_the_running_batch(engine_id):
-    stream.submit(engine_id, 0, "first", _video(), None, None, {"max_tokens": 8})
-    time.sleep(0.015)  # the first request is running (3 steps of 10 ms)
+    # The first request runs 200 steps of 10 ms: the later ones join it however slow this machine is.
+    stream.submit(engine_id, 0, "first", _video(), None, None, {"max_tokens": 200, "ignore_eos": True})
+    deadline = time.monotonic() + 10
+    while not vllm.recorded()["step_sizes"] and time.monotonic() < deadline:
+        time.sleep(0.002)
+    assert vllm.recorded()["step_sizes"], "the first request never started"
     for i in range(1, 6):
         stream.submit(engine_id, i, f"later {i}", _video(), None, None, None)
     _take_all(engine_id, 6)
