@@ -69,7 +69,8 @@ class RealVllmE2EIT {
         }
 
         @Override
-        public java.util.concurrent.CompletableFuture<String> submit(EngineRequest request, SamplingParams sampling) {
+        public java.util.concurrent.CompletableFuture<dev.qwenvl.engine.Generation> submit(EngineRequest request,
+                SamplingParams sampling) {
             requests.add(request);
             return delegate.submit(request, sampling);
         }

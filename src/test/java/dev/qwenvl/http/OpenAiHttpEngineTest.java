@@ -1,5 +1,6 @@
 package dev.qwenvl.http;
 
+import dev.qwenvl.engine.Generation;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
@@ -218,12 +219,12 @@ class OpenAiHttpEngineTest {
     void submittedRequestsAreInFlightTogether() throws Exception {
         server.delay(Duration.ofMillis(400));
         try (OpenAiHttpEngine engine = OpenAiHttpEngine.start(config().build())) {
-            List<CompletableFuture<String>> futures = new ArrayList<>();
+            List<CompletableFuture<Generation>> futures = new ArrayList<>();
             for (int i = 0; i < 6; i++) {
                 futures.add(engine.submit(EngineRequest.instruction("video " + i, null, solidFrames(2, 28, 28)), SAMPLING));
             }
             for (int i = 0; i < 6; i++) {
-                assertTrue(futures.get(i).get(10, TimeUnit.SECONDS).startsWith("stand-in: video " + i + " |"));
+                assertTrue(futures.get(i).get(10, TimeUnit.SECONDS).text().startsWith("stand-in: video " + i + " |"));
             }
         }
         assertTrue(server.maxConcurrent() >= 2, "at most " + server.maxConcurrent() + " request(s) at a time");
@@ -233,7 +234,7 @@ class OpenAiHttpEngineTest {
     void closeFailsTheRequestsInFlightAndLaterCallsFail() throws Exception {
         server.delay(Duration.ofSeconds(5));
         OpenAiHttpEngine engine = OpenAiHttpEngine.start(config().build());
-        CompletableFuture<String> pending = engine.submit(EngineRequest.instruction("x", null, solidFrames(2, 28, 28)), SAMPLING);
+        CompletableFuture<Generation> pending = engine.submit(EngineRequest.instruction("x", null, solidFrames(2, 28, 28)), SAMPLING);
         engine.close();
         ExecutionException e = assertThrows(ExecutionException.class, () -> pending.get(2, TimeUnit.SECONDS));
         assertInstanceOf(EngineException.class, e.getCause());
