@@ -216,6 +216,26 @@ class OpenAiHttpEngineTest {
     }
 
     @Test
+    void eachRequestCompletesWithTheServersFinishReasonAndUsageAndNoTimes() throws Exception {
+        try (OpenAiHttpEngine engine = OpenAiHttpEngine.start(config().build())) {
+            EngineRequest r = EngineRequest.instruction("describe", null, solidFrames(2, 28, 28));
+            Generation whole = engine.submit(r, SAMPLING).get(10, TimeUnit.SECONDS);
+            assertEquals(List.of("stop", 2 + "describe".length(), whole.text().split(" ").length),
+                    java.util.Arrays.asList(whole.finishReason(), whole.promptTokens(), whole.outputTokens()));
+            assertFalse(whole.truncatedAt(SAMPLING.maxTokens()));
+            assertTrue(whole.timings().isEmpty(), "the server reports no per-request times");
+            SamplingParams three = new SamplingParams(0.1, 0.001, 1.05, 3, List.of(), 7);
+            Generation cut = engine.submit(r, three).get(10, TimeUnit.SECONDS);
+            assertEquals(List.of("length", 3, true), List.of(cut.finishReason(), cut.outputTokens(), cut.truncatedAt(3)));
+            server.usage(false);
+            Generation bare = engine.submit(r, SAMPLING).get(10, TimeUnit.SECONDS);
+            assertEquals(java.util.Arrays.asList("stop", null, null),
+                    java.util.Arrays.asList(bare.finishReason(), bare.promptTokens(), bare.outputTokens()),
+                    "a server without usage: the counts are unknown, not 0");
+        }
+    }
+
+    @Test
     void submittedRequestsAreInFlightTogether() throws Exception {
         server.delay(Duration.ofMillis(400));
         try (OpenAiHttpEngine engine = OpenAiHttpEngine.start(config().build())) {
