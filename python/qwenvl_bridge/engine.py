@@ -28,7 +28,16 @@ def create(engine_kwargs, visible_devices=None):
     return engines.register(_construct(vllm, engine_kwargs, visible_devices))
 
 
+#: What the library adds to Java's engine arguments unless they name it: per-request stats on, so
+#: that each finished request carries vLLM's times (queued, first token, total; see
+#: :func:`qwenvl_bridge.stream.facts`). ``vllm.LLM`` turns them off by default; with them on vLLM
+#: also logs its throughput at INFO every 10 s and keeps its Prometheus counters. A user's
+#: ``disable_log_stats=True`` (``--engine-arg``) keeps them off, and the times are then null.
+STATS_DEFAULTS = {"disable_log_stats": False}
+
+
 def _construct(vllm, engine_kwargs, visible_devices):
+    engine_kwargs = {**engine_kwargs, **{k: v for k, v in STATS_DEFAULTS.items() if k not in engine_kwargs}}
     log.info("starting vllm %s with %s%s", getattr(vllm, "__version__", "?"), engine_kwargs,
              "" if visible_devices is None else f" on devices {visible_devices}")
     try:

@@ -15,7 +15,9 @@ The protocol with Java (all calls are short; none waits for the engine):
 * :func:`submit` enqueues one request under a Java-chosen id; the loop thread renders it
   (vLLM's processor) and adds it to the engine before its next step.
 * :func:`take` returns the finished requests since the last take, each a dict: ``id``, ``text``,
-  ``prompt_tokens`` and ``output_tokens`` (vLLM's counts; the prompt's include the video's), and
+  ``finish_reason`` (vLLM's: ``stop``, ``length``, ...), ``prompt_tokens`` and ``output_tokens``
+  (vLLM's counts; the prompt's include the video's), vLLM's times in seconds ``queued_s``,
+  ``first_token_s`` and ``total_s`` (:func:`facts`; None where vLLM reports none), and
   ``failure``: ``None``, or the failure as a value (:func:`qwenvl_bridge.errors.failure`: domain,
   reason, type, message, details) with the reason ``REQUEST_FAILED`` for a request that failed
   alone (its input was refused), ``ENGINE_DIED`` for every pending request when the engine dies
@@ -33,6 +35,7 @@ import copy
 import logging
 import queue
 import threading
+import time
 
 from . import engines, enginewatch, errors, prompts, signals, vllm_api
 
@@ -175,14 +178,10 @@ class EngineStream:
             if java_id is None:
                 continue
             self.finished += 1
-            completion = output.outputs[0]
-            self._finished.put({
-                "id": java_id,
-                "text": completion.text,
-                "prompt_tokens": len(getattr(output, "prompt_token_ids", None) or ()),
-                "output_tokens": len(getattr(completion, "token_ids", None) or ()),
-                "failure": None,
-            })
+            answer = facts(output)
+            answer["id"] = java_id
+            answer["failure"] = None
+            self._finished.put(answer)
 
     def _fail_all(self, error):
         failure = errors.failure(error)
@@ -231,7 +230,62 @@ class EngineStream:
 
 
 def _failed(java_id, failure):
-    return {"id": java_id, "text": None, "prompt_tokens": 0, "output_tokens": 0, "failure": failure}
+    return {"id": java_id, "text": None, "finish_reason": None, "prompt_tokens": None, "output_tokens": None,
+            "queued_s": None, "first_token_s": None, "total_s": None, "failure": failure}
+
+
+def facts(output, now=None):
+    """What vLLM reports of one finished ``RequestOutput``: text, finish reason, token counts, times.
+
+    Token counts: ``len(prompt_token_ids)`` (the prompt after vLLM's multimodal processing, so the
+    video's tokens are in it) and ``len(outputs[0].token_ids)``. Times come from
+    ``output.metrics``, vLLM's per-request ``RequestStateStats``, which vLLM fills only when the
+    engine keeps stats (``disable_log_stats=False``, which :mod:`qwenvl_bridge.engine` asks for)
+    and attaches to ``RequestOutput`` only in versions that have it (vLLM PR #24947, 2025-09);
+    elsewhere ``metrics`` is None or another type and the times are None:
+
+    * ``queued_s``: ``scheduled_ts - queued_ts`` (engine-core clock; vLLM's queue time);
+    * ``first_token_s``: ``first_token_latency`` (from arrival; vLLM's time to first token);
+    * ``total_s``: from ``arrival_time`` to now, when the engine loop holds the finished output
+      (vLLM's end-to-end latency, measured the way vLLM measures it: wall clock since arrival).
+
+    A time vLLM left at its 0.0 default (never set) is None, not 0.
+    """
+    completion = output.outputs[0]
+    prompt_ids = getattr(output, "prompt_token_ids", None)
+    token_ids = getattr(completion, "token_ids", None)
+    reason = getattr(completion, "finish_reason", None)
+    answer = {
+        "text": completion.text,
+        "finish_reason": None if reason is None else str(reason),
+        "prompt_tokens": None if prompt_ids is None else len(prompt_ids),
+        "output_tokens": None if token_ids is None else len(token_ids),
+        "queued_s": None,
+        "first_token_s": None,
+        "total_s": None,
+    }
+    metrics = getattr(output, "metrics", None)
+    if metrics is None:
+        return answer
+    queued, scheduled = _stamp(metrics, "queued_ts"), _stamp(metrics, "scheduled_ts")
+    if queued is not None and scheduled is not None and scheduled >= queued:
+        answer["queued_s"] = scheduled - queued
+    answer["first_token_s"] = _stamp(metrics, "first_token_latency")
+    arrival = _stamp(metrics, "arrival_time")
+    if arrival is not None:
+        # vLLM's arrival time is wall-clock (time.time()); a monotonic one is far below 1e9 seconds
+        if now is None:
+            now = time.time() if arrival > 1e9 else time.monotonic()
+        if now >= arrival:
+            answer["total_s"] = now - arrival
+    return answer
+
+
+def _stamp(metrics, name):
+    value = getattr(metrics, name, None)
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
+        return None
+    return float(value)
 
 
 def start(engine_id):

@@ -90,10 +90,68 @@ def test_close_answers_every_request_in_flight_as_aborted(engine_id, monkeypatch
     assert not any(t.name == f"qwenvl-stream-{engine_id}" for t in threading.enumerate())
 
 
-def test_finished_requests_carry_vllms_token_counts(engine_id):
+def test_finished_requests_carry_vllms_token_counts_and_finish_reason(engine_id):
     stream.submit(engine_id, 1, "four", _video(), None, None, {"max_tokens": 5, "ignore_eos": True})
+    stream.submit(engine_id, 2, "stops", _video(), None, None, {"max_tokens": 5})
+    out = _take_all(engine_id, 2)
+    assert [(out[i][3]["prompt_tokens"], out[i][3]["output_tokens"], out[i][3]["finish_reason"]) for i in (1, 2)] == [
+        (4, 5, "length"), (5, 1, "stop")]
+
+
+def test_finished_requests_carry_vllms_times_which_the_engine_keeps_by_default(engine_id):
+    assert vllm.recorded()["constructed"][0]["disable_log_stats"] is False
+    stream.submit(engine_id, 1, "timed", _video(), None, None, {"max_tokens": 8})
     answer = _take_all(engine_id, 1)[1][3]
-    assert (answer["prompt_tokens"], answer["output_tokens"]) == (4, 5)
+    assert answer["queued_s"] is not None and answer["queued_s"] >= 0
+    # three steps of 10 ms: the first token comes after the first step, the last after the third
+    assert 0.005 < answer["first_token_s"] <= answer["total_s"]
+    assert answer["total_s"] >= 0.025
+
+
+def test_a_user_who_turns_vllms_stats_off_gets_no_times(monkeypatch):
+    monkeypatch.setenv("QWENVL_STANDIN_TOKENS", "1")
+    vllm.reset()
+    engine_id = engine.create({"model": "/models/nostats", "disable_log_stats": True})
+    try:
+        stream.start(engine_id)
+        stream.submit(engine_id, 1, "untimed", _video(), None, None, {"max_tokens": 8})
+        answer = _take_all(engine_id, 1)[1][3]
+        assert (answer["queued_s"], answer["first_token_s"], answer["total_s"]) == (None, None, None)
+        assert answer["finish_reason"] == "stop" and answer["output_tokens"] == 1
+    finally:
+        engine.close(engine_id)
+
+
+class _Out:
+    """A RequestOutput as older vLLM versions shape it (fields given, the rest absent)."""
+
+    def __init__(self, metrics=None, **completion):
+        self.outputs = [type("C", (), {"text": "t", **completion})()]
+        self.prompt_token_ids = [1, 2, 3]
+        if metrics is not not_set:
+            self.metrics = metrics
+
+
+not_set = object()
+
+
+def test_facts_are_none_where_vllm_reports_nothing():
+    facts = stream.facts(_Out(metrics=not_set))
+    assert facts == {"text": "t", "finish_reason": None, "prompt_tokens": 3, "output_tokens": None, "queued_s": None,
+                     "first_token_s": None, "total_s": None}
+
+
+def test_facts_read_what_an_older_stats_object_has_and_leave_unset_times_none():
+    old = type("Stats", (), {"arrival_time": 1000.0, "queued_ts": 5.0, "scheduled_ts": 0.0})()  # never scheduled
+    facts = stream.facts(_Out(metrics=old, token_ids=[7, 8], finish_reason="length"), now=1002.5)
+    assert (facts["finish_reason"], facts["output_tokens"]) == ("length", 2)
+    assert (facts["queued_s"], facts["first_token_s"], facts["total_s"]) == (None, None, 2.5)
+
+
+def test_failed_requests_report_no_counts_rather_than_zero(engine_id):
+    stream.submit(engine_id, 1, "please FAIL", _video(), None, None, {"max_tokens": 8})
+    answer = _take_all(engine_id, 1)[1][3]
+    assert (answer["prompt_tokens"], answer["output_tokens"], answer["finish_reason"]) == (None, None, None)
 
 
 def test_engine_death_answers_every_pending_request_with_engine_died(monkeypatch):

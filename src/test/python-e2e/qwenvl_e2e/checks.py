@@ -114,3 +114,32 @@ def load_native_module(name):
         return False
     importlib.import_module(name)
     return True
+
+
+def vllm_request_totals():
+    """What vLLM itself recorded over the finished requests of this process, from its Prometheus
+    histograms (kept with ``disable_log_stats=False``, which the library sets): request count and
+    the sums of prompt tokens, generation tokens, time to first token, queue time and end-to-end
+    latency, over every engine label. vLLM fills these from its own per-request bookkeeping
+    (``FinishedRequestStats``), not from the ``RequestOutput`` the library reads."""
+    from prometheus_client import REGISTRY
+
+    wanted = {
+        "vllm:request_prompt_tokens": "prompt_tokens",
+        "vllm:request_generation_tokens": "output_tokens",
+        "vllm:time_to_first_token_seconds": "first_token_seconds",
+        "vllm:request_queue_time_seconds": "queued_seconds",
+        "vllm:e2e_request_latency_seconds": "total_seconds",
+    }
+    totals = {name: 0.0 for name in wanted.values()}
+    totals["requests"] = 0.0
+    for family in REGISTRY.collect():
+        key = wanted.get(family.name)
+        if key is None:
+            continue
+        for sample in family.samples:
+            if sample.name == family.name + "_sum":
+                totals[key] += sample.value
+            elif sample.name == family.name + "_count" and key == "prompt_tokens":
+                totals["requests"] += sample.value
+    return totals

@@ -43,17 +43,32 @@ class SamplingParams:
 
 
 class _Completion:
-    def __init__(self, text, token_ids=()):
+    def __init__(self, text, token_ids=(), finish_reason=None):
         self.text = text
         self.token_ids = list(token_ids)
+        self.finish_reason = finish_reason
+
+
+class _RequestStateStats:
+    """vLLM's per-request stats (``RequestOutput.metrics``), kept only with ``disable_log_stats=False``:
+    arrival in wall-clock seconds, the engine-core stamps in monotonic seconds."""
+
+    def __init__(self):
+        self.arrival_time = time.time()
+        self.queued_ts = time.monotonic()
+        self.scheduled_ts = 0.0
+        self.first_token_ts = 0.0
+        self.last_token_ts = 0.0
+        self.first_token_latency = 0.0
 
 
 class _RequestOutput:
-    def __init__(self, text, prompt_token_ids=(), token_ids=(), request_id=None, finished=True):
-        self.outputs = [_Completion(text, token_ids)]
+    def __init__(self, text, prompt_token_ids=(), token_ids=(), request_id=None, finished=True, finish_reason=None):
+        self.outputs = [_Completion(text, token_ids, finish_reason)]
         self.prompt_token_ids = list(prompt_token_ids)
         self.request_id = request_id
         self.finished = finished
+        self.metrics = None
 
 
 class _EngineCore:
@@ -161,12 +176,15 @@ class _LlmEngine:
             self.engine_core = _ProcessEngineCore(owner)
         else:
             self.engine_core = _EngineCore(owner)
+        self._owner = owner
         self._running = {}  # request id -> [output, tokens left]
 
     def add_request(self, request_id, prompt, params):
         if not isinstance(request_id, str):
             raise TypeError(f"request_id must be a string, got {type(request_id)}")
         output, n_out = _answer(prompt, params)
+        if self._owner.kwargs.get("disable_log_stats", True) is False:
+            output.metrics = _RequestStateStats()
         sampling = params.kwargs
         tokens = n_out if sampling.get("ignore_eos") else int(os.environ.get("QWENVL_STANDIN_TOKENS", "1") or 1)
         self._running[request_id] = [output, max(1, tokens)]
@@ -200,6 +218,14 @@ class _LlmEngine:
             core.round_trip(len(self._running))
         done = []
         for request_id, entry in list(self._running.items()):
+            stats = entry[0].metrics
+            if stats is not None:
+                now = time.monotonic()
+                stats.scheduled_ts = stats.scheduled_ts or now
+                if not stats.first_token_ts:
+                    stats.first_token_ts = now
+                    stats.first_token_latency = time.time() - stats.arrival_time
+                stats.last_token_ts = now
             entry[1] -= 1
             if entry[1] <= 0:
                 del self._running[request_id]
@@ -231,10 +257,13 @@ def _answer(item, sampling_params):
         raise EngineDeadError("EngineCore encountered an issue (stand-in)")
     digest = hashlib.sha256(prompt.encode("utf-8")).hexdigest()[:8]
     # Token counts: one "prompt token" per prompt character; max_tokens outputs with
-    # ignore_eos, else one (the stand-in "stops" at once).
+    # ignore_eos (finish reason "length"), else one (the stand-in "stops" at once: "stop",
+    # or "length" when max_tokens is 1).
     sampling = sampling_params.kwargs
-    n_out = int(sampling.get("max_tokens", 1)) if sampling.get("ignore_eos") else 1
-    output = _RequestOutput(f"caption-{digest}", range(len(prompt)), range(n_out))
+    max_tokens = int(sampling.get("max_tokens", 16))
+    n_out = max_tokens if sampling.get("ignore_eos") else 1
+    reason = "length" if n_out >= max_tokens else "stop"
+    output = _RequestOutput(f"caption-{digest}", range(len(prompt)), range(n_out), finish_reason=reason)
     output.recorded = {"prompt": prompt, "video": _summary(video), "mm_processor_kwargs": mm}
     return output, n_out
 

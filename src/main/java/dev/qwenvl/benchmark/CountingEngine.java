@@ -19,7 +19,7 @@ import java.util.concurrent.CompletableFuture;
  * {@code max_tokens} long, and the tally adds up the captions, their output tokens
  * ({@code max_tokens} each, exact under {@code ignore_eos}) and the time the engine held at least
  * one of this engine's requests, and the prompt tokens (video included) vLLM reports for each
- * request ({@link JepLlmEngine#submitCounted}). Thread-safe.
+ * request (the {@link Generation} every submit completes with). Thread-safe.
  */
 final class CountingEngine implements LlmEngine {
     private final JepLlmEngine engine;
@@ -35,15 +35,15 @@ final class CountingEngine implements LlmEngine {
     }
 
     @Override
-    public CompletableFuture<String> submit(EngineRequest request, SamplingParams sampling) {
+    public CompletableFuture<Generation> submit(EngineRequest request, SamplingParams sampling) {
         started();
         CompletableFuture<Generation> out;
         try {
-            out = engine.submitCounted(request, sampling.withIgnoreEos(true));
+            out = engine.submit(request, sampling.withIgnoreEos(true));
         } catch (RuntimeException e) {
             out = CompletableFuture.failedFuture(e);
         }
-        return out.whenComplete((g, error) -> finished(g)).thenApply(Generation::text);
+        return out.whenComplete((g, error) -> finished(g));
     }
 
     private synchronized void started() {
@@ -59,8 +59,8 @@ final class CountingEngine implements LlmEngine {
         }
         if (g != null) {
             requests++;
-            promptTokens += g.promptTokens();
-            outputTokens += g.outputTokens();
+            promptTokens += g.promptTokens() == null ? 0 : g.promptTokens();
+            outputTokens += g.outputTokens() == null ? 0 : g.outputTokens();
         }
     }
 

@@ -2,6 +2,7 @@ package dev.qwenvl.caption;
 
 import dev.qwenvl.engine.EngineDiedException;
 import dev.qwenvl.engine.EngineRequest;
+import dev.qwenvl.model.Caption;
 import dev.qwenvl.model.QwenVL;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -68,21 +69,21 @@ final class EngineRecovery implements AutoCloseable {
     }
 
     /**
-     * Submits {@code request}; the future completes with its caption, or fails with the engine's
+     * Submits {@code request}; the future completes with its caption and its facts, or fails with the engine's
      * exception for this request (an {@link EngineDiedException} once recovery is over for it).
      */
-    CompletableFuture<String> submit(EngineRequest request) {
-        CompletableFuture<String> result = new CompletableFuture<>();
+    CompletableFuture<Caption> submit(EngineRequest request) {
+        CompletableFuture<Caption> result = new CompletableFuture<>();
         attempt(request, result, false);
         return result;
     }
 
-    private void attempt(EngineRequest request, CompletableFuture<String> result, boolean again) {
-        CompletableFuture<String> caption;
+    private void attempt(EngineRequest request, CompletableFuture<Caption> result, boolean again) {
+        CompletableFuture<Caption> caption;
         lock.readLock().lock();
         int engine = generation;
         try {
-            caption = model.submit(request, stage2);
+            caption = model.submitCaption(request, stage2);
         } catch (RuntimeException e) {
             caption = CompletableFuture.failedFuture(e);
         } finally {

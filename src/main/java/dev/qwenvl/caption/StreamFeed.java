@@ -40,7 +40,6 @@ final class StreamFeed {
     private final CaptionRequests requests;
     private final EngineRecovery engine;
     private final FrameBudget budget;
-    private final int stage;
     private final BlockingQueue<Done> done = new LinkedBlockingQueue<>();
     private final AtomicBoolean stop = new AtomicBoolean();
     private final AtomicInteger started = new AtomicInteger();
@@ -50,13 +49,12 @@ final class StreamFeed {
     private volatile int next;
 
     StreamFeed(List<VideoSource> sources, VideoPreparation preparation, CaptionRequests requests, EngineRecovery engine,
-               FrameBudget budget, boolean stage2) {
+               FrameBudget budget) {
         this.sources = sources;
         this.preparation = preparation;
         this.requests = requests;
         this.engine = engine;
         this.budget = budget;
-        this.stage = stage2 ? 2 : 1;
         this.thread = new Thread(this::run, "qwenvl-captioner-feed");
         this.thread.setDaemon(true);
     }
@@ -144,9 +142,9 @@ final class StreamFeed {
         for (int w = 0; w < video.windows().size(); w++) {
             VideoWindow window = video.windows().get(w);
             EngineRequest request = requests.request(video, w);
-            windows.add(engine.submit(request).handle((text, error) -> {
+            windows.add(engine.submit(request).handle((caption, error) -> {
                 if (error == null) {
-                    outcome.add(new WindowCaption(outcome.source().displayName(), window, text, stage));
+                    outcome.add(WindowCaption.of(outcome.source().displayName(), window, caption));
                 } else {
                     outcome.failWindow(windowError(outcome, window, EngineRecovery.unwrap(error)));
                 }

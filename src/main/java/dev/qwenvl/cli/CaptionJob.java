@@ -139,7 +139,7 @@ final class CaptionJob {
         for (WindowCaption c : r.captions()) {
             CaptionLine line = new CaptionLine(video, c.window().windowIndex(), count, c.window().firstFrame(),
                     c.window().lastFrame(), c.window().startSeconds(), c.window().endSeconds(), c.caption(),
-                    modelId, c.stage(), config, seconds, videoWindows);
+                    modelId, c.stage(), config, seconds, videoWindows, facts(c));
             if (!out.resumeState().contains(line.key())) {
                 lines.add(line);
             }
@@ -157,6 +157,13 @@ final class CaptionJob {
         }
         counts.windows += lines.size();
         progress.videosDone(1);
+    }
+
+    /** The facts of a window's caption as its line carries them. */
+    static CaptionLine.Facts facts(WindowCaption c) {
+        return new CaptionLine.Facts(c.finishReason(), c.truncated(), c.promptTokens(), c.outputTokens(),
+                c.timings().queuedSeconds(), c.timings().firstTokenSeconds(), c.timings().totalSeconds(),
+                c.stage1Caption());
     }
 
     /**

@@ -130,16 +130,16 @@ public final class EnginePool implements LlmEngine {
     }
 
     @Override
-    public CompletableFuture<String> submit(EngineRequest request, SamplingParams sampling) {
+    public CompletableFuture<Generation> submit(EngineRequest request, SamplingParams sampling) {
         Objects.requireNonNull(request, "request");
         Objects.requireNonNull(sampling, "sampling");
-        CompletableFuture<String> result = new CompletableFuture<>();
+        CompletableFuture<Generation> result = new CompletableFuture<>();
         route(request, sampling, result, 0);
         return result;
     }
 
     /** Gives the request to a live member; on that member's death, again to another. */
-    private void route(EngineRequest request, SamplingParams sampling, CompletableFuture<String> result, int attempt) {
+    private void route(EngineRequest request, SamplingParams sampling, CompletableFuture<Generation> result, int attempt) {
         if (closed.get()) {
             result.completeExceptionally(new EngineException("the engine pool for " + args.model() + " is closed"));
             return;
@@ -157,7 +157,7 @@ public final class EnginePool implements LlmEngine {
             engine = slot.engine;
             generation = slot.generation;
         }
-        CompletableFuture<String> inner;
+        CompletableFuture<Generation> inner;
         try {
             inner = engine.submit(request, sampling);
         } catch (RuntimeException e) {

@@ -31,13 +31,14 @@ import java.util.concurrent.CompletableFuture;
 public interface LlmEngine extends AutoCloseable {
 
     /**
-     * Submits one request; the future completes with its caption, or fails with the
+     * Submits one request; the future completes with its {@link Generation} (text, finish reason,
+     * token counts, times, each fact null where this engine does not report it), or fails with the
      * {@link EngineException} of this request alone (a refused input), with
      * {@link EngineDiedException} when the engine died, or with an {@link EngineException} when the
      * engine was closed before the request finished. Returns at once (or after handing the request
      * over); never waits for the engine's work.
      */
-    CompletableFuture<String> submit(EngineRequest request, SamplingParams sampling);
+    CompletableFuture<Generation> submit(EngineRequest request, SamplingParams sampling);
 
     /**
      * Runs {@code requests} through {@link #submit} and waits for all of them:

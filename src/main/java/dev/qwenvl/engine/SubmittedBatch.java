@@ -42,7 +42,7 @@ public final class SubmittedBatch {
         if (requests.isEmpty()) {
             throw new IllegalArgumentException("an engine call needs at least one request");
         }
-        List<CompletableFuture<String>> futures = new ArrayList<>(requests.size());
+        List<CompletableFuture<Generation>> futures = new ArrayList<>(requests.size());
         for (EngineRequest r : requests) {
             futures.add(engine.submit(r, sampling));
         }
@@ -50,7 +50,8 @@ public final class SubmittedBatch {
         RuntimeException first = null;
         for (int i = 0; i < futures.size(); i++) {
             try {
-                texts.add(await(engine, futures.get(i), "request " + i + " of a batch of " + requests.size() + " on " + what));
+                texts.add(await(engine, futures.get(i), "request " + i + " of a batch of " + requests.size() + " on " + what)
+                        .text());
             } catch (EngineDiedException died) {
                 futures.forEach(f -> f.cancel(true));
                 throw died;

@@ -4,6 +4,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.qwenvl.engine.EngineException;
 import dev.qwenvl.engine.EngineRequest;
+import dev.qwenvl.engine.EngineTimings;
+import dev.qwenvl.engine.Generation;
 import dev.qwenvl.engine.LlmEngine;
 import dev.qwenvl.engine.LlmEngineFactory;
 import dev.qwenvl.engine.SamplingParams;
@@ -70,7 +72,7 @@ public final class OpenAiHttpEngine implements LlmEngine {
     private final ExecutorService executor;
     private final HttpClient client;
     private final AtomicBoolean closed = new AtomicBoolean();
-    private final Set<CompletableFuture<String>> inFlight = ConcurrentHashMap.newKeySet();
+    private final Set<CompletableFuture<Generation>> inFlight = ConcurrentHashMap.newKeySet();
 
     private OpenAiHttpEngine(OpenAiEngineConfig config, Function<VideoPayload, VideoPayload.Frames> frames) {
         this.config = Objects.requireNonNull(config, "config");
@@ -172,16 +174,21 @@ public final class OpenAiHttpEngine implements LlmEngine {
         }
     }
 
-    /** Sends one request; returns at once. The JPEG encoding runs on the engine's threads. */
+    /**
+     * Sends one request; returns at once. The JPEG encoding runs on the engine's threads. The
+     * {@link Generation} carries the server's {@code choices[0].finish_reason} and its
+     * {@code usage} (prompt tokens, video included, and completion tokens); the server reports no
+     * per-request times, so they are null.
+     */
     @Override
-    public CompletableFuture<String> submit(EngineRequest request, SamplingParams sampling) {
+    public CompletableFuture<Generation> submit(EngineRequest request, SamplingParams sampling) {
         Objects.requireNonNull(request, "request");
         Objects.requireNonNull(sampling, "sampling");
         if (closed.get()) {
             return CompletableFuture.failedFuture(closedError());
         }
         URI url = config.chatCompletionsUrl();
-        CompletableFuture<String> result = new CompletableFuture<>();
+        CompletableFuture<Generation> result = new CompletableFuture<>();
         inFlight.add(result);
         result.whenComplete((text, error) -> inFlight.remove(result));
         CompletableFuture<HttpResponse<String>> sent;
@@ -202,7 +209,7 @@ public final class OpenAiHttpEngine implements LlmEngine {
                 return;
             }
             try {
-                result.complete(text(url, response));
+                result.complete(generation(url, response));
             } catch (RuntimeException e) {
                 result.completeExceptionally(e);
             }
@@ -223,21 +230,30 @@ public final class OpenAiHttpEngine implements LlmEngine {
         }
     }
 
-    private String text(URI url, HttpResponse<String> response) {
+    private Generation generation(URI url, HttpResponse<String> response) {
         if (response.statusCode() != 200) {
             throw httpFailure("POST", url, response);
         }
         try {
-            JsonNode content = json.readTree(response.body()).path("choices").path(0).path("message").path("content");
+            JsonNode answer = json.readTree(response.body());
+            JsonNode choice = answer.path("choices").path(0);
+            JsonNode content = choice.path("message").path("content");
             if (!content.isTextual()) {
                 throw new ServerException("POST " + url + " answered HTTP 200 without choices[0].message.content: "
                         + excerpt(response.body()), url, 200, excerpt(response.body()), null);
             }
-            return content.asText();
+            JsonNode finish = choice.path("finish_reason");
+            JsonNode usage = answer.path("usage");
+            return new Generation(content.asText(), finish.isTextual() ? finish.asText() : null,
+                    count(usage.path("prompt_tokens")), count(usage.path("completion_tokens")), EngineTimings.NONE);
         } catch (IOException e) {
             throw new ServerException("POST " + url + " answered HTTP 200 with a body that is not JSON: "
                     + excerpt(response.body()), url, 200, excerpt(response.body()), e);
         }
+    }
+
+    private static Integer count(JsonNode n) {
+        return n.isIntegralNumber() ? n.intValue() : null;
     }
 
     private RuntimeException failureOf(URI url, Throwable error) {
@@ -306,7 +322,7 @@ public final class OpenAiHttpEngine implements LlmEngine {
         if (!closed.compareAndSet(false, true)) {
             return;
         }
-        for (CompletableFuture<String> f : List.copyOf(inFlight)) {
+        for (CompletableFuture<Generation> f : List.copyOf(inFlight)) {
             f.completeExceptionally(closedError());
         }
         executor.shutdownNow();

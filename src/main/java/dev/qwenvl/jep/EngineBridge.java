@@ -1,6 +1,8 @@
 package dev.qwenvl.jep;
 
 import dev.qwenvl.engine.EngineDiedException;
+import dev.qwenvl.engine.EngineTimings;
+import dev.qwenvl.engine.Generation;
 import dev.qwenvl.engine.StreamStats;
 import java.util.ArrayList;
 import java.util.List;
@@ -35,11 +37,12 @@ final class EngineBridge {
     }
 
     /**
-     * A finished stream request: its text and vLLM's token counts, or its failure (a
-     * {@link PythonException} with the failure's domain, reason and details; map it with
-     * {@link BridgeFailures#typed}).
+     * A finished stream request: its {@link Generation} (text, finish reason, vLLM's token counts
+     * and times, each null where vLLM reported none), or its failure (a {@link PythonException}
+     * with the failure's domain, reason and details; map it with {@link BridgeFailures#typed}).
+     * Exactly one of the two is non-null.
      */
-    record Finished(long id, String text, int promptTokens, int outputTokens, PythonException failure) {
+    record Finished(long id, Generation generation, PythonException failure) {
     }
 
     private final PythonRuntime runtime;
@@ -142,18 +145,35 @@ final class EngineBridge {
         return PythonBridge.number(s, key).longValue();
     }
 
-    /** Decodes the stream's finished requests (by name); failures become {@link PythonException}s of {@code call}. */
+    /**
+     * Decodes the stream's finished requests by name ({@code qwenvl_bridge.stream.take}: id, text,
+     * finish_reason, prompt_tokens, output_tokens, queued_s, first_token_s, total_s, failure);
+     * failures become {@link PythonException}s of {@code call}.
+     */
     static List<Finished> finishedFromPython(Object answer, String call) {
         List<Finished> out = new ArrayList<>();
         for (Object o : PythonBridge.list(answer)) {
             Map<?, ?> f = (Map<?, ?>) o;
-            PythonException failure = f.get("failure") instanceof Map<?, ?> m ? BridgeFailures.decode(call, m, null) : null;
-            out.add(new Finished(PythonBridge.number(f, "id").longValue(),
-                    f.get("text") == null ? null : String.valueOf(f.get("text")),
-                    PythonBridge.number(f, "prompt_tokens").intValue(), PythonBridge.number(f, "output_tokens").intValue(),
-                    failure));
+            long id = PythonBridge.number(f, "id").longValue();
+            if (f.get("failure") instanceof Map<?, ?> m) {
+                out.add(new Finished(id, null, BridgeFailures.decode(call, m, null)));
+                continue;
+            }
+            Generation g = new Generation(String.valueOf(f.get("text")),
+                    f.get("finish_reason") == null ? null : String.valueOf(f.get("finish_reason")),
+                    integer(f, "prompt_tokens"), integer(f, "output_tokens"),
+                    new EngineTimings(seconds(f, "queued_s"), seconds(f, "first_token_s"), seconds(f, "total_s")));
+            out.add(new Finished(id, g, null));
         }
         return out;
+    }
+
+    private static Integer integer(Map<?, ?> f, String key) {
+        return f.get(key) instanceof Number n ? n.intValue() : null;
+    }
+
+    private static Double seconds(Map<?, ?> f, String key) {
+        return f.get(key) instanceof Number n ? n.doubleValue() : null;
     }
 
     /** {@code module.function(*args)} with Python failures mapped by {@link BridgeFailures#typed}. */

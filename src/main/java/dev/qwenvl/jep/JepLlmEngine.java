@@ -88,29 +88,18 @@ public final class JepLlmEngine implements LlmEngine {
         return Optional.ofNullable(died);
     }
 
+    /**
+     * The request's {@link Generation} as vLLM reports it: text, finish reason, prompt tokens
+     * (video included) and output tokens, and vLLM's per-request times (queued, first token,
+     * total; null when vLLM reports none, see {@code qwenvl_bridge.stream}).
+     */
     @Override
-    public CompletableFuture<String> submit(EngineRequest request, SamplingParams sampling) {
+    public CompletableFuture<Generation> submit(EngineRequest request, SamplingParams sampling) {
         Objects.requireNonNull(request, "request");
         Objects.requireNonNull(sampling, "sampling");
         try {
             checkUsable();
             return stream().submit(request, sampling);
-        } catch (RuntimeException e) {
-            return CompletableFuture.failedFuture(e);
-        }
-    }
-
-    /**
-     * Like {@link #submit}, with the token counts vLLM reports for the request: prompt tokens (text
-     * and video) and output tokens. For measurements (see {@code dev.qwenvl.benchmark}); the same
-     * request stream, the same failures.
-     */
-    public CompletableFuture<Generation> submitCounted(EngineRequest request, SamplingParams sampling) {
-        Objects.requireNonNull(request, "request");
-        Objects.requireNonNull(sampling, "sampling");
-        try {
-            checkUsable();
-            return stream().submitCounted(request, sampling);
         } catch (RuntimeException e) {
             return CompletableFuture.failedFuture(e);
         }

@@ -87,13 +87,8 @@ final class RequestStream implements AutoCloseable {
         poller.start();
     }
 
-    /** The request's text (see {@link #submitCounted}). */
-    CompletableFuture<String> submit(EngineRequest request, SamplingParams params) {
-        return submitCounted(request, params).thenApply(Generation::text);
-    }
-
-    /** The request's text with vLLM's token counts. */
-    CompletableFuture<Generation> submitCounted(EngineRequest request, SamplingParams params) {
+    /** The request's {@link Generation}: its text, finish reason, vLLM's token counts and times. */
+    CompletableFuture<Generation> submit(EngineRequest request, SamplingParams params) {
         CompletableFuture<Generation> future = new CompletableFuture<>();
         if (closed) {
             future.completeExceptionally(closedError());
@@ -190,7 +185,7 @@ final class RequestStream implements AutoCloseable {
                 continue;
             }
             if (f.failure() == null) {
-                p.future().complete(new Generation(f.text(), f.promptTokens(), f.outputTokens()));
+                p.future().complete(f.generation());
                 continue;
             }
             RuntimeException typed = BridgeFailures.typed(f.failure());

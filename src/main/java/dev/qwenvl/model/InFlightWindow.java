@@ -44,9 +44,9 @@ final class InFlightWindow {
     }
 
     /** One input on its way: its caption and the stage it has reached. */
-    private record Pending(CompletableFuture<String> caption, AtomicInteger stage) {}
+    private record Pending(CompletableFuture<Caption> caption, AtomicInteger stage) {}
 
-    List<String> run(List<EngineRequest> videos, boolean stage2, int batchSize) {
+    List<Caption> run(List<EngineRequest> videos, boolean stage2, int batchSize) {
         int total = videos.size();
         Semaphore places = new Semaphore(batchSize);
         AtomicBoolean failed = new AtomicBoolean();
@@ -61,7 +61,7 @@ final class InFlightWindow {
                     break;
                 }
                 AtomicInteger stage = new AtomicInteger(1);
-                CompletableFuture<String> caption;
+                CompletableFuture<Caption> caption;
                 try {
                     caption = twoStage.submit(engine, videos.get(i), stage2, "Input " + i + " of " + total, stage::set);
                 } catch (RuntimeException e) {
@@ -75,7 +75,7 @@ final class InFlightWindow {
                 });
                 pending.add(new Pending(caption, stage));
             }
-            List<String> captions = new ArrayList<>(total);
+            List<Caption> captions = new ArrayList<>(total);
             for (int i = 0; i < pending.size(); i++) {
                 captions.add(await(pending.get(i), i, total, batchSize));
             }
@@ -102,10 +102,10 @@ final class InFlightWindow {
         return true;
     }
 
-    private String await(Pending p, int position, int total, int batchSize) throws InterruptedException {
+    private Caption await(Pending p, int position, int total, int batchSize) throws InterruptedException {
         String what = "input " + position + " of " + total;
         try {
-            String caption = SubmittedBatch.await(engine, p.caption(), what);
+            Caption caption = SubmittedBatch.await(engine, p.caption(), what);
             LOG.atLevel(progressLevel).log("Input {} of {} captioned (stage {}; at most {} in flight)", position, total,
                     p.stage().get(), batchSize);
             return caption;

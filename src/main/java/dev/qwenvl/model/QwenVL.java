@@ -247,7 +247,8 @@ public final class QwenVL implements ModelInterface {
     }
 
     /**
-     * Captions {@code videos}: one caption per request, in request order.
+     * Captions {@code videos}: one caption per request, in request order. The texts of
+     * {@link #generateCaptions(List, boolean, int)}.
      *
      * @param videos                 the requests (prompt + video); an empty list returns an empty
      *                               list without calling the engine
@@ -260,6 +261,15 @@ public final class QwenVL implements ModelInterface {
      * @throws EngineDiedException   when the engine died with inputs still open
      */
     public List<String> generate(List<EngineRequest> videos, boolean generateStage2Caption, int batchSize) {
+        return generateCaptions(videos, generateStage2Caption, batchSize).stream().map(Caption::text).toList();
+    }
+
+    /**
+     * Like {@link #generate(List, boolean, int)}, each caption with the facts of how the engine
+     * made it ({@link Caption}: finish reason, truncation, token counts, the engine's times, and
+     * stage 1's generation beside a stage-2 caption).
+     */
+    public List<Caption> generateCaptions(List<EngineRequest> videos, boolean generateStage2Caption, int batchSize) {
         Objects.requireNonNull(videos, "videos");
         if (batchSize < 1) {
             throw new IllegalArgumentException("batchSize must be at least 1, got " + batchSize);
@@ -286,11 +296,22 @@ public final class QwenVL implements ModelInterface {
      * Submits one input to the engine's request stream; the future completes with its caption
      * (the stage-2 caption when {@code generateStage2Caption} is set and the prompt could be
      * rewritten, as in {@link #generate(List, boolean, int)}), or fails with the engine's
-     * exception for this input alone. Returns at once; safe from any thread.
+     * exception for this input alone. Returns at once; safe from any thread. The text of
+     * {@link #submitCaption}.
      *
      * @throws ModelStateException before {@link #setup()} or after {@link #close()}
      */
     public CompletableFuture<String> submit(EngineRequest video, boolean generateStage2Caption) {
+        return submitCaption(video, generateStage2Caption).thenApply(Caption::text);
+    }
+
+    /**
+     * Like {@link #submit}, the future completing with the {@link Caption}: the text and the facts
+     * of how the engine made it.
+     *
+     * @throws ModelStateException before {@link #setup()} or after {@link #close()}
+     */
+    public CompletableFuture<Caption> submitCaption(EngineRequest video, boolean generateStage2Caption) {
         Objects.requireNonNull(video, "video");
         Lock read = lock.readLock();
         read.lock();

@@ -3,6 +3,7 @@ package dev.qwenvl.model;
 import dev.qwenvl.engine.ChatPrompt;
 import dev.qwenvl.engine.EngineException;
 import dev.qwenvl.engine.EngineRequest;
+import dev.qwenvl.engine.Generation;
 import dev.qwenvl.engine.LlmEngine;
 import dev.qwenvl.engine.SamplingParams;
 import dev.qwenvl.prompt.Stage2Rewrite;
@@ -44,31 +45,32 @@ final class TwoStage {
     }
 
     /**
-     * Submits {@code video} to {@code engine}; the future completes with its final caption.
+     * Submits {@code video} to {@code engine}; the future completes with its final caption and,
+     * with stage 2, stage 1's generation beside it.
      *
      * @param what    names the input in logs (e.g. "input 3 of 40")
      * @param onStage told 2 when the stage-2 request is submitted (for error reports)
      */
-    CompletableFuture<String> submit(LlmEngine engine, EngineRequest video, boolean stage2, String what,
-                                     IntConsumer onStage) {
-        CompletableFuture<String> stage1 = submitOnce(engine, video);
+    CompletableFuture<Caption> submit(LlmEngine engine, EngineRequest video, boolean stage2, String what,
+                                      IntConsumer onStage) {
+        CompletableFuture<Generation> stage1 = submitOnce(engine, video);
         if (!stage2) {
-            return stage1;
+            return stage1.thenApply(g -> new Caption(g, 1, null, sampling.maxTokens()));
         }
-        return stage1.thenComposeAsync(caption -> {
-            EngineRequest second = stage2Request(video, caption);
+        return stage1.thenComposeAsync(first -> {
+            EngineRequest second = stage2Request(video, first.text());
             if (second == null) {
                 LOG.warn("{} keeps its stage-1 caption: its prompt could not be rewritten for stage 2 (the "
                         + "stage-2 rewriter logged why)", what);
-                return CompletableFuture.completedFuture(caption);
+                return CompletableFuture.completedFuture(new Caption(first, 1, null, sampling.maxTokens()));
             }
             onStage.accept(2);
-            return submitOnce(engine, second);
+            return submitOnce(engine, second).thenApply(g -> new Caption(g, 2, first, sampling.maxTokens()));
         }, STAGE2_EXECUTOR);
     }
 
-    private CompletableFuture<String> submitOnce(LlmEngine engine, EngineRequest request) {
-        CompletableFuture<String> f = engine.submit(request, sampling);
+    private CompletableFuture<Generation> submitOnce(LlmEngine engine, EngineRequest request) {
+        CompletableFuture<Generation> f = engine.submit(request, sampling);
         if (f == null) {
             throw new EngineException("the engine (" + engine.getClass().getName() + ") returned no future for a "
                     + "request; LlmEngine.submit must return one per request");

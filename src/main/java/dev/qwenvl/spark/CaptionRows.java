@@ -20,10 +20,19 @@ import org.apache.spark.sql.types.StructType;
 /**
  * The output rows of {@link SparkCaptioning}: one per captioned window, and one per failed video
  * (or per video some of whose windows failed) carrying the error. Column names follow the CLI's
- * JSON lines.
+ * JSON lines (schema 2, {@code docs/schemas/caption-line.schema.json}); the window's facts
+ * (stage 1's caption, finish reason, truncation, token counts, the engine's times) come after the
+ * error columns, so that the earlier columns keep their positions. An error row has them null.
  */
 public final class CaptionRows {
     private CaptionRows() {}
+
+    /** The engine's times of a window, in seconds, each null where the engine reports none. */
+    public static final StructType ENGINE_TIMINGS = DataTypes.createStructType(new StructField[] {
+        DataTypes.createStructField("queued_seconds", DataTypes.DoubleType, true),
+        DataTypes.createStructField("first_token_seconds", DataTypes.DoubleType, true),
+        DataTypes.createStructField("total_seconds", DataTypes.DoubleType, true),
+    });
 
     /** The output schema, in column order. */
     public static final StructType SCHEMA = DataTypes.createStructType(new StructField[] {
@@ -42,6 +51,12 @@ public final class CaptionRows {
         field("config", DataTypes.StringType, false),
         field("error_reason", DataTypes.StringType, true),
         field("error", DataTypes.StringType, true),
+        field("stage1_caption", DataTypes.StringType, true),
+        field("finish_reason", DataTypes.StringType, true),
+        field("truncated", DataTypes.BooleanType, true),
+        field("prompt_tokens", DataTypes.IntegerType, true),
+        field("output_tokens", DataTypes.IntegerType, true),
+        field("engine_timings", ENGINE_TIMINGS, true),
     });
 
     private static StructField field(String name, org.apache.spark.sql.types.DataType type, boolean nullable) {
@@ -66,7 +81,9 @@ public final class CaptionRows {
             VideoWindow w = c.window();
             rows.add(RowFactory.create(key(contentHash, video, Integer.toString(w.windowIndex()), config), video,
                     contentHash, w.windowIndex(), windows, w.firstFrame(), w.lastFrame(), w.startSeconds(),
-                    w.endSeconds(), c.caption(), model, c.stage(), config, null, null));
+                    w.endSeconds(), c.caption(), model, c.stage(), config, null, null, c.stage1Caption(), c.finishReason(),
+                    c.truncated(), c.promptTokens(), c.outputTokens(), RowFactory.create(c.timings().queuedSeconds(),
+                            c.timings().firstTokenSeconds(), c.timings().totalSeconds())));
         }
         if (!result.succeeded()) {
             rows.add(error(video, contentHash, result.error(), model, config));
@@ -77,7 +94,8 @@ public final class CaptionRows {
     /** The row of a video that failed with {@code error}. */
     static Row error(String video, String contentHash, Throwable error, String model, String config) {
         return RowFactory.create(key(contentHash, video, "error", config), video, contentHash, null, null, null, null,
-                null, null, null, model, null, config, reason(error), String.valueOf(error.getMessage()));
+                null, null, null, model, null, config, reason(error), String.valueOf(error.getMessage()), null, null, null,
+                null, null, null);
     }
 
     /** A short machine-readable cause, as in the CLI's errors file: the video reason, ENGINE_ERROR, or the class. */

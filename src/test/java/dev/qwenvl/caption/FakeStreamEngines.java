@@ -1,5 +1,6 @@
 package dev.qwenvl.caption;
 
+import dev.qwenvl.engine.Generation;
 import dev.qwenvl.engine.EngineArgs;
 import dev.qwenvl.engine.EngineDiedException;
 import dev.qwenvl.engine.EngineRequest;
@@ -100,7 +101,7 @@ public final class FakeStreamEngines implements LlmEngineFactory {
 
     public final class Engine implements LlmEngine {
         private final int index;
-        private final Map<CompletableFuture<String>, Long> pending = new ConcurrentHashMap<>();
+        private final Map<CompletableFuture<Generation>, Long> pending = new ConcurrentHashMap<>();
         private volatile EngineDiedException died;
 
         Engine(int index) {
@@ -113,14 +114,14 @@ public final class FakeStreamEngines implements LlmEngineFactory {
         }
 
         @Override
-        public synchronized CompletableFuture<String> submit(EngineRequest request, SamplingParams sampling) {
+        public synchronized CompletableFuture<Generation> submit(EngineRequest request, SamplingParams sampling) {
             long id = ((OpaqueVideo) request.video()).id();
             submitted.computeIfAbsent(id, k -> new AtomicInteger()).incrementAndGet();
             int n = submits.incrementAndGet();
             if (died != null) {
                 return CompletableFuture.failedFuture(died.again("submit to a dead engine"));
             }
-            CompletableFuture<String> f = new CompletableFuture<>();
+            CompletableFuture<Generation> f = new CompletableFuture<>();
             pending.put(f, id);
             maxInFlight.accumulateAndGet(inFlight.incrementAndGet(), Math::max);
             if (poison.test(id) || n == killAtSubmit) {
@@ -131,12 +132,12 @@ public final class FakeStreamEngines implements LlmEngineFactory {
             return f;
         }
 
-        private synchronized void answer(CompletableFuture<String> f) {
+        private synchronized void answer(CompletableFuture<Generation> f) {
             Long id = pending.remove(f);
             if (id != null) {
                 inFlight.decrementAndGet();
                 answered.computeIfAbsent(id, k -> new AtomicInteger()).incrementAndGet();
-                f.complete("cap-" + id);
+                f.complete(Generation.ofText("cap-" + id));
             }
         }
 
@@ -144,7 +145,7 @@ public final class FakeStreamEngines implements LlmEngineFactory {
         public synchronized void kill() {
             died = new EngineDiedException("engine process EngineCore (pid " + (1000 + index)
                     + ") was killed by signal 9 (SIGKILL)", "EngineCore", 1000 + index, null, "SIGKILL", null);
-            List<CompletableFuture<String>> lost = new ArrayList<>(pending.keySet());
+            List<CompletableFuture<Generation>> lost = new ArrayList<>(pending.keySet());
             pending.clear();
             inFlight.addAndGet(-lost.size());
             lost.forEach(f -> f.completeExceptionally(died));

@@ -53,7 +53,8 @@ class VideoCaptionerSetupTest {
         when(engine.submit(any(), any())).thenAnswer(inv -> {
             EngineRequest request = inv.getArgument(0);
             callSizes.add(1);
-            return java.util.concurrent.CompletableFuture.completedFuture("caption " + ((OpaqueVideo) request.video()).id());
+            return java.util.concurrent.CompletableFuture.completedFuture(
+                    dev.qwenvl.engine.Generation.ofText("caption " + ((OpaqueVideo) request.video()).id()));
         });
         when(engine.streamStats()).thenReturn(dev.qwenvl.engine.StreamStats.NONE);
     }

@@ -95,7 +95,7 @@ class VideoCaptionerTest {
     /** The engine answers each request at once with "cap-" and its video's handle. */
     private void echo() {
         when(engine.submit(any(), any())).thenAnswer(inv -> java.util.concurrent.CompletableFuture.completedFuture(
-                "cap-" + ((OpaqueVideo) inv.<EngineRequest>getArgument(0).video()).id()));
+                dev.qwenvl.engine.Generation.ofText("cap-" + ((OpaqueVideo) inv.<EngineRequest>getArgument(0).video()).id())));
     }
 
     @Test
@@ -130,7 +130,7 @@ class VideoCaptionerTest {
         when(engine.submit(any(), any())).thenAnswer(inv -> {
             long id = ((OpaqueVideo) inv.<EngineRequest>getArgument(0).video()).id();
             return id == 2 ? java.util.concurrent.CompletableFuture.failedFuture(new EngineException("prompt too long for window 2"))
-                    : java.util.concurrent.CompletableFuture.completedFuture("cap-" + id);
+                    : java.util.concurrent.CompletableFuture.completedFuture(dev.qwenvl.engine.Generation.ofText("cap-" + id));
         });
         List<VideoCaptions> results = new VideoCaptioner(model(3), decoder(), CaptionSettings.defaults())
                 .caption(List.of(file("n100.mp4"), file("n110.mp4"), file("n120.mp4")));

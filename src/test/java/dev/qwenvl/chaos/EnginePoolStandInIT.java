@@ -1,5 +1,6 @@
 package dev.qwenvl.chaos;
 
+import dev.qwenvl.engine.Generation;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -45,13 +46,13 @@ class EnginePoolStandInIT {
     }
 
     private static List<String> captionAll(LlmEngine engine, SamplingParams sampling, int n) throws Exception {
-        List<CompletableFuture<String>> futures = new ArrayList<>();
+        List<CompletableFuture<Generation>> futures = new ArrayList<>();
         for (int i = 0; i < n; i++) {
             futures.add(engine.submit(request(i), sampling));
         }
         List<String> out = new ArrayList<>();
-        for (CompletableFuture<String> f : futures) {
-            out.add(f.get(60, TimeUnit.SECONDS));
+        for (CompletableFuture<Generation> f : futures) {
+            out.add(f.get(60, TimeUnit.SECONDS).text());
         }
         return out;
     }
@@ -83,7 +84,7 @@ class EnginePoolStandInIT {
                         "the interpreter's own environment is restored after each engine start");
 
                 int n = 48;
-                List<CompletableFuture<String>> futures = new ArrayList<>();
+                List<CompletableFuture<Generation>> futures = new ArrayList<>();
                 for (int i = 0; i < n; i++) {
                     futures.add(pool.submit(request(i), sampling));
                 }
@@ -92,8 +93,8 @@ class EnginePoolStandInIT {
                 ProcessHandle.of(onZero.get(0)).orElseThrow().destroyForcibly();
                 long killed = System.nanoTime();
                 List<String> captions = new ArrayList<>();
-                for (CompletableFuture<String> f : futures) {
-                    captions.add(f.get(60, TimeUnit.SECONDS));
+                for (CompletableFuture<Generation> f : futures) {
+                    captions.add(f.get(60, TimeUnit.SECONDS).text());
                 }
                 double answered = (System.nanoTime() - killed) / 1e9;
                 assertEquals(EnginePool.MemberState.RESTARTING, pool.members().get(0).state(),

@@ -122,6 +122,34 @@ class CaptionJobTest {
         assertTrue(Files.readString(dir.resolve("out.errors.jsonl")).contains("MISSING_FILE"));
     }
 
+    /**
+     * {@code captions-schema1.jsonl} was written by the version before the facts (schema 1, no
+     * {@code schema} field): video a2 complete, b3 without its window 1. Its paths are moved into
+     * the test's folder.
+     */
+    @Test
+    void anOutputOfTheVersionBeforeTheFactsResumesAndKeepsItsLinesAsTheyAre(@TempDir Path dir) throws Exception {
+        String old;
+        try (var in = CaptionJobTest.class.getResourceAsStream("captions-schema1.jsonl")) {
+            old = new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8).replace("/data/run/", dir + "/");
+        }
+        Files.writeString(dir.resolve("out.jsonl"), old);
+        List<Path> videos = videos(dir, "a2.mp4", "b3.mp4", "c1.mp4");
+        FakeCaptioner captioner = new FakeCaptioner();
+        RunSummary s = run(dir, videos, captioner);
+        assertEquals(List.of(List.of(dir.resolve("b3.mp4").toString()), List.of(dir.resolve("c1.mp4").toString())),
+                captioner.groups, "a2 is complete in the old file; b3 is captioned again for its missing window");
+        assertEquals(1, s.skipped());
+        String now = Files.readString(dir.resolve("out.jsonl"));
+        assertTrue(now.startsWith(old), "the old lines are kept byte for byte");
+        List<CaptionLine> lines = lines(dir);
+        assertEquals(List.of(1, 1, 1, 1, 2, 2), lines.stream().map(CaptionLine::schema).toList());
+        assertEquals(List.of("b3.mp4#1", "c1.mp4#0"), lines.subList(4, 6).stream()
+                .map(l -> Path.of(l.video()).getFileName() + "#" + l.window()).toList());
+        assertEquals("a \"quoted\" caption\nwith 视频", lines.get(2).caption());
+        assertEquals(0, run(dir, videos, new FakeCaptioner()).windows(), "a rerun over the mixed file adds nothing");
+    }
+
     @Test
     void aPartlyCaptionedVideoIsRetriedAndOnlyItsMissingWindowsAreAdded(@TempDir Path dir) throws Exception {
         List<Path> videos = videos(dir, "half3.mp4");

@@ -69,7 +69,8 @@ class RealVllmE2EIT {
         }
 
         @Override
-        public java.util.concurrent.CompletableFuture<String> submit(EngineRequest request, SamplingParams sampling) {
+        public java.util.concurrent.CompletableFuture<dev.qwenvl.engine.Generation> submit(EngineRequest request,
+                SamplingParams sampling) {
             requests.add(request);
             return delegate.submit(request, sampling);
         }
@@ -99,7 +100,10 @@ class RealVllmE2EIT {
         try (QwenVL model = new QwenVL(config, JepLlmEngine.factory(runtime))) {
             model.setup();
             VideoCaptioner captioner = new VideoCaptioner(model, new JepVideoDecoder(runtime), CaptionSettings.defaults());
+            Map<?, ?> before = (Map<?, ?>) runtime.call("qwenvl_e2e.checks", "vllm_request_totals");
             List<VideoCaptions> results = captioner.caption(videos);
+            Map<?, ?> after = (Map<?, ?>) runtime.call("qwenvl_e2e.checks", "vllm_request_totals");
+            factsAreVllmsOwn(results, config.maxOutputTokens(), before, after);
             for (int v = 0; v < videos.size(); v++) {
                 List<Integer> indices = results.get(v).captions().stream().map(c -> c.window().windowIndex()).toList();
                 assertEquals(java.util.stream.IntStream.range(0, WINDOWS.get(v)).boxed().toList(), indices, "windows of video " + v);
@@ -113,6 +117,51 @@ class RealVllmE2EIT {
             }
             LOG.info("captions (modelDoesPreprocess={}): {}", modelDoesPreprocess, texts);
         }
+    }
+
+    /**
+     * Each window's facts are those vLLM recorded for its request: the token counts and times
+     * summed over the windows equal the sums of vLLM's own per-request histograms over the same
+     * requests (its Prometheus metrics, filled from its own bookkeeping, not from the
+     * RequestOutput the library reads); {@code truncated} is true exactly when the finish reason
+     * is {@code length} and the output has max-output-tokens tokens.
+     */
+    private static void factsAreVllmsOwn(List<VideoCaptions> results, int maxOutputTokens, Map<?, ?> before,
+                                         Map<?, ?> after) {
+        List<WindowCaption> windows = results.stream().flatMap(r -> r.captions().stream()).toList();
+        double prompt = 0;
+        double output = 0;
+        double firstToken = 0;
+        double queued = 0;
+        double total = 0;
+        for (WindowCaption c : windows) {
+            String where = c.video() + "#" + c.window().windowIndex() + ": " + c;
+            assertTrue(List.of("stop", "length").contains(c.finishReason()), where);
+            assertTrue(c.promptTokens() > 0 && c.outputTokens() > 0 && c.outputTokens() <= maxOutputTokens, where);
+            assertEquals("length".equals(c.finishReason()) && c.outputTokens() == maxOutputTokens, c.truncated(), where);
+            assertTrue(c.timings().queuedSeconds() >= 0 && c.timings().firstTokenSeconds() > 0
+                    && c.timings().totalSeconds() >= c.timings().firstTokenSeconds(), where);
+            prompt += c.promptTokens();
+            output += c.outputTokens();
+            firstToken += c.timings().firstTokenSeconds();
+            queued += c.timings().queuedSeconds();
+            total += c.timings().totalSeconds();
+        }
+        assertEquals(windows.size(), delta(before, after, "requests"), 0, "vLLM finished one request per window");
+        assertEquals(delta(before, after, "prompt_tokens"), prompt, 0, "prompt tokens, video included");
+        assertEquals(delta(before, after, "output_tokens"), output, 0, "output tokens");
+        assertEquals(delta(before, after, "first_token_seconds"), firstToken, 1e-6, "time to first token");
+        assertEquals(delta(before, after, "queued_seconds"), queued, 1e-6, "queue time");
+        // vLLM takes its end-to-end time when the step's outputs arrive, the library a moment later
+        // (when its loop holds them): never less, and never more than the loop's turn
+        double vllmTotal = delta(before, after, "total_seconds");
+        assertTrue(total >= vllmTotal - 1e-6 && total - vllmTotal < windows.size() * 0.5, total + " vs " + vllmTotal);
+        LOG.info("facts of {} windows equal vLLM's: {} prompt tokens, {} output tokens, finish reasons {}",
+                windows.size(), prompt, output, windows.stream().map(WindowCaption::finishReason).toList());
+    }
+
+    private static double delta(Map<?, ?> before, Map<?, ?> after, String key) {
+        return ((Number) after.get(key)).doubleValue() - ((Number) before.get(key)).doubleValue();
     }
 
     @Test
@@ -139,7 +188,12 @@ class RealVllmE2EIT {
             model.setup();
             VideoCaptioner captioner = new VideoCaptioner(model, new JepVideoDecoder(runtime),
                     CaptionSettings.defaults().withStage2(true));
-            first = captions(captioner.caption(videos.subList(0, 1)));
+            List<VideoCaptions> refined = captioner.caption(videos.subList(0, 1));
+            first = captions(refined);
+            for (WindowCaption c : refined.get(0).captions()) {
+                assertEquals(2, c.stage());
+                assertTrue(c.stage1Caption() != null && !c.stage1Caption().isBlank(), "stage 1's caption is kept: " + c);
+            }
             second = captions(captioner.caption(videos.subList(0, 1)));
         }
         assertEquals(first, second, "the same seed gives the same captions");

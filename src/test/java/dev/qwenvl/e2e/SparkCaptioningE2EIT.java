@@ -193,6 +193,15 @@ class SparkCaptioningE2EIT {
                 assertEquals(64, r.<String>getAs("video_sha256").length());
                 assertEquals(r.getAs("video_sha256") + ":" + r.getAs("window") + ":" + fingerprint, r.getAs("key"));
                 assertTrue(r.<Double>getAs("end_seconds") > r.<Double>getAs("start_seconds"));
+                // the window's facts, as vLLM reported them (E2ETier.config(): at most 16 output tokens)
+                String finish = r.getAs("finish_reason");
+                int out = r.<Integer>getAs("output_tokens");
+                assertTrue(List.of("stop", "length").contains(finish) && out > 0 && out <= 16, finish + " " + out);
+                assertEquals("length".equals(finish) && out == 16, r.<Boolean>getAs("truncated"));
+                assertTrue(r.<Integer>getAs("prompt_tokens") > 0);
+                Row times = r.getAs("engine_timings");
+                assertTrue(times.<Double>getAs("first_token_seconds") > 0
+                        && times.<Double>getAs("total_seconds") >= times.<Double>getAs("first_token_seconds"), times.toString());
             }
         }
         for (String broken : List.of(garbage, missing)) {

@@ -28,7 +28,7 @@ class EnginePoolTest {
     /** An engine whose requests wait until the test answers or kills it. */
     static final class FakeEngine implements LlmEngine {
         final DeviceGroup devices;
-        final Map<String, CompletableFuture<String>> pending = new ConcurrentHashMap<>();
+        final Map<String, CompletableFuture<Generation>> pending = new ConcurrentHashMap<>();
         final List<String> received = new CopyOnWriteArrayList<>();
         volatile boolean dead;
         volatile boolean closed;
@@ -40,8 +40,8 @@ class EnginePoolTest {
         }
 
         @Override
-        public CompletableFuture<String> submit(EngineRequest request, SamplingParams sampling) {
-            CompletableFuture<String> f = new CompletableFuture<>();
+        public CompletableFuture<Generation> submit(EngineRequest request, SamplingParams sampling) {
+            CompletableFuture<Generation> f = new CompletableFuture<>();
             if (dead) {
                 f.completeExceptionally(died());
                 return f;
@@ -55,9 +55,9 @@ class EnginePoolTest {
         /** Answers every pending request with "caption of PROMPT by DEVICES". */
         void answerAll() {
             for (String prompt : new ArrayList<>(pending.keySet())) {
-                CompletableFuture<String> f = pending.remove(prompt);
+                CompletableFuture<Generation> f = pending.remove(prompt);
                 if (f != null) {
-                    f.complete("caption of " + prompt + " by " + devices);
+                    f.complete(Generation.ofText("caption of " + prompt + " by " + devices));
                 }
             }
         }
@@ -66,7 +66,7 @@ class EnginePoolTest {
         void kill() {
             dead = true;
             for (String prompt : new ArrayList<>(pending.keySet())) {
-                CompletableFuture<String> f = pending.remove(prompt);
+                CompletableFuture<Generation> f = pending.remove(prompt);
                 if (f != null) {
                     f.completeExceptionally(died());
                 }
@@ -97,7 +97,7 @@ class EnginePoolTest {
         @Override
         public void close() {
             closed = true;
-            for (CompletableFuture<String> f : pending.values()) {
+            for (CompletableFuture<Generation> f : pending.values()) {
                 f.completeExceptionally(new EngineException("closed"));
             }
             pending.clear();
@@ -198,7 +198,7 @@ class EnginePoolTest {
     void requestsInFlightOnADeadMemberAreCaptionedByTheOthersExactlyOnce() throws Exception {
         FakeFactory factory = new FakeFactory();
         try (EnginePool pool = pool(factory, "0,1", 0)) {
-            List<CompletableFuture<String>> futures = new ArrayList<>();
+            List<CompletableFuture<Generation>> futures = new ArrayList<>();
             for (int i = 0; i < 10; i++) {
                 futures.add(pool.submit(request("r" + i), SAMPLING));
             }
@@ -212,7 +212,7 @@ class EnginePoolTest {
             factory.on("1").answerAll();
             Map<String, Integer> times = new HashMap<>();
             for (int i = 0; i < futures.size(); i++) {
-                String caption = futures.get(i).get(5, TimeUnit.SECONDS);
+                String caption = futures.get(i).get(5, TimeUnit.SECONDS).text();
                 assertTrue(caption.startsWith("caption of r" + i + " by "), caption);
                 assertTrue(caption.endsWith(" by 1"), caption);
                 times.merge("r" + i, 1, Integer::sum);
@@ -235,7 +235,7 @@ class EnginePoolTest {
     void aDeadMemberIsStartedAgainOnceAndTakesRequestsAgain() throws Exception {
         FakeFactory factory = new FakeFactory();
         try (EnginePool pool = pool(factory, "0,1", 1)) {
-            CompletableFuture<String> a = pool.submit(request("a"), SAMPLING);
+            CompletableFuture<Generation> a = pool.submit(request("a"), SAMPLING);
             pool.submit(request("b"), SAMPLING);
             FakeEngine first = factory.on("0");
             factory.startGate = new java.util.concurrent.CountDownLatch(1); // "a" moves on while 0 restarts
@@ -248,7 +248,7 @@ class EnginePoolTest {
             assertTrue(second != first);
             assertEquals(1, pool.members().get(0).restarts());
             factory.on("1").answerAll();
-            assertEquals("caption of a by 1", a.get(5, TimeUnit.SECONDS));
+            assertEquals("caption of a by 1", a.get(5, TimeUnit.SECONDS).text());
             pool.submit(request("c"), SAMPLING);
             assertEquals(List.of("c"), second.received, "the restarted member takes work again");
             second.kill(); // its one restart is spent
@@ -262,7 +262,7 @@ class EnginePoolTest {
     void whenEveryMemberIsDeadRequestsFailWithEngineDied() {
         FakeFactory factory = new FakeFactory();
         try (EnginePool pool = pool(factory, "cpu,cpu", 0)) {
-            CompletableFuture<String> a = pool.submit(request("a"), SAMPLING);
+            CompletableFuture<Generation> a = pool.submit(request("a"), SAMPLING);
             factory.started.get(0).kill();
             factory.started.get(1).kill();
             ExecutionException e = assertThrows(ExecutionException.class, () -> a.get(5, TimeUnit.SECONDS));
@@ -281,9 +281,9 @@ class EnginePoolTest {
         FakeFactory factory = new FakeFactory();
         try (EnginePool pool = pool(factory, "0,1", 0)) {
             factory.on("0").kill(); // nothing in flight: the pool hears of it at the next submit
-            CompletableFuture<String> a = pool.submit(request("a"), SAMPLING);
+            CompletableFuture<Generation> a = pool.submit(request("a"), SAMPLING);
             factory.on("1").answerAll();
-            assertEquals("caption of a by 1", a.get(5, TimeUnit.SECONDS));
+            assertEquals("caption of a by 1", a.get(5, TimeUnit.SECONDS).text());
             assertEquals(0, pool.resubmitted());
             assertEquals(EnginePool.MemberState.DEAD, pool.members().get(0).state());
         }
@@ -293,17 +293,17 @@ class EnginePoolTest {
     void aDeathSeenBeforeTheMembersOwnFailureArrivesIsRecordedWithTheMembersCause() throws Exception {
         FakeFactory factory = new FakeFactory();
         try (EnginePool pool = pool(factory, "0,1", 0)) {
-            CompletableFuture<String> a = pool.submit(request("a"), SAMPLING); // on engine 0
+            CompletableFuture<Generation> a = pool.submit(request("a"), SAMPLING); // on engine 0
             factory.on("0").dieQuietly(); // dead, its failure with the cause still on the way
-            CompletableFuture<String> b = pool.submit(request("b"), SAMPLING); // the pool sees the death here
+            CompletableFuture<Generation> b = pool.submit(request("b"), SAMPLING); // the pool sees the death here
             EnginePool.Member dead = pool.members().get(0);
             assertEquals(EnginePool.MemberState.DEAD, dead.state());
             assertTrue(dead.lastDeath().contains("killed by signal 9"), dead.lastDeath());
             factory.on("0").kill(); // the member's own failure arrives: the same death, not a second one
             assertTrue(waitFor(() -> factory.on("1").received.size() == 2), "a moved on to engine 1");
             factory.on("1").answerAll();
-            assertEquals("caption of a by 1", a.get(5, TimeUnit.SECONDS));
-            assertEquals("caption of b by 1", b.get(5, TimeUnit.SECONDS));
+            assertEquals("caption of a by 1", a.get(5, TimeUnit.SECONDS).text());
+            assertEquals("caption of b by 1", b.get(5, TimeUnit.SECONDS).text());
             assertEquals(1, pool.members().get(0).deaths());
             assertTrue(pool.members().get(0).lastDeath().contains("killed by signal 9"), pool.members().toString());
         }
@@ -314,7 +314,7 @@ class EnginePoolTest {
         FakeFactory factory = new FakeFactory();
         try (EnginePool pool = pool(factory, "0,1", 0)) {
             factory.on("0").tellsCause = false; // implements isDead() only
-            CompletableFuture<String> a = pool.submit(request("a"), SAMPLING);
+            CompletableFuture<Generation> a = pool.submit(request("a"), SAMPLING);
             factory.on("0").dieQuietly();
             pool.submit(request("b"), SAMPLING);
             assertTrue(pool.members().get(0).lastDeath().contains("not why"), pool.members().get(0).lastDeath());
@@ -323,7 +323,7 @@ class EnginePoolTest {
             assertTrue(pool.members().get(0).lastDeath().contains("killed by signal 9"), pool.members().get(0).lastDeath());
             assertEquals(1, pool.members().get(0).deaths());
             factory.on("1").answerAll();
-            assertEquals("caption of a by 1", a.get(5, TimeUnit.SECONDS));
+            assertEquals("caption of a by 1", a.get(5, TimeUnit.SECONDS).text());
         }
     }
 
@@ -331,7 +331,7 @@ class EnginePoolTest {
     void aRefusedRequestFailsAloneAndIsNotSentAgain() {
         FakeFactory factory = new FakeFactory();
         try (EnginePool pool = pool(factory, "0,1", 0)) {
-            CompletableFuture<String> a = pool.submit(request("a"), SAMPLING);
+            CompletableFuture<Generation> a = pool.submit(request("a"), SAMPLING);
             factory.on("0").pending.get("a").completeExceptionally(new EngineException("vLLM refused a request"));
             ExecutionException e = assertThrows(ExecutionException.class, () -> a.get(5, TimeUnit.SECONDS));
             assertEquals("vLLM refused a request", e.getCause().getMessage());
@@ -358,7 +358,7 @@ class EnginePoolTest {
     void closeClosesEveryMemberOnceAndFailsWhatIsInFlight() {
         FakeFactory factory = new FakeFactory();
         EnginePool pool = pool(factory, "0,1", 1);
-        CompletableFuture<String> a = pool.submit(request("a"), SAMPLING);
+        CompletableFuture<Generation> a = pool.submit(request("a"), SAMPLING);
         pool.close();
         pool.close();
         assertTrue(factory.started.stream().allMatch(e -> e.closed));
@@ -418,13 +418,13 @@ class EnginePoolTest {
                 int id = n.getAndIncrement();
                 return new LlmEngine() {
                     @Override
-                    public CompletableFuture<String> submit(EngineRequest r, SamplingParams s) {
+                    public CompletableFuture<Generation> submit(EngineRequest r, SamplingParams s) {
                         if (id == 0 && answered.get() > 50) {
                             return CompletableFuture.failedFuture(
                                     new EngineDiedException("gone", "EngineCore", 1, null, "SIGKILL", null));
                         }
                         answered.incrementAndGet();
-                        return CompletableFuture.supplyAsync(() -> ((ChatPrompt.Templated) r.prompt()).text() + "@" + id);
+                        return CompletableFuture.supplyAsync(() -> Generation.ofText(((ChatPrompt.Templated) r.prompt()).text() + "@" + id));
                     }
 
                     @Override
@@ -439,7 +439,7 @@ class EnginePoolTest {
             }
         };
         try (EnginePool pool = EnginePool.start(instant, ARGS, Devices.parse("cpu,cpu,cpu"), new EnginePool.Options(0))) {
-            List<CompletableFuture<String>> all = Collections.synchronizedList(new ArrayList<>());
+            List<CompletableFuture<Generation>> all = Collections.synchronizedList(new ArrayList<>());
             List<Thread> threads = new ArrayList<>();
             for (int t = 0; t < 4; t++) {
                 int tt = t;
@@ -455,8 +455,8 @@ class EnginePoolTest {
                 t.join();
             }
             List<String> prompts = new ArrayList<>();
-            for (CompletableFuture<String> f : all) {
-                prompts.add(f.get(5, TimeUnit.SECONDS).split("@")[0]);
+            for (CompletableFuture<Generation> f : all) {
+                prompts.add(f.get(5, TimeUnit.SECONDS).text().split("@")[0]);
             }
             assertEquals(400, prompts.stream().distinct().count());
             assertEquals(EnginePool.MemberState.DEAD, pool.members().get(0).state());

@@ -15,11 +15,11 @@ class SubmittedBatchTest {
     private static final SamplingParams SAMPLING = new SamplingParams(0.1, 0.001, 1.05, 8, List.of(), null);
 
     /** An engine whose i-th submitted request gets the i-th prepared future. */
-    private static LlmEngine engine(List<CompletableFuture<String>> answers, List<EngineRequest> seen) {
+    private static LlmEngine engine(List<CompletableFuture<Generation>> answers, List<EngineRequest> seen) {
         return new LlmEngine() {
 
             @Override
-            public CompletableFuture<String> submit(EngineRequest request, SamplingParams sampling) {
+            public CompletableFuture<Generation> submit(EngineRequest request, SamplingParams sampling) {
                 seen.add(request);
                 return answers.get(seen.size() - 1);
             }
@@ -39,15 +39,15 @@ class SubmittedBatchTest {
 
     @Test
     void everyRequestIsSubmittedBeforeAnyWaitAndTextsComeBackInRequestOrder() {
-        CompletableFuture<String> a = new CompletableFuture<>();
-        CompletableFuture<String> b = CompletableFuture.completedFuture("b");
+        CompletableFuture<Generation> a = new CompletableFuture<>();
+        CompletableFuture<Generation> b = CompletableFuture.completedFuture(Generation.ofText("b"));
         List<EngineRequest> seen = new ArrayList<>();
         List<EngineRequest> batch = requests(2);
         CompletableFuture.delayedExecutor(50, java.util.concurrent.TimeUnit.MILLISECONDS).execute(() -> {
             if (seen.size() == 2) {
-                a.complete("a");
+                a.complete(Generation.ofText("a"));
             } else {
-                a.complete("only " + seen.size() + " submitted while the first still ran");
+                a.complete(Generation.ofText("only " + seen.size() + " submitted while the first still ran"));
             }
         });
         assertEquals(List.of("a", "b"), SubmittedBatch.generate(engine(List.of(a, b), seen), batch, SAMPLING, "test engine"));
@@ -57,8 +57,8 @@ class SubmittedBatchTest {
     @Test
     void theFirstFailureInRequestOrderIsThrownAfterEveryRequestEnded() {
         EngineException first = new EngineException("refused request 1");
-        CompletableFuture<String> third = new CompletableFuture<>();
-        List<CompletableFuture<String>> answers = List.of(CompletableFuture.completedFuture("ok"),
+        CompletableFuture<Generation> third = new CompletableFuture<>();
+        List<CompletableFuture<Generation>> answers = List.of(CompletableFuture.completedFuture(Generation.ofText("ok")),
                 CompletableFuture.failedFuture(first), third);
         CompletableFuture.delayedExecutor(50, java.util.concurrent.TimeUnit.MILLISECONDS)
                 .execute(() -> third.completeExceptionally(new EngineException("refused request 2")));
@@ -84,12 +84,12 @@ class SubmittedBatchTest {
 
     @Test
     void aDeadEngineWhoseFuturesNeverCompleteDoesNotHoldTheCaller() {
-        CompletableFuture<String> never = new CompletableFuture<>();
+        CompletableFuture<Generation> never = new CompletableFuture<>();
         java.util.concurrent.atomic.AtomicBoolean dead = new java.util.concurrent.atomic.AtomicBoolean();
         LlmEngine engine = new LlmEngine() {
 
             @Override
-            public CompletableFuture<String> submit(EngineRequest request, SamplingParams sampling) {
+            public CompletableFuture<Generation> submit(EngineRequest request, SamplingParams sampling) {
                 return never;
             }
 
@@ -110,13 +110,13 @@ class SubmittedBatchTest {
 
     @Test
     void aDeadEngineGivesUpItsOpenRequestsWithItsOwnDeathAndCause() {
-        CompletableFuture<String> never = new CompletableFuture<>();
+        CompletableFuture<Generation> never = new CompletableFuture<>();
         EngineDiedException killed = new EngineDiedException("EngineCore (pid 9) was killed by signal 9 (SIGKILL)",
                 "EngineCore", 9, null, "SIGKILL", null);
         java.util.concurrent.atomic.AtomicReference<EngineDiedException> death = new java.util.concurrent.atomic.AtomicReference<>();
         LlmEngine engine = new LlmEngine() {
             @Override
-            public CompletableFuture<String> submit(EngineRequest request, SamplingParams sampling) {
+            public CompletableFuture<Generation> submit(EngineRequest request, SamplingParams sampling) {
                 return never;
             }
 

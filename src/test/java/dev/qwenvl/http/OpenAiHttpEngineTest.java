@@ -1,5 +1,6 @@
 package dev.qwenvl.http;
 
+import dev.qwenvl.engine.Generation;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
@@ -215,15 +216,35 @@ class OpenAiHttpEngineTest {
     }
 
     @Test
+    void eachRequestCompletesWithTheServersFinishReasonAndUsageAndNoTimes() throws Exception {
+        try (OpenAiHttpEngine engine = OpenAiHttpEngine.start(config().build())) {
+            EngineRequest r = EngineRequest.instruction("describe", null, solidFrames(2, 28, 28));
+            Generation whole = engine.submit(r, SAMPLING).get(10, TimeUnit.SECONDS);
+            assertEquals(List.of("stop", 2 + "describe".length(), whole.text().split(" ").length),
+                    java.util.Arrays.asList(whole.finishReason(), whole.promptTokens(), whole.outputTokens()));
+            assertFalse(whole.truncatedAt(SAMPLING.maxTokens()));
+            assertTrue(whole.timings().isEmpty(), "the server reports no per-request times");
+            SamplingParams three = new SamplingParams(0.1, 0.001, 1.05, 3, List.of(), 7);
+            Generation cut = engine.submit(r, three).get(10, TimeUnit.SECONDS);
+            assertEquals(List.of("length", 3, true), List.of(cut.finishReason(), cut.outputTokens(), cut.truncatedAt(3)));
+            server.usage(false);
+            Generation bare = engine.submit(r, SAMPLING).get(10, TimeUnit.SECONDS);
+            assertEquals(java.util.Arrays.asList("stop", null, null),
+                    java.util.Arrays.asList(bare.finishReason(), bare.promptTokens(), bare.outputTokens()),
+                    "a server without usage: the counts are unknown, not 0");
+        }
+    }
+
+    @Test
     void submittedRequestsAreInFlightTogether() throws Exception {
         server.delay(Duration.ofMillis(400));
         try (OpenAiHttpEngine engine = OpenAiHttpEngine.start(config().build())) {
-            List<CompletableFuture<String>> futures = new ArrayList<>();
+            List<CompletableFuture<Generation>> futures = new ArrayList<>();
             for (int i = 0; i < 6; i++) {
                 futures.add(engine.submit(EngineRequest.instruction("video " + i, null, solidFrames(2, 28, 28)), SAMPLING));
             }
             for (int i = 0; i < 6; i++) {
-                assertTrue(futures.get(i).get(10, TimeUnit.SECONDS).startsWith("stand-in: video " + i + " |"));
+                assertTrue(futures.get(i).get(10, TimeUnit.SECONDS).text().startsWith("stand-in: video " + i + " |"));
             }
         }
         assertTrue(server.maxConcurrent() >= 2, "at most " + server.maxConcurrent() + " request(s) at a time");
@@ -233,7 +254,7 @@ class OpenAiHttpEngineTest {
     void closeFailsTheRequestsInFlightAndLaterCallsFail() throws Exception {
         server.delay(Duration.ofSeconds(5));
         OpenAiHttpEngine engine = OpenAiHttpEngine.start(config().build());
-        CompletableFuture<String> pending = engine.submit(EngineRequest.instruction("x", null, solidFrames(2, 28, 28)), SAMPLING);
+        CompletableFuture<Generation> pending = engine.submit(EngineRequest.instruction("x", null, solidFrames(2, 28, 28)), SAMPLING);
         engine.close();
         ExecutionException e = assertThrows(ExecutionException.class, () -> pending.get(2, TimeUnit.SECONDS));
         assertInstanceOf(EngineException.class, e.getCause());

@@ -70,6 +70,7 @@ public final class StandInOpenAiServer implements AutoCloseable {
     private volatile String failBody = "";
     private volatile Duration delay = Duration.ZERO;
     private volatile JsonNode lastBody;
+    private volatile boolean usage = true;
 
     private StandInOpenAiServer(String model) throws IOException {
         this.model = model;
@@ -114,6 +115,11 @@ public final class StandInOpenAiServer implements AutoCloseable {
     }
 
     /** Waits this long before answering each chat request. */
+    /** Whether answers carry {@code usage} (servers that leave it out exist). */
+    public void usage(boolean on) {
+        usage = on;
+    }
+
     public void delay(Duration d) {
         this.delay = d;
     }
@@ -157,10 +163,18 @@ public final class StandInOpenAiServer implements AutoCloseable {
                     }
                 }
             }
+            // one "token" per word of the caption; cut at max_tokens words with finish_reason "length"
+            String[] words = caption(r.instruction(), r.frames().size(), r.width(), r.height(), pixelSum).split(" ");
+            int limit = body.path("max_tokens").asInt(Integer.MAX_VALUE);
+            int kept = Math.min(words.length, limit);
             ObjectNode answer = json.createObjectNode().put("object", "chat.completion").put("model", r.model());
-            answer.putArray("choices").addObject().put("index", 0).put("finish_reason", "stop")
+            answer.putArray("choices").addObject().put("index", 0).put("finish_reason", kept < words.length ? "length" : "stop")
                     .putObject("message").put("role", "assistant")
-                    .put("content", caption(r.instruction(), r.frames().size(), r.width(), r.height(), pixelSum));
+                    .put("content", String.join(" ", java.util.Arrays.copyOf(words, kept)));
+            if (usage) { // one "prompt token" per frame and per instruction character
+                answer.putObject("usage").put("prompt_tokens", r.frames().size() + r.instruction().length())
+                        .put("completion_tokens", kept).put("total_tokens", r.frames().size() + r.instruction().length() + kept);
+            }
             send(exchange, 200, json.writeValueAsString(answer));
         } catch (IllegalArgumentException e) {
             send(exchange, 400, "{\"object\":\"error\",\"message\":\"" + e.getMessage().replace("\"", "'") + "\"}");

@@ -42,6 +42,7 @@ class JepLlmEngineIT extends StandInVllmTest {
             expected.put("max_num_batched_tokens", 32768L);
             expected.put("tensor_parallel_size", 2L);
             expected.put("seed", 7L);
+            expected.put("disable_log_stats", false); // added by the Python half: per-request times
             assertEquals(expected, kwargs);
             assertTrue(kwargs.containsKey("quantization"));
             assertNull(kwargs.get("quantization"));

@@ -1,5 +1,7 @@
 package dev.qwenvl.jep;
 
+import dev.qwenvl.engine.EngineTimings;
+import dev.qwenvl.engine.Generation;
 import dev.qwenvl.engine.EngineException;
 import dev.qwenvl.engine.EngineRequest;
 import dev.qwenvl.engine.SamplingParams;
@@ -77,7 +79,7 @@ class RequestStreamIT {
                         go.await();
                         for (int i = 0; i < each; i++) {
                             String prompt = "caller " + thread + " window " + i;
-                            String caption = engine.submit(request(prompt), SAMPLING).get(30, TimeUnit.SECONDS);
+                            String caption = engine.submit(request(prompt), SAMPLING).get(30, TimeUnit.SECONDS).text();
                             if (caption.equals(standInCaption(prompt))) {
                                 ok.incrementAndGet();
                             } else {
@@ -109,37 +111,54 @@ class RequestStreamIT {
         try (JepLlmEngine engine = JepLlmEngine.start(runtime, StandInEngineContractIT.StandInEngine.args("/m/both"))) {
             List<EngineRequest> batch = List.of(request("a"), request("b"), request("c"));
             List<String> before = engine.generate(batch, SAMPLING);
-            assertEquals(standInCaption("x"), engine.submit(request("x"), SAMPLING).get(10, TimeUnit.SECONDS));
+            assertEquals(standInCaption("x"), engine.submit(request("x"), SAMPLING).get(10, TimeUnit.SECONDS).text());
             assertEquals(before, engine.generate(batch, SAMPLING));
+        }
+    }
+
+    @Test
+    void eachFutureCompletesWithVllmsFactsTypedAcrossTheBoundary() throws Exception {
+        try (JepLlmEngine engine = JepLlmEngine.start(runtime, StandInEngineContractIT.StandInEngine.args("/m/facts"))) {
+            // the stand-in counts one prompt token per prompt character, and with ignore_eos stops at max_tokens
+            Generation cut = engine.submit(request("abcd"), SAMPLING.withIgnoreEos(true)).get(10, TimeUnit.SECONDS);
+            Generation stopped = engine.submit(request("abcd"), SAMPLING).get(10, TimeUnit.SECONDS);
+            assertEquals(List.of("length", SAMPLING.maxTokens(), true), List.of(cut.finishReason(), cut.outputTokens(),
+                    cut.truncatedAt(SAMPLING.maxTokens())));
+            assertEquals(List.of("stop", 1, false), List.of(stopped.finishReason(), stopped.outputTokens(),
+                    stopped.truncatedAt(SAMPLING.maxTokens())));
+            assertTrue(cut.promptTokens() > 0 && cut.promptTokens().equals(stopped.promptTokens()), cut.toString());
+            EngineTimings t = cut.timings();
+            assertTrue(t.queuedSeconds() >= 0 && t.firstTokenSeconds() > 0 && t.totalSeconds() >= t.firstTokenSeconds(),
+                    t.toString());
         }
     }
 
     @Test
     void aRefusedRequestFailsAloneAndTheOthersFinish() throws Exception {
         try (JepLlmEngine engine = JepLlmEngine.start(runtime, StandInEngineContractIT.StandInEngine.args("/m/bad"))) {
-            CompletableFuture<String> good = engine.submit(request("good"), SAMPLING);
-            CompletableFuture<String> bad = engine.submit(request("please FAIL"), SAMPLING);
-            CompletableFuture<String> after = engine.submit(request("after"), SAMPLING);
+            CompletableFuture<Generation> good = engine.submit(request("good"), SAMPLING);
+            CompletableFuture<Generation> bad = engine.submit(request("please FAIL"), SAMPLING);
+            CompletableFuture<Generation> after = engine.submit(request("after"), SAMPLING);
             ExecutionException e = org.junit.jupiter.api.Assertions.assertThrows(ExecutionException.class,
                     () -> bad.get(10, TimeUnit.SECONDS));
             assertInstanceOf(EngineException.class, e.getCause());
             assertTrue(e.getCause().getMessage().contains("please FAIL"), e.getCause().getMessage());
-            assertEquals(standInCaption("good"), good.get(10, TimeUnit.SECONDS));
-            assertEquals(standInCaption("after"), after.get(10, TimeUnit.SECONDS));
+            assertEquals(standInCaption("good"), good.get(10, TimeUnit.SECONDS).text());
+            assertEquals(standInCaption("after"), after.get(10, TimeUnit.SECONDS).text());
             assertFalse(engine.isDead());
         }
     }
 
     @Test
     void closingTheEngineFailsEveryFutureInFlightAndEndsThePoller() throws Exception {
-        List<CompletableFuture<String>> futures = new ArrayList<>();
+        List<CompletableFuture<Generation>> futures = new ArrayList<>();
         JepLlmEngine engine = JepLlmEngine.start(runtime, StandInEngineContractIT.StandInEngine.args("/m/closing"));
         for (int i = 0; i < 50; i++) {
             futures.add(engine.submit(request("in flight " + i), new SamplingParams(0.1, 0.001, 1.05, 64, List.of(),
                     7)));
         }
         engine.close();
-        for (CompletableFuture<String> f : futures) {
+        for (CompletableFuture<Generation> f : futures) {
             assertTrue(f.isDone(), "every future is answered by close");
         }
         assertTrue(futures.stream().anyMatch(CompletableFuture::isCompletedExceptionally), "some were aborted");

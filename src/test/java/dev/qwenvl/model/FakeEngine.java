@@ -1,5 +1,6 @@
 package dev.qwenvl.model;
 
+import dev.qwenvl.engine.Generation;
 import dev.qwenvl.engine.EngineDiedException;
 import dev.qwenvl.engine.EngineRequest;
 import dev.qwenvl.engine.LlmEngine;
@@ -21,7 +22,7 @@ import java.util.concurrent.TimeUnit;
  * of the in-flight window does not depend on timing. By default it
  * answers with {@link Requests#answer} ("refined-ID" for prompts holding the stage-2 marker,
  * "draft-ID" otherwise); {@link #thenAnswer} queues answers instead, one per submit: a String is
- * the caption, a RuntimeException fails the request.
+ * the caption, a {@link Generation} the caption with its facts, a RuntimeException fails the request.
  */
 final class FakeEngine implements LlmEngine {
     private static final Executor LATER = CompletableFuture.delayedExecutor(2, TimeUnit.MILLISECONDS);
@@ -44,7 +45,7 @@ final class FakeEngine implements LlmEngine {
         this.stage2Marker = stage2Marker;
     }
 
-    /** Queues the answers of the next submits, in order (String: caption; RuntimeException: failure). */
+    /** Queues the answers of the next submits, in order (String: caption; Generation: caption with facts; RuntimeException: failure). */
     synchronized FakeEngine thenAnswer(Object... answers) {
         queued.addAll(List.of(answers));
         return this;
@@ -68,9 +69,9 @@ final class FakeEngine implements LlmEngine {
     }
 
     @Override
-    public CompletableFuture<String> submit(EngineRequest request, SamplingParams sampling) {
+    public CompletableFuture<Generation> submit(EngineRequest request, SamplingParams sampling) {
         Object answer;
-        CompletableFuture<String> out = new CompletableFuture<>();
+        CompletableFuture<Generation> out = new CompletableFuture<>();
         List<Runnable> release = List.of();
         synchronized (this) {
             if (throwOnSubmit != null) {
@@ -104,14 +105,14 @@ final class FakeEngine implements LlmEngine {
         return out;
     }
 
-    private void answer(CompletableFuture<String> out, Object answer) {
+    private void answer(CompletableFuture<Generation> out, Object answer) {
         synchronized (this) {
             inFlight--;
         }
         if (answer instanceof RuntimeException e) {
             out.completeExceptionally(e);
         } else {
-            out.complete((String) answer);
+            out.complete(answer instanceof Generation g ? g : Generation.ofText((String) answer));
         }
     }
 

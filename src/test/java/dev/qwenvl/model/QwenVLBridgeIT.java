@@ -65,6 +65,8 @@ class QwenVLBridgeIT extends StandInVllmTest {
         expected.put("mm_processor_kwargs", Map.of("do_resize", false, "do_rescale", true, "do_normalize", true));
         expected.put("mm_processor_cache_gb", 4L);
         expected.put("max_num_batched_tokens", 32768L);
+        // the library's one addition, by the Python half: vLLM keeps per-request stats (each window's times)
+        expected.put("disable_log_stats", false);
         assertEquals(List.of(expected), recorded().get("constructed"));
     }
 

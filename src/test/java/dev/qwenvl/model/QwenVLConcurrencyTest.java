@@ -1,5 +1,6 @@
 package dev.qwenvl.model;
 
+import dev.qwenvl.engine.Generation;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -27,9 +28,9 @@ class QwenVLConcurrencyTest {
         final AtomicInteger calls = new AtomicInteger();
 
         @Override
-        public java.util.concurrent.CompletableFuture<String> submit(EngineRequest request, SamplingParams sampling) {
+        public java.util.concurrent.CompletableFuture<Generation> submit(EngineRequest request, SamplingParams sampling) {
             calls.incrementAndGet();
-            return java.util.concurrent.CompletableFuture.supplyAsync(() -> Requests.answer(List.of(request), "Refine: ").get(0),
+            return java.util.concurrent.CompletableFuture.supplyAsync(() -> Generation.ofText(Requests.answer(List.of(request), "Refine: ").get(0)),
                     java.util.concurrent.CompletableFuture.delayedExecutor(1, TimeUnit.MILLISECONDS));
         }
 

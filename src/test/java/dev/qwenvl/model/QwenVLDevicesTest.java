@@ -1,5 +1,6 @@
 package dev.qwenvl.model;
 
+import dev.qwenvl.engine.Generation;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -53,12 +54,12 @@ class QwenVLDevicesTest {
             return new LlmEngine() {
 
                 @Override
-                public CompletableFuture<String> submit(EngineRequest r, SamplingParams s) {
+                public CompletableFuture<Generation> submit(EngineRequest r, SamplingParams s) {
                     if (dead[0]) {
                         return CompletableFuture.failedFuture(new EngineDiedException("dead", "EngineCore", 1, null,
                                 "SIGKILL", null));
                     }
-                    return CompletableFuture.completedFuture(((ChatPrompt.Templated) r.prompt()).text() + "@" + name);
+                    return CompletableFuture.completedFuture(Generation.ofText(((ChatPrompt.Templated) r.prompt()).text() + "@" + name));
                 }
 
                 @Override

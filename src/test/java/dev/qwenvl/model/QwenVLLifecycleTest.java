@@ -1,5 +1,6 @@
 package dev.qwenvl.model;
 
+import dev.qwenvl.engine.Generation;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertSame;
@@ -64,7 +65,7 @@ class QwenVLLifecycleTest {
         model.setup();
         verify(engine).close();
         verify(factory, times(2)).start(any());
-        when(second.submit(any(), any())).thenReturn(CompletableFuture.completedFuture("after restart"));
+        when(second.submit(any(), any())).thenReturn(CompletableFuture.completedFuture(Generation.ofText("after restart")));
         assertEquals(List.of("after restart"), model.generate(List.of(Requests.request(1)), false, 4));
     }
 
@@ -207,7 +208,7 @@ class QwenVLLifecycleTest {
                 } catch (InterruptedException e) {
                     throw new IllegalStateException(e);
                 }
-                return "caption";
+                return Generation.ofText("caption");
             });
         });
         QwenVL model = new QwenVL(config, factory);

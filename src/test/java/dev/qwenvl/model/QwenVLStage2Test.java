@@ -14,6 +14,8 @@ import dev.qwenvl.LogCapture;
 import dev.qwenvl.engine.ChatPrompt;
 import dev.qwenvl.engine.EngineException;
 import dev.qwenvl.engine.EngineRequest;
+import dev.qwenvl.engine.EngineTimings;
+import dev.qwenvl.engine.Generation;
 import dev.qwenvl.engine.OpaqueVideo;
 import dev.qwenvl.engine.PromptTexts;
 import dev.qwenvl.prompt.QwenPromptFormatter;
@@ -185,5 +187,42 @@ class QwenVLStage2Test {
         assertEquals("refined-9", model.submit(Requests.request(9), true).get(5, java.util.concurrent.TimeUnit.SECONDS));
         assertEquals(formatter.format(STAGE2 + "draft-9"), PromptTexts.text(engine.submitted().get(1)));
         assertFalse(PromptTexts.text(engine.submitted().get(0)).contains(STAGE2));
+    }
+
+    private static Generation facts(String text, String finish, int output) {
+        return new Generation(text, finish, 100, output, new EngineTimings(0.01, 0.2, 0.9));
+    }
+
+    @Test
+    void aStage2CaptionKeepsStage1sGenerationBesideItAndIsTruncatedByItsOwnOutput() {
+        QwenVL model = model(STAGE2);
+        int max = model.samplingParams().maxTokens();
+        engine.thenAnswer(facts("draft", "length", max), facts("final", "stop", 7));
+        Caption c = model.generateCaptions(Requests.requests(1), true, 16).get(0);
+        assertEquals(List.of("final", 2, "draft", "length"), List.of(c.text(), c.stage(), c.stage1Text(),
+                c.stage1().finishReason()));
+        assertFalse(c.truncated(), "the final caption stopped by itself");
+        assertTrue(c.stage1().truncatedAt(c.maxOutputTokens()), "stage 1 was cut, and that is kept");
+        assertEquals(new EngineTimings(0.01, 0.2, 0.9), c.generation().timings());
+    }
+
+    @Test
+    void truncatedIsTrueExactlyForFinishReasonLengthAtTheOutputLimit() {
+        QwenVL model = model(STAGE2);
+        int max = model.samplingParams().maxTokens();
+        engine.thenAnswer(facts("a", "length", max), facts("b", "length", max - 1), facts("c", "stop", max),
+                Generation.ofText("d"));
+        List<Caption> captions = model.generateCaptions(Requests.requests(4), false, 1);
+        assertEquals(List.of(true, false, false, false), captions.stream().map(Caption::truncated).toList());
+        assertEquals(java.util.Arrays.asList(null, null, null, null), captions.stream().map(Caption::stage1).toList());
+        assertEquals(List.of(1, 1, 1, 1), captions.stream().map(Caption::stage).toList());
+    }
+
+    @Test
+    void anInputThatKeepsItsStage1CaptionHasNoStage1Beside() throws Exception {
+        EngineRequest plain = new EngineRequest("Describe this video", new OpaqueVideo(5));
+        Caption c = model(STAGE2).submitCaption(plain, true).get(5, java.util.concurrent.TimeUnit.SECONDS);
+        assertEquals(List.of("draft-5", 1), List.of(c.text(), c.stage()));
+        assertEquals(null, c.stage1());
     }
 }

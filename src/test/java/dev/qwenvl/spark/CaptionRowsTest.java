@@ -12,7 +12,12 @@ import dev.qwenvl.video.VideoSource;
 import dev.qwenvl.video.VideoWindow;
 import java.nio.ByteBuffer;
 import java.util.List;
+import dev.qwenvl.engine.EngineTimings;
 import org.apache.spark.sql.Row;
+import org.apache.spark.sql.types.DataType;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructField;
+import org.apache.spark.sql.types.StructType;
 import org.junit.jupiter.api.Test;
 
 class CaptionRowsTest {
@@ -75,5 +80,79 @@ class CaptionRowsTest {
         assertTrue(!col(a, "key").equals(col(b, "key")));
         assertEquals("UNREADABLE_URI", col(a, "error_reason"));
         assertEquals("MISSING_FILE", col(b, "error_reason"));
+    }
+
+    private static final WindowCaption CUT = new WindowCaption("clip", window(0), "refined", 2, "length", true, 1234, 16,
+            new EngineTimings(0.01, 0.5, 1.75), "first pass");
+
+    @Test
+    void aWindowRowCarriesTheWindowsFactsAndAnErrorRowHasThemNull() {
+        List<Row> rows = CaptionRows.rows("v", "abc", new VideoCaptions(SOURCE, List.of(CUT), new EngineException("x")),
+                "m", "cfg");
+        Row window = rows.get(0);
+        assertEquals("first pass", col(window, "stage1_caption"));
+        assertEquals("length", col(window, "finish_reason"));
+        assertEquals(true, col(window, "truncated"));
+        assertEquals(1234, col(window, "prompt_tokens"));
+        assertEquals(16, col(window, "output_tokens"));
+        Row times = (Row) col(window, "engine_timings");
+        assertEquals(List.of(0.01, 0.5, 1.75), List.of(times.get(0), times.get(1), times.get(2)));
+        Row error = rows.get(1);
+        for (String name : List.of("stage1_caption", "finish_reason", "truncated", "prompt_tokens", "output_tokens",
+                "engine_timings")) {
+            assertNull(col(error, name), name);
+        }
+        Row unknown = CaptionRows.rows("v", "abc", new VideoCaptions(SOURCE, List.of(new WindowCaption("clip", window(0),
+                "a", 1)), null), "m", "cfg").get(0);
+        assertNull(col(unknown, "prompt_tokens"), "unknown is null, not 0");
+        assertEquals(false, col(unknown, "truncated"));
+    }
+
+    /** Every row holds, in each column, a value of the column's type (or null where the column allows it). */
+    @Test
+    void everyRowFitsTheSchema() {
+        List<Row> rows = new java.util.ArrayList<>(CaptionRows.rows("v", "abc", new VideoCaptions(SOURCE,
+                List.of(CUT, new WindowCaption("clip", window(1), "a", 1)), new EngineException("x")), "m", "cfg"));
+        rows.add(CaptionRows.error("v", null, new java.io.IOException("denied"), "m", "cfg"));
+        for (Row r : rows) {
+            fits(CaptionRows.SCHEMA, r, "row " + r.get(0));
+        }
+    }
+
+    private static void fits(StructType schema, Row r, String where) {
+        assertEquals(schema.size(), r.size(), where);
+        for (int i = 0; i < schema.size(); i++) {
+            StructField f = schema.fields()[i];
+            Object v = r.get(i);
+            String at = where + "." + f.name();
+            if (v == null) {
+                assertTrue(f.nullable(), at + " is null in a column that is not nullable");
+                continue;
+            }
+            DataType t = f.dataType();
+            Class<?> expected = t.equals(DataTypes.StringType) ? String.class : t.equals(DataTypes.IntegerType) ? Integer.class
+                    : t.equals(DataTypes.DoubleType) ? Double.class : t.equals(DataTypes.BooleanType) ? Boolean.class
+                    : Row.class;
+            assertTrue(expected.isInstance(v), at + " is a " + v.getClass().getSimpleName() + ", the column is " + t);
+            if (t instanceof StructType nested) {
+                fits(nested, (Row) v, at);
+            }
+        }
+    }
+
+    /** The columns are the CLI line's fields (docs/schemas/caption-line.schema.json), named alike. */
+    @Test
+    void theColumnsFollowTheCliLinesFields() throws Exception {
+        com.fasterxml.jackson.databind.JsonNode schema = new com.fasterxml.jackson.databind.ObjectMapper()
+                .readTree(java.nio.file.Path.of("docs/schemas/caption-line.schema.json").toFile());
+        java.util.Set<String> line = new java.util.TreeSet<>();
+        schema.path("properties").fieldNames().forEachRemaining(line::add);
+        line.removeAll(List.of("schema", "timings")); // the format version and the run's wall time are the CLI's
+        java.util.Set<String> columns = new java.util.TreeSet<>(List.of(CaptionRows.SCHEMA.fieldNames()));
+        columns.removeAll(List.of("key", "video_sha256", "error_reason", "error")); // the job's own columns
+        assertEquals(line, columns);
+        java.util.Set<String> times = new java.util.TreeSet<>();
+        schema.path("properties").path("engine_timings").path("properties").fieldNames().forEachRemaining(times::add);
+        assertEquals(times, new java.util.TreeSet<>(List.of(CaptionRows.ENGINE_TIMINGS.fieldNames())));
     }
 }
