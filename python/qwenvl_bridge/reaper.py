@@ -299,10 +299,12 @@ class Recorder:
                 holders.setdefault(pid, table[pid][1])
         self.segments.look(holders)
 
-    def sweep(self, why, table=None):
-        """Removes the shared memory of this run's ended processes; returns the names removed."""
+    def sweep(self, why, table=None, also_trackers=()):
+        """Removes the shared memory of this run's ended processes; returns the names removed. The
+        resource trackers below the JVM, and ``also_trackers`` (the dead JVM's, reparented), are told."""
         table = table if table is not None else processes()
-        trackers = tracker_pipes([p for p in descendants(table, [self.parent]) if p != os.getpid()])
+        below = {p for p in descendants(table, [self.parent]) if p != os.getpid()}
+        trackers = tracker_pipes(sorted(below | set(also_trackers)))
         removed = self.segments.sweep(trackers)
         if removed:
             print(f"qwenvl-jep orphan guard ({why}): removed {len(removed)} shared-memory segment(s) that ended"
@@ -326,11 +328,45 @@ class Recorder:
         return (roots | descendants(table, roots)) - {me}
 
 
-def kill_all(recorder, everything=True, rounds=5):
+def is_tracker(pid, proc="/proc"):
+    """Whether ``pid`` is a Python multiprocessing resource tracker."""
+    return b"resource_tracker import main;main(" in _read(pid, "cmdline", proc)
+
+
+def freeze_all(recorder, everything=True, rounds=5, wait_s=1.0):
+    """SIGSTOPs the targets (again while new ones appear) and waits, at most ``wait_s``, until each is
+    stopped: a stopped process makes no shared-memory segment and no child, so a look after this sees
+    every segment the run's processes made (one made after the look and before the kill was missed).
+    Resource trackers are left running (see ``main``). Returns the pids stopped."""
+    stopped = set()
+    for _ in range(rounds):
+        pids = [p for p in recorder.targets(everything) if p not in stopped and not is_tracker(p)]
+        if not pids:
+            break
+        for pid in pids:
+            try:
+                os.kill(pid, signal.SIGSTOP)
+                stopped.add(pid)
+            except OSError:
+                pass
+    deadline = time.monotonic() + wait_s
+    waiting = set(stopped)
+    while waiting and time.monotonic() < deadline:
+        for pid in list(waiting):
+            info = _state(pid)
+            if info is None or info[0] in (b"T", b"t", b"Z", b"X"):
+                waiting.discard(pid)  # stopped (or gone): what it holds no longer changes
+        if waiting:
+            time.sleep(0.002)
+    return stopped
+
+
+def kill_all(recorder, everything=True, rounds=5, spare_trackers=False):
     """SIGKILLs the targets, again while any is left (children may be forking); returns how many."""
     killed = set()
     for _ in range(rounds):
-        pids = [p for p in recorder.targets(everything) if p not in killed]
+        pids = [p for p in recorder.targets(everything) if p not in killed
+                and not (spare_trackers and is_tracker(p))]
         if not pids:
             break
         for pid in pids:
@@ -412,17 +448,38 @@ def main(argv):
     recorder = Recorder(parent, token)
     why = wait_for_parent_end(parent, recorder)
     jvm_alive = why == "closed" and os.getppid() == parent
+    everything = not jvm_alive
+    # Stop, look, then kill: a process killed right after the last look could have made a segment in
+    # between (a core starting up as the JVM died); stopped, it makes none, so the look sees them all.
+    freeze_all(recorder, everything)
     recorder.last_look()
-    pids = recorder.targets(everything=not jvm_alive)
-    starts = {p: info[1] for p, info in processes().items() if p in pids}
-    count = kill_all(recorder, everything=not jvm_alive)
+    pids = recorder.targets(everything)
+    table = processes()
+    starts = {p: info[1] for p, info in table.items() if p in pids}
+    trackers = {p: starts[p] for p in pids if everything and p in starts and is_tracker(p)}
+    count = kill_all(recorder, everything, spare_trackers=everything)
     if count:
         print(f"qwenvl-jep orphan guard ({why}): killed {count} leftover child process(es)",
               file=sys.stderr, flush=True)
     deadline = time.time() + 5  # killed processes unmap their shared memory as they exit
-    while any(running(p, start) for p, start in starts.items()) and time.time() < deadline:
+    while any(running(p, start) for p, start in starts.items() if p not in trackers) and time.time() < deadline:
         time.sleep(0.02)
-    recorder.sweep(why)
+    recorder.sweep(why, also_trackers=trackers)
+    if trackers:
+        # The JVM is gone: its resource trackers are spared until every other process of the run has
+        # ended. Each then reads end of file and unlinks what the run's Python processes registered and
+        # never unlinked (names the guard removed were dropped from it by the sweep): Python's own
+        # record of every segment they made, so one no look caught (its maker killed within
+        # milliseconds of making it, earlier in the run) is removed too. Killed if still there after 2 s.
+        deadline = time.time() + 2
+        while any(running(p, start) for p, start in trackers.items()) and time.time() < deadline:
+            time.sleep(0.02)
+        for pid, start in trackers.items():
+            if running(pid, start):
+                try:
+                    os.kill(pid, signal.SIGKILL)
+                except OSError:
+                    pass
     return 0
 
 

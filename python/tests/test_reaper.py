@@ -254,3 +254,105 @@ def test_a_segment_whose_creator_is_killed_right_after_making_it_is_still_remove
         guard.wait()
         if name:
             _unlink(name)
+
+
+_MAKE_WHEN_ORPHANED = """
+import os, sys, time
+from multiprocessing import resource_tracker, shared_memory
+resource_tracker.register = lambda *a, **k: None  # untracked: only the guard can remove it
+parent = os.getppid()
+open(sys.argv[1] + ".ready", "w").close()
+while os.getppid() == parent:  # the "JVM" lives
+    time.sleep(0.001)
+time.sleep(float(sys.argv[2]))
+segment = shared_memory.SharedMemory(name=os.path.basename(sys.argv[1]), create=True, size=1 << 16)
+time.sleep(3600)
+"""
+
+
+_JVM_THAT_DIES = """
+import os, subprocess, sys, time
+python, reaper, token, code = sys.argv[1:5]
+r, w = os.pipe()  # the guard's stdin: its only writer is this process, so its death is end of file at once
+env = {k: v for k, v in os.environ.items() if k != "QWENVL_JEP_OWNER"}
+subprocess.Popen([python, "-S", "-E", reaper, str(os.getpid()), token], stdin=r, env=env)
+os.close(r)
+ready = []
+for spec in sys.argv[5:]:
+    name, delay = spec.split("|")
+    subprocess.Popen([python, "-c", code, "/tmp/" + name, delay])
+    ready.append("/tmp/" + name + ".ready")
+deadline = time.time() + 30
+while not all(os.path.exists(r) for r in ready) and time.time() < deadline:
+    time.sleep(0.02)
+time.sleep(0.7)  # the guard has seen them all
+os.kill(os.getpid(), 9)
+"""
+
+
+def test_segments_made_while_the_jvm_dies_are_removed_however_close_to_the_guards_last_look():
+    # Processes that make their segment 0-60 ms after the JVM died, as an engine core starting up at
+    # that moment would: the guard stops them before its last look and kills them after it, so each
+    # segment is either seen there or never made. Looking and then killing left some behind.
+    token = f"test-{uuid.uuid4()}"
+    env = dict(os.environ)
+    env[reaper.ENV] = token
+    names = [f"psm_qwenvl_test_{os.getpid()}_{uuid.uuid4().hex[:8]}_{i}" for i in range(16)]
+    specs = [f"{n}|{i * 0.004}" for i, n in enumerate(names)]
+    jvm = subprocess.Popen([sys.executable, "-c", _JVM_THAT_DIES, sys.executable, REAPER, token, _MAKE_WHEN_ORPHANED,
+                            *specs], env=env)
+    try:
+        jvm.wait(20)
+        deadline = time.time() + 10
+        while reaper.marked(token) and time.time() < deadline:
+            time.sleep(0.05)
+        assert not reaper.marked(token), "every process of the run was killed"
+        time.sleep(0.5)  # the guard sweeps once the killed processes are gone
+        left = [n for n in names if os.path.exists(os.path.join(reaper.SHM_DIR, n))]
+        assert left == [], "made as the JVM died and left behind: " + ", ".join(left)
+    finally:
+        for pid in reaper.marked(token):
+            os.kill(pid, 9)
+        for n in names:
+            _unlink(n)
+            if os.path.exists("/tmp/" + n + ".ready"):
+                os.unlink("/tmp/" + n + ".ready")
+
+
+_TRACKED_UNHELD = """
+import sys, time
+from multiprocessing import shared_memory
+segment = shared_memory.SharedMemory(name=sys.argv[1], create=True, size=1 << 16)  # registered with the tracker
+segment.close()  # held by nobody: no look of the guard can tie it to this run
+print("made", flush=True)
+time.sleep(3600)
+"""
+
+
+def test_when_the_jvm_dies_the_runs_resource_tracker_removes_what_no_look_of_the_guard_caught():
+    # A segment whose maker let go of it before any look (a core killed within milliseconds of making
+    # it): the guard cannot know it is the run's, Python's resource tracker does. The guard spares the
+    # tracker until the run's other processes are gone; it then unlinks what they registered.
+    token = f"test-{uuid.uuid4()}"
+    env = dict(os.environ)
+    env[reaper.ENV] = token
+    name = f"psm_qwenvl_test_{os.getpid()}_{uuid.uuid4().hex[:8]}"
+    out = f"/tmp/qwenvl-test-tracked-{uuid.uuid4()}"
+    script = ('"$0" -c "$3" "$4" > "$5" & sleep 30 | env -u QWENVL_JEP_OWNER "$0" -S -E "$1" $$ "$2" & '
+              'while [ ! -s "$5" ]; do sleep 0.05; done; sleep 0.3; kill -9 $$')
+    shell = subprocess.Popen(["sh", "-c", script, sys.executable, REAPER, token, _TRACKED_UNHELD, name, out],
+                             env=env, stderr=subprocess.PIPE)
+    try:
+        shell.wait(20)
+        assert os.path.exists(out) and open(out).read().strip() == "made"
+        assert _gone(name, 10), "the run's resource tracker removed it once the guard had killed its maker"
+        deadline = time.time() + 5
+        while reaper.marked(token) and time.time() < deadline:
+            time.sleep(0.05)
+        assert not reaper.marked(token), "the tracker ended too"
+    finally:
+        for pid in reaper.marked(token):
+            os.kill(pid, 9)
+        _unlink(name)
+        if os.path.exists(out):
+            os.unlink(out)

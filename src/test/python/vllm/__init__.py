@@ -328,3 +328,14 @@ def reset():
     _added.clear()
     _aborted.clear()
     _step_sizes.clear()
+
+
+def last_step_size():
+    """Requests running at the latest ``LLMEngine.step`` (0 before the first): what the engine holds now,
+    cheap enough to poll."""
+    return _step_sizes[-1] if _step_sizes else 0
+
+
+def engines_constructed():
+    """How many ``LLM(...)`` were made (a restart makes one more)."""
+    return len(_constructed)

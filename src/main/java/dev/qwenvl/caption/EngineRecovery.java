@@ -82,6 +82,7 @@ final class EngineRecovery implements AutoCloseable {
         CompletableFuture<Caption> caption;
         lock.readLock().lock();
         int engine = generation;
+        int startsAtSubmit = model.engineStarts();
         try {
             caption = model.submitCaption(request, stage2);
         } catch (RuntimeException e) {
@@ -101,7 +102,7 @@ final class EngineRecovery implements AutoCloseable {
             }
             try {
                 worker.execute(() -> {
-                    if (recover(engine, died)) {
+                    if (recover(engine, startsAtSubmit, died)) {
                         resubmitted.incrementAndGet();
                         attempt(request, result, true);
                     } else {
@@ -118,7 +119,7 @@ final class EngineRecovery implements AutoCloseable {
      * Makes sure the engine that died under {@code engine} was replaced: restarts it unless that
      * happened already. True when the request may be submitted again.
      */
-    private boolean recover(int engine, EngineDiedException died) {
+    private boolean recover(int engine, int startsAtSubmit, EngineDiedException died) {
         lock.writeLock().lock();
         try {
             if (generation > engine) {
@@ -136,7 +137,7 @@ final class EngineRecovery implements AutoCloseable {
             LOG.warn("The engine died ({}); restarting it (restart {} of {} for this stream) and submitting again the "
                     + "requests it held", died.getMessage(), generation + 1, maxRestarts);
             try {
-                model.setup();
+                replace(startsAtSubmit);
             } catch (RuntimeException e) {
                 lostTo = died;
                 LOG.error("The engine died ({}) and could not be restarted: {}; the requests it held fail with ENGINE_DIED",
@@ -149,6 +150,41 @@ final class EngineRecovery implements AutoCloseable {
             lock.writeLock().unlock();
         }
     }
+
+    /**
+     * Replaces the engine that was the model's when the failed request was submitted (the model had
+     * started {@code startsAtSubmit} engines then), unless that happened already (another stream on
+     * the same model restarted it). An engine's request stream fails its requests with the death
+     * before the engine records it, so the model may not report the death yet: this waits for it
+     * (at most {@value #DEATH_RECORD_WAIT_SECONDS} s) rather than take the dead engine for a live one
+     * and submit the requests to it again.
+     */
+    private void replace(int startsAtSubmit) {
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(DEATH_RECORD_WAIT_SECONDS);
+        while (model.engineStarts() == startsAtSubmit) {
+            try {
+                if (model.restartIfDead()) {
+                    return;
+                }
+            } catch (dev.qwenvl.model.ModelStateException notStarted) {
+                model.setup(); // no engine (an earlier restart failed): start one; a closed model throws again
+                return;
+            }
+            if (System.nanoTime() > deadline) {
+                throw new dev.qwenvl.engine.EngineException("a request failed with the engine's death but the engine did "
+                        + "not report itself dead within " + DEATH_RECORD_WAIT_SECONDS + " s");
+            }
+            try {
+                Thread.sleep(5);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new dev.qwenvl.engine.EngineException("interrupted while restarting the engine", e);
+            }
+        }
+    }
+
+    /** The longest a restart waits for a dead engine to report its death (see {@link #replace}). */
+    static final int DEATH_RECORD_WAIT_SECONDS = 10;
 
     static Throwable unwrap(Throwable error) {
         Throwable cause = error;

@@ -85,6 +85,8 @@ public final class QwenVL implements ModelInterface {
     private State state = State.NEW;
     /** Guarded by {@link #lock}; non-null exactly when {@code state == READY}. */
     private LlmEngine engine;
+    /** Engines started so far (the first and every restart). */
+    private final java.util.concurrent.atomic.AtomicInteger engineStarts = new java.util.concurrent.atomic.AtomicInteger();
 
     /**
      * @param config        the model settings
@@ -234,6 +236,16 @@ public final class QwenVL implements ModelInterface {
         }
         engine = started;
         state = State.READY;
+        engineStarts.incrementAndGet();
+    }
+
+    /**
+     * How many engines this model has started: the first {@link #setup()} and every restart. A
+     * caller that saw a request fail with {@link dev.qwenvl.engine.EngineDiedException} compares it
+     * with the count when it submitted, to tell whether the engine that died was replaced already.
+     */
+    public int engineStarts() {
+        return engineStarts.get();
     }
 
     /**

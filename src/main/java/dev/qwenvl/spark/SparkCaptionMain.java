@@ -52,6 +52,21 @@ public final class SparkCaptionMain {
         System.exit(code);
     }
 
+    /**
+     * Options of {@code qwenvl caption} the Spark job does not take, and why: refused (exit 2) rather
+     * than silently ignored, so a job never runs with settings other than the ones typed.
+     */
+    static final Map<String, String> NOT_IN_SPARK = Map.of(
+            "--engine-url", "executors caption with the embedded vLLM; the HTTP engine is for qwenvl caption",
+            "--engine-model", "it names the model of an --engine-url server; executors caption with the embedded vLLM",
+            "--engine-timeout", "it bounds requests to an --engine-url server; executors caption with the embedded vLLM",
+            "--frames-in-flight-mib", "each task streams its partition with the default frame budget ("
+                    + (dev.qwenvl.caption.StreamSettings.DEFAULT_FRAMES_IN_FLIGHT_BYTES >> 20) + " MiB); the job "
+                    + "does not take another yet",
+            "--devices", "Spark assigns each task its GPUs (spark.task.resource.gpu.amount) and each executor runs "
+                    + "one engine",
+            "--errors", "a video that fails is an error row in the Parquet output (columns error and error_reason)");
+
     /** The options only the Spark job has, taken out of the caption command's. */
     record SparkOptions(Integer partitions, Map<String, String> pythonEnvironment, List<String> captionArgs) {
 
@@ -67,6 +82,10 @@ public final class SparkCaptionMain {
                 if (a.startsWith("--") && eq > 0) {
                     name = a.substring(0, eq);
                     value = a.substring(eq + 1);
+                }
+                if (NOT_IN_SPARK.containsKey(name)) {
+                    throw new IllegalArgumentException(name + " is an option of qwenvl caption that the Spark job does "
+                            + "not take: " + NOT_IN_SPARK.get(name) + "; leave it out");
                 }
                 if (!name.equals("--partitions") && !name.equals("--python-env")) {
                     rest.add(a);
@@ -130,7 +149,8 @@ public final class SparkCaptionMain {
                     + " qwenvl-cli.jar INPUT... -o OUTPUT.parquet [caption options] [--partitions N]"
                     + " [--python-env NAME=VALUE]...");
             out.println("INPUT: a folder of videos, a video, or a text file of video paths/URIs (any Hadoop file system).");
-            out.println("The caption options are qwenvl caption's:");
+            out.println("The caption options are qwenvl caption's, except " + String.join(", ",
+                    new java.util.TreeSet<>(NOT_IN_SPARK.keySet())) + " (refused: the job cannot honour them):");
             out.print(CaptionArguments.usage());
             return OK;
         } catch (IllegalArgumentException | IOException e) {

@@ -56,6 +56,18 @@ public final class FakeStreamEngines implements LlmEngineFactory {
         return this;
     }
 
+    /**
+     * A killed engine fails its requests first and reports itself dead ({@code isDead()}) only
+     * {@code millis} later, as the real engine's request stream does (it fails every request of
+     * the take, then records the death); submits meanwhile fail with the death.
+     */
+    public FakeStreamEngines recordDeathLate(long millis) {
+        this.recordDeathLateMillis = millis;
+        return this;
+    }
+
+    private volatile long recordDeathLateMillis;
+
     public FakeStreamEngines killAtSubmit(int n) {
         this.killAtSubmit = n;
         return this;
@@ -103,6 +115,8 @@ public final class FakeStreamEngines implements LlmEngineFactory {
         private final int index;
         private final Map<CompletableFuture<Generation>, Long> pending = new ConcurrentHashMap<>();
         private volatile EngineDiedException died;
+        /** Killed, its requests failed, the death not recorded yet (see recordDeathLate). */
+        private volatile EngineDiedException dying;
 
         Engine(int index) {
             this.index = index;
@@ -118,8 +132,9 @@ public final class FakeStreamEngines implements LlmEngineFactory {
             long id = ((OpaqueVideo) request.video()).id();
             submitted.computeIfAbsent(id, k -> new AtomicInteger()).incrementAndGet();
             int n = submits.incrementAndGet();
-            if (died != null) {
-                return CompletableFuture.failedFuture(died.again("submit to a dead engine"));
+            EngineDiedException dead = died != null ? died : dying;
+            if (dead != null) {
+                return CompletableFuture.failedFuture(dead.again("submit to a dead engine"));
             }
             CompletableFuture<Generation> f = new CompletableFuture<>();
             pending.put(f, id);
@@ -143,12 +158,19 @@ public final class FakeStreamEngines implements LlmEngineFactory {
 
         /** Dies as a killed engine core: every pending request fails with {@link EngineDiedException}. */
         public synchronized void kill() {
-            died = new EngineDiedException("engine process EngineCore (pid " + (1000 + index)
+            EngineDiedException death = new EngineDiedException("engine process EngineCore (pid " + (1000 + index)
                     + ") was killed by signal 9 (SIGKILL)", "EngineCore", 1000 + index, null, "SIGKILL", null);
+            long late = recordDeathLateMillis;
+            if (late > 0) {
+                dying = death;
+                timer.schedule(() -> died = death, late, TimeUnit.MILLISECONDS);
+            } else {
+                died = death;
+            }
             List<CompletableFuture<Generation>> lost = new ArrayList<>(pending.keySet());
             pending.clear();
             inFlight.addAndGet(-lost.size());
-            lost.forEach(f -> f.completeExceptionally(died));
+            lost.forEach(f -> f.completeExceptionally(death));
         }
 
         @Override
@@ -163,7 +185,7 @@ public final class FakeStreamEngines implements LlmEngineFactory {
 
         @Override
         public void close() {
-            if (died == null) {
+            if (died == null && dying == null) {
                 kill();
             }
         }

@@ -99,6 +99,25 @@ class StreamEngineRestartTest {
     }
 
     @Test
+    void anEngineWhoseRequestsFailBeforeItReportsItsDeathIsStillRestartedAndNothingIsLost() {
+        // the real engine's stream fails its requests first and records the death after them: a restart
+        // that asked the model at once found the engine "alive", submitted again to the dead engine and
+        // lost every window as ENGINE_DIED (SparkRestartStandInIT, 1 run in 4)
+        FakeStreamEngines engines = new FakeStreamEngines(1000).killAtSubmit(5).recordDeathLate(300);
+        try (QwenVL model = model(engines)) {
+            List<VideoCaptions> results = new VideoCaptioner(model, decoder, CaptionSettings.defaults())
+                    .caption(videos(8));
+            results.forEach(r -> assertTrue(r.succeeded(), r.source() + ": " + r.error()));
+            for (long id = 1; id <= 8; id++) {
+                assertEquals(1, engines.answered(id), "window " + id + " captioned exactly once");
+            }
+            assertEquals(2, engines.starts(), "one restart");
+            assertEquals(2, model.engineStarts());
+            assertEquals(0, open.get(), "every video's frames were released");
+        }
+    }
+
+    @Test
     void aRequestInFlightAtTwoDeathsFailsWithEngineDiedAndTheNextVideoGetsTheNextRestart() {
         // one video at a time (a 1-byte frame budget); window 1 kills every engine it reaches
         FakeStreamEngines engines = new FakeStreamEngines(20).poison(id -> id == 1);

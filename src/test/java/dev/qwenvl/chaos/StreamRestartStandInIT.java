@@ -27,6 +27,7 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -34,8 +35,10 @@ import org.junit.jupiter.api.io.TempDir;
  * process mode (every engine step round-trips through a spawned {@code EngineCore}), videos decoded
  * by PyAV and streamed with the default frame budget, the core killed with {@code kill -9} while
  * the engine holds several windows. The stream restarts the engine and the windows it held are
- * captioned again, each once; a window in flight at a second death fails with ENGINE_DIED.
+ * captioned again, each once; a window in flight at a second death fails with ENGINE_DIED. The
+ * three killed cores' shared memory is gone after the class (the orphan guard sweeps it).
  */
+@ExtendWith(SharedMemoryLeftCheck.class) // no shared memory outlives the runs (issue 25)
 class StreamRestartStandInIT {
     private static PythonRuntime runtime;
 

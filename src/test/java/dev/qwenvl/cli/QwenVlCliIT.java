@@ -226,8 +226,15 @@ class QwenVlCliIT {
         Process kill = new ProcessBuilder("kill", "-INT", Long.toString(p.pid())).inheritIO().start();
         assertEquals(0, kill.waitFor());
         assertTrue(p.waitFor(60, TimeUnit.SECONDS), "the run stops on SIGINT");
-        assertEquals(ExitCodes.INTERRUPTED, p.exitValue(), read(work.resolve("stderr.txt")));
-        assertTrue(read(work.resolve("stderr.txt")).contains("stopped (Ctrl-C or SIGTERM)"), read(work.resolve("stderr.txt")));
+        String err = read(work.resolve("stderr.txt"));
+        assertEquals(ExitCodes.INTERRUPTED, p.exitValue(), err);
+        assertEquals(1, err.lines().filter(l -> l.startsWith("qwenvl caption: stopped (Ctrl-C or SIGTERM) with ")).count(), err);
+        assertTrue(err.matches("(?s).*stopped \\(Ctrl-C or SIGTERM\\) with \\d+ of 9 videos done; every finished video is in "
+                + java.util.regex.Pattern.quote(out.toString()) + "\\. Run the same command again to continue.*"), err);
+        for (String noise : List.of("failed:", "Exception", "runtime is closed", "Traceback")) {
+            assertFalse(err.contains(noise), "no '" + noise + "' on stderr after Ctrl-C: " + err);
+        }
+        assertEquals(0, Files.size(work.resolve("captions.errors.jsonl")), "a video cut short by Ctrl-C is no failure");
         String text = Files.readString(out);
         assertTrue(text.endsWith("\n"), "no torn line");
         text.lines().forEach(CaptionLine::parse);

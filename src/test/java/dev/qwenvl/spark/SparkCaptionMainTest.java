@@ -3,6 +3,7 @@ package dev.qwenvl.spark;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.qwenvl.caption.CaptionSettings;
 import dev.qwenvl.cli.CaptionArguments;
@@ -25,6 +26,31 @@ class SparkCaptionMainTest {
         assertThrows(IllegalArgumentException.class, () -> SparkCaptionMain.SparkOptions.split("--partitions", "0"));
         assertThrows(IllegalArgumentException.class, () -> SparkCaptionMain.SparkOptions.split("--python-env", "X"));
         assertThrows(IllegalArgumentException.class, () -> SparkCaptionMain.SparkOptions.split("--partitions"));
+    }
+
+    @Test
+    void captionOptionsTheJobCannotHonourAreRefusedNamingTheOptionNotIgnored() {
+        for (String option : List.of("--engine-url", "--engine-model", "--engine-timeout", "--frames-in-flight-mib",
+                "--devices", "--errors")) {
+            for (String[] args : List.of(new String[] {"in", "-o", "out", option, "1"},
+                    new String[] {"in", "-o", "out", option + "=1"})) {
+                IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                        () -> SparkCaptionMain.SparkOptions.split(args), option);
+                assertTrue(e.getMessage().startsWith(option + " is an option of qwenvl caption that the Spark job does "
+                        + "not take: "), e.getMessage());
+                assertTrue(e.getMessage().endsWith("; leave it out"), e.getMessage());
+            }
+        }
+        // through the job's entry point: exit 2 before Spark is touched, the reason on stderr
+        java.io.ByteArrayOutputStream err = new java.io.ByteArrayOutputStream();
+        int code = SparkCaptionMain.run(null, new java.io.PrintStream(new java.io.ByteArrayOutputStream()),
+                new java.io.PrintStream(err, true), "in", "-o", "out", "--engine-url", "http://localhost:8000/v1");
+        assertEquals(SparkCaptionMain.CANNOT_START, code);
+        assertEquals("qwenvl spark caption: --engine-url is an option of qwenvl caption that the Spark job does not "
+                + "take: executors caption with the embedded vLLM; the HTTP engine is for qwenvl caption; leave it out",
+                err.toString().strip());
+        assertTrue(SparkCaptionMain.SparkOptions.split("in", "-o", "out", "--engine-arg", "enforce_eager=true")
+                .captionArgs().contains("--engine-arg"), "other options pass");
     }
 
     @Test
