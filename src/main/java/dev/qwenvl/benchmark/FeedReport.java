@@ -57,7 +57,7 @@ public record FeedReport(Accelerator accelerator, ModelVariant variant, Benchmar
     public List<String> lines() {
         List<String> out = new ArrayList<>();
         out.add(String.format(Locale.ROOT, "feed: model front end %s, %s architecture; vLLM's engine core runs the instant "
-                + "stand-in (no weights, no model)", variant.modelId(), architecture.key()));
+                + "executor in place of the model (no weights)", variant.modelId(), architecture.key()));
         out.add("feed: machine: " + accelerator + ", " + Runtime.getRuntime().availableProcessors() + " CPUs (no accelerator is used)");
         out.add(String.format(Locale.ROOT, "feed: workload: %d clips, %d output tokens per window, %d decode lanes against 1, "
                 + "pool of %d engines at %.1f ms per step", clips, maxOutputTokens, decodeThreads, poolEngines, poolStepMs));

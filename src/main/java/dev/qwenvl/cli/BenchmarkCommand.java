@@ -104,7 +104,7 @@ final class BenchmarkCommand implements Callable<Integer> {
     @Option(names = "--feed-only",
             description = "Measure the feed ceiling instead: how many windows/s this machine's CPU hands the engines "
                     + "(decode-only with 1 and --decode-threads lanes, vLLM's front end alone, the whole pipeline, and a pool "
-                    + "of --pool-engines engines), with vLLM's engine core replaced by an instant stand-in: no weights, no "
+                    + "of --pool-engines engines), with vLLM's model executor replaced by an instant stand-in: no weights, no "
                     + "model, no accelerator. Run it on a GPU node before spending GPU time (docs/feed.md).")
     boolean feedOnly;
 
