@@ -33,3 +33,28 @@ def write_clips(folder, count, seconds, fps=30, width=640, height=360, seed=0):
                 container.mux(packet)
         paths.append(path)
     return paths
+
+
+def python_cpu_seconds():
+    """CPU seconds used so far by each live Python thread of this interpreter (the calling
+    thread, which is the runtime's interpreter thread, engine loops, decode lanes, ...), by native
+    thread id: ``{tid: seconds}``. The feed benchmark takes one reading before and one after a
+    phase; a thread that ended in between is not counted. A Python thread's CPU time is its
+    GIL-held time plus what it runs with the GIL released (FFmpeg, tokenizers, copies): an upper
+    bound of the GIL time it took."""
+    import threading
+    import time
+
+    out = {}
+    threading.current_thread()  # registers the calling (JEP) thread, which Python did not start
+    for thread in threading.enumerate():
+        ident = getattr(thread, "ident", None)
+        native = getattr(thread, "native_id", None)
+        if ident is None or native is None:
+            continue
+        try:
+            clock = time.pthread_getcpuclockid(ident)
+            out[int(native)] = time.clock_gettime(clock)
+        except (OSError, ValueError, AttributeError):  # the thread just ended
+            continue
+    return out

@@ -4,6 +4,10 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.qwenvl.benchmark.BenchmarkArchitecture;
 import dev.qwenvl.benchmark.BenchmarkConfig;
 import dev.qwenvl.benchmark.BenchmarkReport;
+import dev.qwenvl.benchmark.FeedBenchmark;
+import dev.qwenvl.benchmark.FeedConfig;
+import dev.qwenvl.benchmark.FeedPhase;
+import dev.qwenvl.benchmark.FeedReport;
 import dev.qwenvl.benchmark.MachineBenchmark;
 import dev.qwenvl.benchmark.Precision;
 import dev.qwenvl.benchmark.PrecisionResult;
@@ -72,9 +76,10 @@ final class BenchmarkCommand implements Callable<Integer> {
             description = "Where the model folder and generated clips go. Default: a temporary folder, removed after.")
     Path workDir;
 
-    @Option(names = "--clips", paramLabel = "N", defaultValue = "" + BenchmarkConfig.DEFAULT_GENERATED_CLIPS,
-            description = "Clips to generate when none are given. Default: ${DEFAULT-VALUE}.")
-    int clips;
+    @Option(names = "--clips", paramLabel = "N",
+            description = "Clips to generate when none are given. Default: " + BenchmarkConfig.DEFAULT_GENERATED_CLIPS
+                    + " (--feed-only: " + FeedConfig.DEFAULT_GENERATED_CLIPS + ").")
+    Integer clips;
 
     @Option(names = "--clip-seconds", paramLabel = "S", defaultValue = "" + BenchmarkConfig.DEFAULT_CLIP_SECONDS,
             description = "Length of each generated clip (640x360, 30 fps). Default: ${DEFAULT-VALUE}.")
@@ -96,6 +101,26 @@ final class BenchmarkCommand implements Callable<Integer> {
             description = "Further vllm.LLM argument, repeatable (e.g. --engine-arg enforce_eager=true on a CPU).")
     Map<String, String> engineArgs = new LinkedHashMap<>();
 
+    @Option(names = "--feed-only",
+            description = "Measure the feed ceiling instead: how many windows/s this machine's CPU hands the engines "
+                    + "(decode-only with 1 and --decode-threads lanes, vLLM's front end alone, the whole pipeline, and a pool "
+                    + "of --pool-engines engines), with vLLM's model executor replaced by an instant stand-in: no weights, no "
+                    + "model, no accelerator. Run it on a GPU node before spending GPU time (docs/feed.md).")
+    boolean feedOnly;
+
+    @Option(names = "--decode-threads", paramLabel = "K", defaultValue = "" + FeedConfig.DEFAULT_DECODE_THREADS,
+            description = "--feed-only: decode lanes of the many-lane figures (against 1 lane). Default: ${DEFAULT-VALUE}.")
+    int decodeThreads;
+
+    @Option(names = "--pool-engines", paramLabel = "N", defaultValue = "" + FeedConfig.DEFAULT_POOL_ENGINES,
+            description = "--feed-only: engines of the pool figure. Default: ${DEFAULT-VALUE}.")
+    int poolEngines;
+
+    @Option(names = "--pool-step-ms", paramLabel = "S", defaultValue = "" + FeedConfig.DEFAULT_POOL_STEP_MS,
+            description = "--feed-only: milliseconds each engine step of the pool sleeps, standing for an accelerator "
+                    + "step. Default: ${DEFAULT-VALUE}.")
+    double poolStepMs;
+
     @Option(names = "--report", paramLabel = "FILE", description = "Also write the figures as JSON to FILE.")
     Path report;
 
@@ -107,13 +132,17 @@ final class BenchmarkCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
+        if (feedOnly) {
+            return feed();
+        }
         PrintWriter out = spec.commandLine().getOut();
         BenchmarkConfig.Builder builder;
         Path work = workDir != null ? workDir : Files.createTempDirectory("qwenvl-benchmark-");
         try {
             builder = BenchmarkConfig.builder(work).variant(variant).tinyModelDir(tinyModelDir)
                     .clips(inputs.isEmpty() ? List.of() : VideoFinder.find(inputs))
-                    .generatedClips(clips, clipSeconds).maxOutputTokens(maxOutputTokens)
+                    .generatedClips(clips != null ? clips : BenchmarkConfig.DEFAULT_GENERATED_CLIPS, clipSeconds)
+                    .maxOutputTokens(maxOutputTokens)
                     .precisions(precisions.stream().map(Precision::fromKey).toList())
                     .extraEngineArgs(EngineArgValues.parse(engineArgs));
             if (architecture != null) {
@@ -156,6 +185,85 @@ final class BenchmarkCommand implements Callable<Integer> {
         boolean anyFailed = result.results().stream().anyMatch(r -> r.status() == PrecisionResult.Status.FAILED);
         boolean anyRan = result.results().stream().anyMatch(r -> r.status() == PrecisionResult.Status.RAN);
         return anyFailed ? (anyRan ? ExitCodes.SOME_FAILED : ExitCodes.CANNOT_START) : ExitCodes.OK;
+    }
+
+    /** {@code --feed-only}: {@link FeedBenchmark}; prints its lines, writes its JSON report. */
+    private int feed() throws IOException {
+        PrintWriter out = spec.commandLine().getOut();
+        Path work = workDir != null ? workDir : Files.createTempDirectory("qwenvl-feed-");
+        FeedConfig config;
+        try {
+            FeedConfig.Builder builder = FeedConfig.builder(work).variant(variant).tinyModelDir(tinyModelDir)
+                    .clips(inputs.isEmpty() ? List.of() : VideoFinder.find(inputs))
+                    .generatedClips(clips != null ? clips : FeedConfig.DEFAULT_GENERATED_CLIPS, clipSeconds)
+                    .maxOutputTokens(maxOutputTokens).decodeThreads(decodeThreads).pool(poolEngines, poolStepMs)
+                    .extraEngineArgs(EngineArgValues.parse(engineArgs));
+            if (architecture != null) {
+                builder.architecture(BenchmarkArchitecture.fromKey(architecture));
+            }
+            config = builder.build();
+        } catch (IllegalArgumentException e) {
+            throw new CliFailure(ExitCodes.CANNOT_START, e.getMessage(), e);
+        }
+        python.apply();
+        if (verbose) {
+            CliLogging.verbose();
+        }
+        FeedReport result;
+        try {
+            result = new FeedBenchmark(PythonRuntime.shared()).run(config);
+        } catch (IllegalArgumentException e) {
+            throw new CliFailure(ExitCodes.CANNOT_START, e.getMessage(), e);
+        } finally {
+            if (workDir == null) {
+                deleteTree(work);
+            }
+        }
+        for (String line : result.lines()) {
+            out.println("qwenvl benchmark: " + line);
+        }
+        out.flush();
+        if (report != null) {
+            Files.writeString(report, REPORT.writeValueAsString(feedJson(result)) + "\n", StandardCharsets.UTF_8);
+        }
+        boolean anyFailed = result.phases().stream().anyMatch(p -> !p.ran());
+        boolean anyEngineRan = result.frontend().ran() || result.pool().ran();
+        return anyFailed ? (anyEngineRan ? ExitCodes.SOME_FAILED : ExitCodes.CANNOT_START) : ExitCodes.OK;
+    }
+
+    /** The feed report as JSON values; a figure that is not a finite number is {@code null}. */
+    static Map<String, Object> feedJson(FeedReport r) {
+        Map<String, Object> json = new LinkedHashMap<>();
+        json.put("benchmark", "feed");
+        json.put("model", r.variant().modelId());
+        json.put("architecture", r.architecture().key());
+        json.put("accelerator", r.accelerator().toString());
+        json.put("clips", r.clips());
+        json.put("max_output_tokens", r.maxOutputTokens());
+        json.put("decode_threads", r.decodeThreads());
+        json.put("pool_engines", r.poolEngines());
+        json.put("pool_step_ms", r.poolStepMs());
+        json.put("engine_start_seconds", finite(r.engineStartSeconds()));
+        json.put("pool_start_seconds", finite(r.poolStartSeconds()));
+        List<Object> phases = new ArrayList<>();
+        for (FeedPhase p : r.phases()) {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("phase", p.key());
+            m.put("ran", p.ran());
+            m.put("failure", p.failure());
+            m.put("windows", p.windows());
+            m.put("failed_videos", p.failedVideos());
+            m.put("seconds", finite(p.seconds()));
+            m.put("windows_per_second", finite(p.windowsPerSecond()));
+            m.put("python_cpu_ms_per_window", finite(p.pythonCpuMsPerWindow()));
+            phases.add(m);
+        }
+        json.put("phases", phases);
+        json.put("ratio_decode_lanes_over_one", finite(r.lanesRatio()));
+        json.put("ratio_pipeline_over_decode", finite(r.pipelineRatio()));
+        json.put("ratio_pool_over_one_engine", finite(r.poolRatio()));
+        json.put("frontend_windows_per_second", finite(r.frontend().windowsPerSecond()));
+        return json;
     }
 
     /** Writes the report (Jackson, compact, fields in the order {@link #toJson} puts them). */

@@ -1,0 +1,140 @@
+package dev.qwenvl.benchmark;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.qwenvl.engine.EngineRequest;
+import dev.qwenvl.engine.SamplingParams;
+import dev.qwenvl.engine.VideoPayload;
+import dev.qwenvl.jep.FeedProbes;
+import dev.qwenvl.jep.PythonFrames;
+import dev.qwenvl.model.ModelVariant;
+import dev.qwenvl.model.QwenVlConfig;
+import dev.qwenvl.video.PreparedVideo;
+import dev.qwenvl.video.VideoInfo;
+import dev.qwenvl.video.VideoSource;
+import dev.qwenvl.video.VideoWindow;
+import dev.qwenvl.video.Windowing;
+import dev.qwenvl.video.WindowingConfig;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The feed benchmark's pieces that need no Python: settings, ratios, the report, the prepared-video decoder. */
+class FeedBenchmarkTest {
+
+    private static final Path WORK = Path.of("/tmp/feed-work");
+
+    @Test
+    void defaultsAreTheIssuesWorkload() {
+        FeedConfig c = FeedConfig.builder(WORK).build();
+        assertEquals(20, c.generatedClips());
+        assertEquals(20.0, c.clipSeconds());
+        assertEquals(512, c.maxOutputTokens());
+        assertEquals(2, c.decodeThreads());
+        assertEquals(8, c.poolEngines());
+        assertEquals(6.0, c.poolStepMs());
+        assertEquals(BenchmarkArchitecture.PUBLISHED, c.architecture());
+    }
+
+    @Test
+    void theInstantCoresOwnEngineArgumentsAreRefused() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> FeedConfig.builder(WORK).extraEngineArgs(Map.of("distributed_executor_backend", "mp")).build());
+        assertTrue(e.getMessage().contains("distributed_executor_backend is the feed benchmark's own"), e.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> FeedConfig.builder(WORK).decodeThreads(0).build());
+        assertThrows(IllegalArgumentException.class, () -> FeedConfig.builder(WORK).pool(0, 6).build());
+        assertThrows(IllegalArgumentException.class, () -> FeedConfig.builder(WORK).pool(8, -1).build());
+    }
+
+    @Test
+    void everyEnginePassRunsTheInstantCoreWithoutTheProcessorCacheAndThePoolOnOneDeviceGroupPerEngine() {
+        FeedConfig c = FeedConfig.builder(WORK).build();
+        QwenVlConfig one = FeedBenchmark.modelConfig(c, WORK, 1, 0);
+        assertTrue(one.devices().isDefault());
+        assertTrue(one.disableMmcache());
+        assertFalse(one.fp8());
+        assertEquals("qwenvl_bridge.instant_core.InstantExecutor", one.extraEngineArgs().get("distributed_executor_backend"));
+        assertEquals(Map.of("qwenvl_instant_core", Map.of("step_ms", 0.0)), one.extraEngineArgs().get("additional_config"));
+        QwenVlConfig pool = FeedBenchmark.modelConfig(c, WORK, 8, 6);
+        assertEquals("cpu,cpu,cpu,cpu,cpu,cpu,cpu,cpu", pool.devices().toString().replace(" ", ""));
+        assertEquals(Map.of("qwenvl_instant_core", Map.of("step_ms", 6.0)), pool.extraEngineArgs().get("additional_config"));
+    }
+
+    @Test
+    void ratiosAreTakenWithinOneReport() {
+        FeedReport r = report(new FeedPhase("decode_1_lane", "", 40, 0, 20, 1, null),
+                new FeedPhase("decode_2_lanes", "", 40, 0, 10, 1, null),
+                new FeedPhase("pipeline", "", 40, 0, 12.5, 2, null),
+                new FeedPhase("pool_8", "", 40, 0, 12.5, 2, null));
+        assertEquals(2.0, r.lanesRatio(), 1e-9);
+        assertEquals(0.8, r.pipelineRatio(), 1e-9);
+        assertEquals(1.0, r.poolRatio(), 1e-9);
+        assertEquals(50.0, r.pipeline().pythonCpuMsPerWindow(), 1e-9);
+        List<String> lines = r.lines();
+        assertTrue(lines.contains("feed: ratio decode-only 2 lanes / 1 lane: 2.000"), lines.toString());
+        assertTrue(lines.contains("feed: ratio pipeline / decode-only (2 lanes): 0.800"), lines.toString());
+        assertTrue(lines.contains("feed: ratio pool of 8 at 6.0 ms / 1 engine: 1.000"), lines.toString());
+        assertTrue(lines.contains("feed: ceiling per JVM (frontend-only, the GIL-bound part lanes cannot lift): 8.00 windows/s"),
+                lines.toString());
+    }
+
+    @Test
+    void aPassThatDidNotRunSaysWhyAndItsRatiosAreNotNumbers() {
+        FeedPhase failed = FeedPhase.failed("pool_8", "", "engine 3 of 8 did not start");
+        FeedReport r = report(new FeedPhase("decode_1_lane", "", 40, 0, 20, 1, null),
+                new FeedPhase("decode_2_lanes", "", 40, 0, 10, 1, null),
+                new FeedPhase("pipeline", "", 40, 0, 12.5, 2, null), failed);
+        assertTrue(Double.isNaN(r.poolRatio()));
+        assertTrue(r.lines().contains("feed: pool_8: did not run: engine 3 of 8 did not start"), r.lines().toString());
+    }
+
+    private static FeedReport report(FeedPhase one, FeedPhase lanes, FeedPhase pipeline, FeedPhase pool) {
+        FeedPhase frontend = new FeedPhase("frontend", "", 40, 0, 5, 2, null);
+        return new FeedReport(Accelerator.cpu(), ModelVariant.QWEN, BenchmarkArchitecture.PUBLISHED, 20, 512, 2, 8, 6,
+                30, 240, one, lanes, frontend, pipeline, pool);
+    }
+
+    @Test
+    void cpuBetweenTwoReadingsCountsNewThreadsWholeAndNeverGoesBack() {
+        double cpu = FeedProbes.cpuSecondsBetween(Map.of(1L, 2.0, 2L, 5.0), Map.of(1L, 3.5, 2L, 5.0, 3L, 0.25));
+        assertEquals(1.75, cpu, 1e-9);
+        assertThrows(IllegalArgumentException.class, () -> FeedProbes.instantCoreEngineArgs(-1));
+    }
+
+    @Test
+    void preparedVideosHandTheSameFramesBackAndReleaseThemOnlyWhenClosed(@TempDir Path dir) throws Exception {
+        VideoSource source = new VideoSource.VideoFile(Files.writeString(dir.resolve("a.mp4"), "not read"));
+        VideoInfo info = new VideoInfo(600, 30, 640, 360, 0);
+        List<VideoWindow> windows = Windowing.plan(600, 30, WindowingConfig.defaults());
+        List<VideoPayload> payloads = windows.stream().<VideoPayload>map(w -> new PythonFrames(w.windowIndex() + 1)).toList();
+        AtomicInteger released = new AtomicInteger();
+        PreparedVideo video = new PreparedVideo(source, windows, payloads, released::incrementAndGet);
+        try (PreparedVideos prepared = new PreparedVideos()) {
+            prepared.record(info, video);
+            assertEquals(windows.size(), prepared.windows());
+            assertSame(info, prepared.probe(source));
+            PreparedVideo again = prepared.prepare(source, windows, "qwen2.5", false);
+            assertEquals(payloads, again.payloads());
+            again.close();
+            assertEquals(0, released.get());
+            assertThrows(IllegalStateException.class, () -> prepared.prepare(source, windows.subList(0, 1), "qwen2.5", false));
+        }
+        assertEquals(1, released.get());
+    }
+
+    @Test
+    void theJavaSideInstantEngineAnswersAtOnce() throws Exception {
+        InstantEngine engine = new InstantEngine();
+        EngineRequest request = new EngineRequest("prompt", new PythonFrames(1));
+        assertEquals(InstantEngine.CAPTION, engine.submit(request, new SamplingParams(0.1, 0.001, 1.05, 8, List.of(), 0)).getNow(null));
+        assertEquals(1, engine.requests());
+    }
+}

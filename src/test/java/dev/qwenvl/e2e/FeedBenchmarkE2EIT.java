@@ -1,0 +1,72 @@
+package dev.qwenvl.e2e;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.qwenvl.cli.BenchmarkRuns;
+import dev.qwenvl.jep.TestPython;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code qwenvl benchmark --feed-only} on the real vLLM CPU build (its front end for real, its
+ * engine core running the instant stand-in, no weights) over a small clip set, as CI runs it: two
+ * 2 s clips (one window each), 8 output tokens, a pool of 2. Every figure is printed and in the
+ * JSON report: each pass ran over every window, the ratios and the ceiling are numbers. Values
+ * are not checked (benchmarks never fail on time); the full figure is P11 in BENCHMARKS.md.
+ */
+class FeedBenchmarkE2EIT {
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void theFeedBenchmarkPrintsAndReportsEveryFigure() throws Exception {
+        E2ETier.assumeInstalled();
+        Path report = dir.resolve("feed.json");
+        BenchmarkRuns.Run run = BenchmarkRuns.run(dir, Map.of(), List.of("benchmark", "--feed-only",
+                "--tiny-model-dir", E2ETier.modelDir().toString(), "--clips", "2", "--clip-seconds", "2",
+                "--max-output-tokens", "8", "--pool-engines", "2", "--report", report.toString(),
+                "--python", TestPython.python().toString()));
+        System.out.println(run.out()); // the measured figures, for the build log
+        assertEquals(0, run.exitCode(), run.out() + run.err());
+
+        List<String> keys = List.of("decode_1_lane", "decode_2_lanes", "frontend", "pipeline", "pool_2");
+        for (String key : keys) {
+            assertTrue(run.out().lines().anyMatch(l -> l.startsWith("qwenvl benchmark: feed: " + key + ": ")
+                    && l.contains(" windows/s (2 windows in ") && l.contains("Python threads' CPU ")), key + "\n" + run.out());
+        }
+        for (String ratio : List.of("ratio decode-only 2 lanes / 1 lane: ", "ratio pipeline / decode-only (2 lanes): ",
+                "ratio pool of 2 at 6.0 ms / 1 engine: ", "ceiling per JVM (frontend-only")) {
+            assertTrue(run.out().contains("qwenvl benchmark: feed: " + ratio), ratio + "\n" + run.out());
+        }
+
+        JsonNode json = new ObjectMapper().readTree(Files.readString(report));
+        assertEquals("feed", json.get("benchmark").asText());
+        assertTrue(json.get("engine_start_seconds").isNumber(), json.toString());
+        assertTrue(json.get("pool_start_seconds").isNumber(), json.toString());
+        List<String> reported = new ArrayList<>();
+        for (JsonNode phase : json.get("phases")) {
+            reported.add(phase.get("phase").asText());
+            assertTrue(phase.get("ran").asBoolean(), phase.toString());
+            assertEquals(2, phase.get("windows").asInt(), phase.toString());
+            assertEquals(0, phase.get("failed_videos").asInt(), phase.toString());
+            assertTrue(phase.get("windows_per_second").asDouble() > 0, phase.toString());
+            assertTrue(phase.get("python_cpu_ms_per_window").isNumber(), phase.toString());
+        }
+        assertEquals(keys, reported);
+        for (String figure : List.of("ratio_decode_lanes_over_one", "ratio_pipeline_over_decode", "ratio_pool_over_one_engine",
+                "frontend_windows_per_second")) {
+            assertNotNull(json.get(figure), figure);
+            assertTrue(json.get(figure).asDouble() > 0, figure + " in " + json);
+        }
+    }
+}
