@@ -137,3 +137,13 @@ def release(ids):
 def held():
     """How many prepared windows the store holds (leak checks)."""
     return handles.count()
+
+
+def held_bytes():
+    """Bytes of the prepared windows the store holds (frame budget checks)."""
+    return handles.nbytes()
+
+
+def lanes_busy():
+    """Decode lanes not yet collected or cancelled, and lane threads alive (leak checks)."""
+    return {"pending": lanes.pending(), "threads": lanes.running_threads()}
