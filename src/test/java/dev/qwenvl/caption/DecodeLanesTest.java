@@ -263,6 +263,52 @@ class DecodeLanesTest {
     }
 
     @Test
+    void theLanesFeedEveryEngineOfAPoolAndTheCaptionsStayTheSame() throws Exception {
+        List<VideoSource> sources = videos("v0-60", "v1-20", "v2-40", "v3-20", "v4-60", "v5-20", "v6-20", "v7-20");
+        answerMillis = 80;
+        List<java.util.Set<Long>> perEngine = new ArrayList<>();
+        dev.qwenvl.engine.LlmEngineFactory members = new dev.qwenvl.engine.LlmEngineFactory() {
+            @Override
+            public LlmEngine start(dev.qwenvl.engine.EngineArgs args) {
+                java.util.Set<Long> mine = java.util.concurrent.ConcurrentHashMap.newKeySet();
+                perEngine.add(mine);
+                return new LlmEngine() {
+                    @Override
+                    public CompletableFuture<String> submit(EngineRequest request, SamplingParams sampling) {
+                        long id = ((OpaqueVideo) request.video()).id();
+                        mine.add(id);
+                        CompletableFuture<String> f = new CompletableFuture<>();
+                        timer.schedule(() -> f.complete("cap-" + id), answerMillis, TimeUnit.MILLISECONDS);
+                        return f;
+                    }
+
+                    @Override
+                    public void close() {
+                    }
+                };
+            }
+        };
+        List<List<String>> runs = new ArrayList<>();
+        for (int lanes : new int[] {1, 3}) {
+            perEngine.clear();
+            try (QwenVL pool = new QwenVL(QwenVlConfig.builder().modelDir(Path.of("/m")).modelVariant("qwen").build(),
+                    args -> dev.qwenvl.engine.EnginePool.start(members, args,
+                            List.of(dev.qwenvl.engine.DeviceGroup.CPU, dev.qwenvl.engine.DeviceGroup.CPU,
+                                    dev.qwenvl.engine.DeviceGroup.CPU), dev.qwenvl.engine.EnginePool.Options.DEFAULTS))) {
+                pool.setup();
+                runs.add(captions(new VideoCaptioner(pool, decoder, CaptionSettings.defaults()).caption(sources,
+                        lanes(lanes, 1L << 30), CaptionProgress.NONE)));
+            }
+            if (lanes == 3) {
+                assertEquals(3, perEngine.size());
+                perEngine.forEach(e -> assertTrue(!e.isEmpty(), "every engine of the pool got windows: " + perEngine));
+                assertEquals(16, perEngine.stream().mapToInt(java.util.Set::size).sum(), "each window went to one engine");
+            }
+        }
+        assertEquals(runs.get(0), runs.get(1));
+    }
+
+    @Test
     void aDecodeLaneGivesFfmpegItsShareOfTheCores() {
         assertEquals(16, DecodeLane.codecThreads(1, 16));
         assertEquals(2, DecodeLane.codecThreads(8, 16));
