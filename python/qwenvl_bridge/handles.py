@@ -10,7 +10,7 @@ import itertools
 import threading
 from typing import Any, Iterable, Union
 
-__all__ = ["put", "get", "release", "count"]
+__all__ = ["put", "get", "release", "count", "nbytes"]
 
 _lock = threading.Lock()
 _items: dict[int, Any] = {}
@@ -56,3 +56,9 @@ def count() -> int:
     """Number of values currently held (for leak checks)."""
     with _lock:
         return len(_items)
+
+
+def nbytes() -> int:
+    """Bytes of the arrays currently held (frame budget checks)."""
+    with _lock:
+        return sum(int(getattr(v, "nbytes", 0)) for v in _items.values())

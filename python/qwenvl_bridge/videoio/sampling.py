@@ -10,6 +10,7 @@ import av
 import numpy as np
 
 from .. import family as family_mod
+from ..lanes import Cancelled
 from .container import Source, check_aspect, display_name, open_video, rotation_clockwise, upright, video_stream
 from .errors import VideoError
 from .probing import MIN_PRESENT_SHARE
@@ -25,6 +26,8 @@ def decode_windows(
     *,
     name: Optional[str] = None,
     family: Union[str, family_mod.Family] = "qwen2.5",
+    threads: int = 0,
+    cancelled=None,
 ) -> list[np.ndarray]:
     """Decodes the container once and returns the requested frames of each window.
 
@@ -38,6 +41,10 @@ def decode_windows(
             the family's vision encoder).
         name: display name for errors.
         family: the model family whose sizes apply (see :func:`resize_frames`).
+        threads: FFmpeg's own decoding threads (0: FFmpeg's choice). A decode lane passes its
+            share of the cores, so that lanes x threads fits them; the frames do not depend on it.
+        cancelled: a ``threading.Event``; once set, the decode stops at the next frame and raises
+            ``lanes.Cancelled``.
 
     Returns:
         one array per window, in the order of ``windows``; frames upright (rotation applied),
@@ -81,8 +88,12 @@ def decode_windows(
     with open_video(source, label) as container:
         stream = video_stream(container, label)
         stream.thread_type = "AUTO"
+        if threads > 0:
+            stream.codec_context.thread_count = int(threads)
         frames_iter = container.decode(stream)
         while decoded <= last_wanted:
+            if cancelled is not None and cancelled.is_set():
+                raise Cancelled(f"decoding {label} was cancelled after {decoded} frames")
             try:
                 frame = next(frames_iter)
             except StopIteration:

@@ -1,6 +1,7 @@
 package dev.qwenvl.benchmark;
 
 import dev.qwenvl.engine.EngineRequest;
+import dev.qwenvl.engine.Generation;
 import dev.qwenvl.engine.LlmEngine;
 import dev.qwenvl.engine.SamplingParams;
 import java.util.concurrent.CompletableFuture;
@@ -17,9 +18,9 @@ final class InstantEngine implements LlmEngine {
     private final AtomicInteger requests = new AtomicInteger();
 
     @Override
-    public CompletableFuture<String> submit(EngineRequest request, SamplingParams sampling) {
+    public CompletableFuture<Generation> submit(EngineRequest request, SamplingParams sampling) {
         requests.incrementAndGet();
-        return CompletableFuture.completedFuture(CAPTION);
+        return CompletableFuture.completedFuture(Generation.ofText(CAPTION));
     }
 
     /** Requests answered so far. */

@@ -2,7 +2,9 @@ package dev.qwenvl.caption;
 
 /**
  * Bytes of frames in flight, bounded: {@link #acquire} waits until the bytes fit the budget or
- * nothing is held (so one video larger than the budget still runs, alone).
+ * nothing is held (so one video larger than the budget still runs, alone). The stream acquires a
+ * video's bytes before its decode starts, from its plan, and {@link #adjust}s them to what the
+ * decode really holds once it ended.
  */
 final class FrameBudget {
     private final long budget;
@@ -22,6 +24,12 @@ final class FrameBudget {
         }
         held += bytes;
         return true;
+    }
+
+    /** Counts {@code delta} more bytes (less when negative) without waiting: a decode held other than planned. */
+    synchronized void adjust(long delta) {
+        held += delta;
+        notifyAll();
     }
 
     synchronized void release(long bytes) {

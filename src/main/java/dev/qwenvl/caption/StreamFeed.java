@@ -5,6 +5,8 @@ import dev.qwenvl.engine.EngineDiedException;
 import dev.qwenvl.engine.EngineException;
 import dev.qwenvl.engine.EngineRequest;
 import dev.qwenvl.model.ModelStateException;
+import dev.qwenvl.video.DecodeCancelledException;
+import dev.qwenvl.video.DecodeLane;
 import dev.qwenvl.video.PreparedVideo;
 import dev.qwenvl.video.VideoSource;
 import dev.qwenvl.video.VideoWindow;
@@ -12,6 +14,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -21,12 +26,25 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The feeder of one stream, on its own thread: prepares one video after another, in input order,
- * while the engine works, and submits each of its windows on its own (through the stream's
- * {@link EngineRecovery}) as soon as the video is prepared and its frames fit the
- * {@link FrameBudget}. A video's frames stay open until every one of its requests ended (a second
- * submission after an engine restart included). Each finished video is queued for the calling
- * thread with its input index.
+ * The feeder of one stream: prepares up to {@code lanes} videos at once, in input order, while
+ * the engine works, and submits each of its windows on its own (through the stream's
+ * {@link EngineRecovery}) as soon as the video is prepared.
+ *
+ * <p>Decode lanes: a dispatcher thread ({@code qwenvl-captioner-feed}) hands video after video to
+ * {@code lanes} lane threads ({@code qwenvl-decode-lane-N}). A lane probes its video and plans its
+ * windows ({@link VideoPreparation#plan}), takes the video's frame bytes from the
+ * {@link FrameBudget} before the decode starts (in input order: {@link Turns}), decodes it on a
+ * {@link DecodeLane} (with the decoder of the embedded Python, on a Python thread of its own, the
+ * interpreter thread only starting and polling it), and submits it when every earlier video was
+ * submitted (input order again). So the engines see the same videos, windows and frames in the
+ * same order as with one lane; only the decodes overlap. One engine or a pool: the lanes feed the
+ * one {@link EngineRecovery}, whose engine (an {@code EnginePool} with {@code --devices}) routes
+ * each request to its least-loaded member.
+ *
+ * <p>A video's frames stay open until every one of its requests ended (a second submission after
+ * an engine restart included). Each finished video is queued for the calling thread with its
+ * input index. {@link #stop} starts no more videos: lanes still decoding are cancelled (their
+ * frames released), the videos already submitted finish.
  */
 final class StreamFeed {
     /** Under the captioner's name: per-window and per-video logs are the captioner's (the CLI leaves them out). */
@@ -40,30 +58,48 @@ final class StreamFeed {
     private final CaptionRequests requests;
     private final EngineRecovery engine;
     private final FrameBudget budget;
+    private final int lanes;
     private final BlockingQueue<Done> done = new LinkedBlockingQueue<>();
     private final AtomicBoolean stop = new AtomicBoolean();
     private final AtomicInteger started = new AtomicInteger();
     private final AtomicReference<QwenVlException> engineGone = new AtomicReference<>();
     private final Thread thread;
+    private final ExecutorService laneThreads;
+    private final Semaphore freeLanes;
+    /** Videos take their frame bytes from the budget in input order. */
+    private final Turns budgetTurns = new Turns();
+    /** Videos are submitted (or reported failed) in input order; the videos that passed were started. */
+    private final Turns submitTurns = new Turns();
     /** Index of the first source not started; final once the thread ended. */
     private volatile int next;
 
     StreamFeed(List<VideoSource> sources, VideoPreparation preparation, CaptionRequests requests, EngineRecovery engine,
-               FrameBudget budget) {
+               FrameBudget budget, int lanes) {
+        if (lanes < 1) {
+            throw new IllegalArgumentException("lanes must be 1 or more, got " + lanes);
+        }
         this.sources = sources;
         this.preparation = preparation;
         this.requests = requests;
         this.engine = engine;
         this.budget = budget;
+        this.lanes = lanes;
+        this.freeLanes = new Semaphore(lanes);
         this.thread = new Thread(this::run, "qwenvl-captioner-feed");
         this.thread.setDaemon(true);
+        AtomicInteger laneNumber = new AtomicInteger();
+        this.laneThreads = Executors.newFixedThreadPool(lanes, r -> {
+            Thread t = new Thread(r, "qwenvl-decode-lane-" + laneNumber.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        });
     }
 
     void start() {
         thread.start();
     }
 
-    /** Starts no more videos; those in flight finish. */
+    /** Starts no more videos; lanes still decoding are cancelled; videos submitted finish. */
     void stop() {
         stop.set(true);
     }
@@ -73,7 +109,7 @@ final class StreamFeed {
         return done.poll(millis, TimeUnit.MILLISECONDS);
     }
 
-    /** True when the feeder ended and every video it started was handed out ({@code reported} of them). */
+    /** True when the feeder and its lanes ended and every video it started was handed out ({@code reported} of them). */
     boolean finished(int reported) {
         return !thread.isAlive() && reported == started.get();
     }
@@ -88,53 +124,157 @@ final class StreamFeed {
         return engineGone.get();
     }
 
+    /** The dispatcher: one video to each free lane, in input order; ends when its lanes ended. */
     private void run() {
-        for (int v = 0; v < sources.size(); v++) {
-            next = v;
-            if (engine.gaveUp()) {
-                engineGone.compareAndSet(null, engine.lostTo());
-                return; // the engine is gone for good: start no more videos
-            }
-            if (stop.get()) {
-                return;
-            }
-            VideoSource source = sources.get(v);
-            VideoOutcome outcome = new VideoOutcome(source);
-            PreparedVideo video = prepare(source, outcome);
-            started.incrementAndGet();
-            if (video == null) {
-                done.add(new Done(v, outcome.result(), 0));
-                continue;
-            }
-            long bytes = video.frameBytes();
-            try {
-                if (!budget.acquire(bytes, stop::get)) {
-                    video.close();
-                    started.decrementAndGet();
-                    return; // stopped while waiting: this video was not started
+        try {
+            for (int v = 0; v < sources.size(); v++) {
+                if (engine.gaveUp()) {
+                    engineGone.compareAndSet(null, engine.lostTo());
+                    break; // the engine is gone for good: start no more videos
                 }
-            } catch (InterruptedException e) {
-                video.close();
-                started.decrementAndGet();
-                Thread.currentThread().interrupt();
-                return;
+                if (!awaitFreeLane()) {
+                    break;
+                }
+                int index = v;
+                laneThreads.execute(() -> {
+                    try {
+                        lane(index);
+                    } finally {
+                        freeLanes.release();
+                    }
+                });
             }
-            submit(v, video, outcome, bytes);
+        } finally {
+            laneThreads.shutdown();
+            awaitLanes();
+            next = submitTurns.passed();
         }
-        next = sources.size();
     }
 
-    private PreparedVideo prepare(VideoSource source, VideoOutcome outcome) {
+    private boolean awaitFreeLane() {
         try {
-            return preparation.prepare(source);
-        } catch (QwenVlException e) {
-            LOG.warn("Skipping {}: {}", source.displayName(), e.getMessage());
-            outcome.fail(e);
-        } catch (RuntimeException e) {
+            while (!freeLanes.tryAcquire(50, TimeUnit.MILLISECONDS)) {
+                if (stopped()) {
+                    return false;
+                }
+            }
+            if (stopped()) {
+                freeLanes.release();
+                return false;
+            }
+            return true;
+        } catch (InterruptedException e) {
+            stop.set(true);
+            Thread.currentThread().interrupt();
+            return false;
+        }
+    }
+
+    /** Every lane ends: a decode ends by itself or at its next frame once stopped, and every wait looks at stop. */
+    private void awaitLanes() {
+        boolean interrupted = false;
+        while (true) {
+            try {
+                if (laneThreads.awaitTermination(50, TimeUnit.MILLISECONDS)) {
+                    break;
+                }
+            } catch (InterruptedException e) {
+                interrupted = true;
+                stop.set(true);
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private boolean stopped() {
+        if (engine.gaveUp()) {
+            engineGone.compareAndSet(null, engine.lostTo());
+            stop.set(true);
+        }
+        return stop.get();
+    }
+
+    /** One video on one lane: plan, budget (in turn), decode, submit (in turn). */
+    private void lane(int index) {
+        VideoSource source = sources.get(index);
+        VideoOutcome outcome = new VideoOutcome(source);
+        VideoPreparation.Plan plan = null;
+        PreparedVideo video = null;
+        long held = 0;
+        boolean submitted = false;
+        try {
+            try {
+                plan = preparation.plan(source);
+            } catch (DecodeCancelledException e) {
+                return;
+            } catch (RuntimeException e) {
+                fail(outcome, e);
+            }
+            if (!budgetTurns.await(index, this::stopped)) {
+                return; // stopped: this video is not started
+            }
+            try {
+                if (plan != null && !stopped()) {
+                    if (!budget.acquire(plan.frameBytes(), this::stopped)) {
+                        return;
+                    }
+                    held = plan.frameBytes();
+                }
+            } finally {
+                budgetTurns.advance();
+            }
+            if (plan != null && !stopped()) {
+                try {
+                    video = preparation.decode(plan, DecodeLane.of(lanes, this::stopped));
+                    long actual = video.frameBytes();
+                    budget.adjust(actual - held);
+                    held = actual;
+                } catch (DecodeCancelledException e) {
+                    return;
+                } catch (RuntimeException e) {
+                    fail(outcome, e);
+                    budget.release(held);
+                    held = 0;
+                }
+            }
+            if (!submitTurns.await(index, this::stopped) || stopped()) {
+                return; // the turn is kept: the videos behind this one stop too
+            }
+            started.incrementAndGet();
+            submitted = true;
+            try {
+                if (video == null) {
+                    done.add(new Done(index, outcome.result(), 0));
+                } else {
+                    submit(index, video, outcome, held);
+                }
+            } finally {
+                submitTurns.advance();
+            }
+        } catch (InterruptedException e) {
+            stop.set(true);
+            Thread.currentThread().interrupt();
+        } finally {
+            if (!submitted) {
+                if (video != null) {
+                    video.close();
+                }
+                budget.release(held);
+            }
+        }
+    }
+
+    private static void fail(VideoOutcome outcome, RuntimeException e) {
+        VideoSource source = outcome.source();
+        if (e instanceof QwenVlException q) {
+            LOG.warn("Skipping {}: {}", source.displayName(), q.getMessage());
+            outcome.fail(q);
+        } else {
             LOG.error("Preparing {} failed: {}", source.displayName(), e.toString(), e);
             outcome.fail(new EngineException("preparing " + source.displayName() + " failed: " + e, e));
         }
-        return null;
     }
 
     private void submit(int index, PreparedVideo video, VideoOutcome outcome, long bytes) {

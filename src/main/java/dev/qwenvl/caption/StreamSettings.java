@@ -50,7 +50,13 @@ public record StreamSettings(long framesInFlightBytes, int engineRestarts, int d
         return new StreamSettings(DEFAULT_FRAMES_IN_FLIGHT_BYTES, DEFAULT_ENGINE_RESTARTS, defaultDecodeThreads());
     }
 
-    /** Half the cores this JVM may use, at least 1 and at most 8: each lane's FFmpeg also uses threads. */
+    /**
+     * Half the cores this JVM may use, at least 1 and at most 8. Each lane's FFmpeg gets
+     * {@code max(1, cores / lanes)} threads ({@link dev.qwenvl.video.DecodeLane#codecThreads}), 2 at this
+     * default, so lanes x threads fits the cores; the other half is left to the engines' frontends (Python
+     * threads under the same GIL), vLLM's engine-core processes and the JVM. The cap: every lane holds a
+     * video's frames against the budget, and eight videos in flight already keep the engines fed.
+     */
     public static int defaultDecodeThreads() {
         return Math.max(1, Math.min(8, Runtime.getRuntime().availableProcessors() / 2));
     }

@@ -190,7 +190,7 @@ public final class VideoCaptioner implements AutoCloseable {
         Objects.requireNonNull(progress, "progress");
         try (EngineRecovery engine = new EngineRecovery(model, settings.stage2(), stream.engineRestarts())) {
             StreamFeed feed = new StreamFeed(List.copyOf(sources), preparation, requests, engine,
-                    new FrameBudget(stream.framesInFlightBytes()));
+                    new FrameBudget(stream.framesInFlightBytes()), stream.decodeThreads());
             feed.start();
             boolean interrupted = false;
             RuntimeException failure = null;

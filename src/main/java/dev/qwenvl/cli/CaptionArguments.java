@@ -1,6 +1,7 @@
 package dev.qwenvl.cli;
 
 import dev.qwenvl.caption.CaptionSettings;
+import dev.qwenvl.caption.StreamSettings;
 import dev.qwenvl.model.QwenVlConfig;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -23,9 +24,12 @@ import picocli.CommandLine.ParseResult;
  *                  {@code --group-size}: accepted and ignored)
  * @param python    {@code --python}, when given
  * @param verbose   {@code --verbose}
+ * @param decodeThreads {@code --decode-threads}, when given (otherwise each machine takes its own
+ *                  {@link StreamSettings#defaultDecodeThreads()})
  */
 public record CaptionArguments(List<String> inputs, String output, QwenVlConfig model, CaptionSettings caption,
-                               List<String> warnings, Optional<Path> python, boolean verbose) {
+                               List<String> warnings, Optional<Path> python, boolean verbose,
+                               Optional<Integer> decodeThreads) {
 
     public CaptionArguments {
         warnings = List.copyOf(warnings);
@@ -52,9 +56,11 @@ public record CaptionArguments(List<String> inputs, String output, QwenVlConfig 
         try {
             QwenVlConfig model = command.modelConfig();
             CaptionSettings caption = command.captionSettings();
+            StreamSettings stream = command.streamSettings(); // checks the values
             return new CaptionArguments(List.copyOf(parsed.matchedPositional(0).stringValues()),
                     parsed.matchedOption("-o").stringValues().get(0), model, caption, command.deprecationWarnings(),
-                    Optional.ofNullable(command.python.python).map(Path::toAbsolutePath), command.verbose);
+                    Optional.ofNullable(command.python.python).map(Path::toAbsolutePath), command.verbose,
+                    parsed.hasMatchedOption("--decode-threads") ? Optional.of(stream.decodeThreads()) : Optional.empty());
         } catch (CliFailure e) {
             throw new IllegalArgumentException(e.getMessage(), e);
         }

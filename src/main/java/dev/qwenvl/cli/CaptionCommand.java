@@ -159,6 +159,13 @@ final class CaptionCommand implements Callable<Integer> {
                     + "whatever the number of videos. Default: ${DEFAULT-VALUE}.")
     long framesInFlightMib;
 
+    @Option(names = "--decode-threads", paramLabel = "K",
+            description = "Videos decoded at once (decode lanes: FFmpeg runs without Python's lock, each lane with "
+                    + "max(1, cores / K) FFmpeg threads), all within --frames-in-flight-mib; the lanes feed every "
+                    + "engine of --devices. Captions do not depend on it. Default: half the cores, 1 to 8 ("
+                    + "here: ${DEFAULT-VALUE}).")
+    Integer decodeThreads = StreamSettings.defaultDecodeThreads();
+
     @Option(names = "--verbose", description = "Log the library's progress (INFO) on stderr.")
     boolean verbose;
 
@@ -172,10 +179,7 @@ final class CaptionCommand implements Callable<Integer> {
         QwenVlConfig config = modelConfig();
         CaptionSettings settings = captionSettings();
         deprecationWarnings().forEach(w -> err.println("qwenvl caption: WARNING: " + w));
-        if (framesInFlightMib < 1) {
-            throw new CliFailure(ExitCodes.CANNOT_START, "--frames-in-flight-mib must be at least 1, got "
-                    + framesInFlightMib);
-        }
+        StreamSettings streamSettings = streamSettings();
         List<Path> videos = findVideos(err);
         Path errorsPath = errors != null ? errors : defaultErrorsPath(output);
         RunFiles.check(output, errorsPath, videos);
@@ -212,7 +216,6 @@ final class CaptionCommand implements Callable<Integer> {
                 model.setup();
                 VideoCaptioner captioner = new VideoCaptioner(model, new JepVideoDecoder(PythonRuntime.shared()), settings);
                 progress.start();
-                StreamSettings streamSettings = new StreamSettings(framesInFlightMib * 1024L * 1024L);
                 // the stream restarts an engine whose process died (once per run) and captions its windows again
                 CaptionJob job = new CaptionJob((sources, p, onVideo) -> captioner.stream(sources, streamSettings, p,
                         onVideo), config.modelId(), fingerprint, captions, errorsFile, progress);
@@ -288,6 +291,19 @@ final class CaptionCommand implements Callable<Integer> {
     }
 
     /** What the user should hear about options that no longer do anything. */
+    /** --frames-in-flight-mib and --decode-threads as the stream takes them. */
+    StreamSettings streamSettings() {
+        if (framesInFlightMib < 1) {
+            throw new CliFailure(ExitCodes.CANNOT_START, "--frames-in-flight-mib must be at least 1, got "
+                    + framesInFlightMib);
+        }
+        if (decodeThreads == null || decodeThreads < 1) {
+            throw new CliFailure(ExitCodes.CANNOT_START, "--decode-threads must be at least 1, got " + decodeThreads);
+        }
+        return StreamSettings.builder().framesInFlightBytes(framesInFlightMib * 1024L * 1024L)
+                .decodeThreads(decodeThreads).build();
+    }
+
     List<String> deprecationWarnings() {
         List<String> warnings = new java.util.ArrayList<>();
         if (batchSize != null) {

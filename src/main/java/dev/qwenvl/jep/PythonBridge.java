@@ -64,7 +64,7 @@ final class PythonBridge {
 
     // --- modules called through the runtime ---
 
-    /** Video inputs: probe, prepare, release, held. */
+    /** Video inputs: probe, prepare (also on decode lanes: start, finished, cancel), frame bytes, release, held. */
     static final String INPUTS = "qwenvl_bridge.inputs";
     /** Weights download. */
     static final String DOWNLOAD = "qwenvl_bridge.download";
@@ -130,7 +130,62 @@ final class PythonBridge {
      * @throws VideoInputException when the input cannot be used
      */
     VideoInfo probe(VideoSource source) {
-        Map<?, ?> answer = (Map<?, ?>) call(INPUTS, "probe", kind(source), pythonSource(source), source.displayName());
+        return videoInfo((Map<?, ?>) call(INPUTS, "probe", kind(source), pythonSource(source), source.displayName()));
+    }
+
+    /** {@link #probe} on a decode lane (a Python thread of its own): a ticket for {@link #probed}. */
+    long startProbe(VideoSource source) {
+        return number(call(INPUTS, "start_probe", kind(source), pythonSource(source), source.displayName()), "ticket")
+                .longValue();
+    }
+
+    /**
+     * The probe of {@code ticket} once its lane ended, empty while it runs.
+     *
+     * @throws VideoInputException when the input cannot be used
+     */
+    Optional<VideoInfo> probed(long ticket) {
+        Object answer = call(INPUTS, "finished", ticket);
+        return answer == null ? Optional.empty() : Optional.of(videoInfo((Map<?, ?>) answer));
+    }
+
+    /**
+     * {@link #prepare} on a decode lane with {@code codecThreads} FFmpeg threads (0: FFmpeg's
+     * choice): a ticket for {@link #prepared}. Not for Java frames (they are selected by
+     * {@link #prepare}, without a copy of Java's buffer).
+     */
+    long startPrepare(VideoSource source, List<List<Integer>> windows, boolean modelPreprocesses, String family,
+                      int codecThreads) {
+        return number(call(INPUTS, "start_prepare", kind(source), pythonSource(source), source.displayName(), windows,
+                modelPreprocesses, family, codecThreads), "ticket").longValue();
+    }
+
+    /**
+     * The windows of {@code ticket} once its lane ended, empty while it runs.
+     *
+     * @throws VideoInputException when the input cannot be used
+     */
+    Optional<PreparedWindows> prepared(long ticket) {
+        Object answer = call(INPUTS, "finished", ticket);
+        return answer == null ? Optional.empty() : Optional.of(preparedWindows((Map<?, ?>) answer));
+    }
+
+    /** Stops the lane of {@code ticket} at its next frame; what it prepared is released. */
+    void cancel(long ticket) {
+        call(INPUTS, "cancel", ticket);
+    }
+
+    /**
+     * The bytes {@link #prepare} will hold for windows of {@code counts} sampled frames of a video
+     * whose upright frames are {@code height} x {@code width} (exact: the frame budget counts them
+     * before the decode starts).
+     */
+    long frameBytes(int height, int width, List<Integer> counts, boolean modelPreprocesses, String family) {
+        return number(call(INPUTS, "frame_bytes", height, width, List.copyOf(counts), modelPreprocesses, family),
+                "frame_bytes").longValue();
+    }
+
+    private static VideoInfo videoInfo(Map<?, ?> answer) {
         return new VideoInfo(integer(answer, "frame_count"), number(answer, "fps").doubleValue(), integer(answer, "width"),
                 integer(answer, "height"), integer(answer, "rotation"));
     }
@@ -142,8 +197,11 @@ final class PythonBridge {
      * @throws VideoInputException when the input cannot be used
      */
     PreparedWindows prepare(VideoSource source, List<List<Integer>> windows, boolean modelPreprocesses, String family) {
-        Map<?, ?> answer = (Map<?, ?>) call(INPUTS, "prepare", kind(source), pythonSource(source), source.displayName(),
-                windows, modelPreprocesses, family);
+        return preparedWindows((Map<?, ?>) call(INPUTS, "prepare", kind(source), pythonSource(source),
+                source.displayName(), windows, modelPreprocesses, family));
+    }
+
+    private static PreparedWindows preparedWindows(Map<?, ?> answer) {
         List<Long> handles = longs(answer.get("handles"));
         List<List<Long>> shapes = new ArrayList<>();
         for (Object shape : list(answer.get("shapes"))) {

@@ -1,6 +1,7 @@
 package dev.qwenvl.spark;
 
 import dev.qwenvl.caption.CaptionSettings;
+import dev.qwenvl.caption.StreamSettings;
 import dev.qwenvl.cli.RunFingerprint;
 import dev.qwenvl.model.QwenVlConfig;
 import dev.qwenvl.prompt.PromptVariant;
@@ -37,6 +38,8 @@ public final class SparkCaptionConfig implements Serializable {
     private final Model model;
     private final Caption caption;
     private final Python python;
+    /** {@code --decode-threads}; null: each executor takes its own {@link StreamSettings#defaultDecodeThreads()}. */
+    private final Integer decodeThreads;
 
     /** The model's values, as plain serializable data. */
     private record Model(String modelDir, String variant, int captionBatchSize, boolean fp8, int maxOutputTokens,
@@ -61,9 +64,34 @@ public final class SparkCaptionConfig implements Serializable {
             implements Serializable {}
 
     private SparkCaptionConfig(Model model, Caption caption, Python python) {
+        this(model, caption, python, null);
+    }
+
+    private SparkCaptionConfig(Model model, Caption caption, Python python, Integer decodeThreads) {
         this.model = model;
         this.caption = caption;
         this.python = python;
+        this.decodeThreads = decodeThreads;
+    }
+
+    /**
+     * The same config decoding {@code lanes} videos at once on each executor (decode lanes; the
+     * captions do not depend on it). Without it each executor takes its own cores' default.
+     */
+    public SparkCaptionConfig withDecodeThreads(int lanes) {
+        if (lanes < 1) {
+            throw new IllegalArgumentException("decode threads must be at least 1, got " + lanes);
+        }
+        return new SparkCaptionConfig(model, caption, python, lanes);
+    }
+
+    /** How an executor streams its videos: the default frame budget, and the decode lanes of this config. */
+    public StreamSettings streamSettings() {
+        StreamSettings.Builder stream = StreamSettings.builder();
+        if (decodeThreads != null) {
+            stream.decodeThreads(decodeThreads);
+        }
+        return stream.build();
     }
 
     /**
@@ -99,7 +127,7 @@ public final class SparkCaptionConfig implements Serializable {
     public SparkCaptionConfig withPython(Path python) {
         Objects.requireNonNull(python, "python");
         return new SparkCaptionConfig(model, caption,
-                new Python(python.toString(), this.python.paths(), this.python.environment()));
+                new Python(python.toString(), this.python.paths(), this.python.environment()), decodeThreads);
     }
 
     /** The same config putting {@code folder} (a path on the executors) first on Python's {@code sys.path}. */
@@ -108,7 +136,7 @@ public final class SparkCaptionConfig implements Serializable {
         List<String> paths = new ArrayList<>(python.paths());
         paths.add(folder.toString());
         return new SparkCaptionConfig(model, caption,
-                new Python(python.executable(), List.copyOf(paths), python.environment()));
+                new Python(python.executable(), List.copyOf(paths), python.environment()), decodeThreads);
     }
 
     /**
@@ -126,7 +154,7 @@ public final class SparkCaptionConfig implements Serializable {
         Map<String, String> env = new LinkedHashMap<>(python.environment());
         env.put(name, value);
         return new SparkCaptionConfig(model, caption,
-                new Python(python.executable(), python.paths(), Map.copyOf(env)));
+                new Python(python.executable(), python.paths(), Map.copyOf(env)), decodeThreads);
     }
 
     /** The model settings, rebuilt. */
@@ -192,16 +220,16 @@ public final class SparkCaptionConfig implements Serializable {
     @Override
     public boolean equals(Object o) {
         return o instanceof SparkCaptionConfig c && c.model.equals(model) && c.caption.equals(caption)
-                && c.python.equals(python);
+                && c.python.equals(python) && Objects.equals(c.decodeThreads, decodeThreads);
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(model, caption, python);
+        return Objects.hash(model, caption, python, decodeThreads);
     }
 
     @Override
     public String toString() {
-        return "SparkCaptionConfig[" + model + ", " + caption + ", " + python + "]";
+        return "SparkCaptionConfig[" + model + ", " + caption + ", " + python + ", decodeThreads=" + decodeThreads + "]";
     }
 }

@@ -131,6 +131,9 @@ public final class SparkCaptionMain {
             caption = CaptionArguments.parse(options.captionArgs().toArray(String[]::new));
             caption.warnings().forEach(w -> err.println(NAME + ": WARNING: " + w));
             config = SparkCaptionConfig.of(caption.model(), caption.caption());
+            if (caption.decodeThreads().isPresent()) {
+                config = config.withDecodeThreads(caption.decodeThreads().get());
+            }
             if (caption.python().isPresent()) {
                 config = config.withPython(caption.python().get());
             }

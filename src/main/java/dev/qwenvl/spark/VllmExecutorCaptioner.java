@@ -1,5 +1,7 @@
 package dev.qwenvl.spark;
 
+import dev.qwenvl.caption.CaptionProgress;
+import dev.qwenvl.caption.StreamSettings;
 import dev.qwenvl.caption.VideoCaptioner;
 import dev.qwenvl.caption.VideoCaptions;
 import dev.qwenvl.jep.JepLlmEngine;
@@ -17,10 +19,12 @@ import java.util.List;
 final class VllmExecutorCaptioner implements ExecutorCaptioner {
     private final QwenVL model;
     private final VideoCaptioner captioner;
+    private final StreamSettings stream;
 
-    private VllmExecutorCaptioner(QwenVL model, VideoCaptioner captioner) {
+    private VllmExecutorCaptioner(QwenVL model, VideoCaptioner captioner, StreamSettings stream) {
         this.model = model;
         this.captioner = captioner;
+        this.stream = stream;
     }
 
     /** Loads the model (vLLM starts here) and returns the captioner. */
@@ -29,7 +33,8 @@ final class VllmExecutorCaptioner implements ExecutorCaptioner {
         try {
             model.setup();
             return new VllmExecutorCaptioner(model,
-                    new VideoCaptioner(model, new JepVideoDecoder(runtime), config.captionSettings()));
+                    new VideoCaptioner(model, new JepVideoDecoder(runtime), config.captionSettings()),
+                    config.streamSettings());
         } catch (RuntimeException e) {
             model.close();
             throw e;
@@ -38,7 +43,7 @@ final class VllmExecutorCaptioner implements ExecutorCaptioner {
 
     @Override
     public List<VideoCaptions> caption(List<VideoSource> sources) {
-        return captioner.caption(sources);
+        return captioner.caption(sources, stream, CaptionProgress.NONE);
     }
 
     @Override

@@ -26,6 +26,32 @@ public interface VideoDecoder {
      */
     PreparedVideo prepare(VideoSource source, List<VideoWindow> windows, String family, boolean modelPreprocesses);
 
+    /**
+     * {@link #prepare(VideoSource, List, String, boolean)} on a decode lane: FFmpeg uses
+     * {@code lane.codecThreads()} threads, and the decode stops with
+     * {@link DecodeCancelledException} once {@code lane.cancelled()} turns true. The frames are
+     * the same as {@link #prepare(VideoSource, List, String, boolean)}'s. Decoders that have no
+     * lanes ignore {@code lane}.
+     */
+    default PreparedVideo prepare(VideoSource source, List<VideoWindow> windows, String family, boolean modelPreprocesses,
+                                  DecodeLane lane) {
+        return prepare(source, windows, family, modelPreprocesses);
+    }
+
+    /**
+     * The bytes of frames {@link #prepare} will hold for these windows of a video that probed as
+     * {@code info}, known before the decode starts (the stream counts them against its frame
+     * budget first). The default counts every sampled frame at the probed size, uint8 RGB (exact
+     * when the model preprocesses); decoders that resize answer their exact figure.
+     */
+    default long frameBytes(VideoInfo info, List<VideoWindow> windows, String family, boolean modelPreprocesses) {
+        long frames = 0;
+        for (VideoWindow w : windows) {
+            frames += w.sampledFrameIndices().size();
+        }
+        return frames * info.width() * info.height() * 3L;
+    }
+
     /** {@link #prepare(VideoSource, List, String, boolean)} for Qwen2.5-VL. */
     default PreparedVideo prepare(VideoSource source, List<VideoWindow> windows, boolean modelPreprocesses) {
         return prepare(source, windows, "qwen2.5", modelPreprocesses);

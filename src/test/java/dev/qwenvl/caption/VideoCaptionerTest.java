@@ -37,7 +37,7 @@ import org.junit.jupiter.api.io.TempDir;
 class VideoCaptionerTest {
     private final LlmEngine engine = mock(LlmEngine.class);
     private final AtomicInteger released = new AtomicInteger();
-    private long nextHandle = 1;
+    private final java.util.concurrent.atomic.AtomicLong nextHandle = new java.util.concurrent.atomic.AtomicLong(1); // lanes prepare at once
 
     private QwenVL model() {
         return model(QwenVL.DEFAULT_BATCH_SIZE);
@@ -70,7 +70,7 @@ class VideoCaptionerTest {
             @Override
             public PreparedVideo prepare(VideoSource source, List<VideoWindow> windows, String family, boolean modelPreprocesses) {
                 List<VideoPayload> payloads = new ArrayList<>();
-                windows.forEach(w -> payloads.add(new OpaqueVideo(nextHandle++)));
+                windows.forEach(w -> payloads.add(new OpaqueVideo(nextHandle.getAndIncrement())));
                 char kind = ((VideoSource.VideoFile) source).path().getFileName().toString().charAt(0);
                 PixelBounds kwargs = kind == 'p'
                         ? PixelBounds.fromProcessorKwargs(java.util.Map.of("min_pixels", 100352, "max_pixels", 602112.0)) : null;
@@ -238,9 +238,9 @@ class VideoCaptionerTest {
             try (QwenVL model = new QwenVL(QwenVlConfig.builder().modelDir(Path.of("/m")).modelVariant("qwen")
                     .captionBatchSize(2).build(), engines)) {
                 model.setup();
-                nextHandle = 1;
+                nextHandle.set(1);
                 List<VideoCaptions> collected = new VideoCaptioner(model, decoder(), settings).caption(sources);
-                nextHandle = 1;
+                nextHandle.set(1);
                 List<VideoCaptions> streamed = new ArrayList<>();
                 List<VideoSource> notStarted = new VideoCaptioner(model, decoder(), settings).stream(sources,
                         CaptionProgress.NONE, streamed::add);

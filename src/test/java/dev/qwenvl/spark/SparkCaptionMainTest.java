@@ -71,4 +71,20 @@ class SparkCaptionMainTest {
         assertThrows(IllegalArgumentException.class, () -> CaptionArguments.parse("in"));
         assertThrows(CaptionArguments.HelpRequested.class, () -> CaptionArguments.parse("--help"));
     }
+
+    @Test
+    void decodeThreadsReachTheExecutorsStreamOnlyWhenGiven() {
+        CaptionArguments given = CaptionArguments.parse("in", "-o", "out.parquet", "--model-dir", "/models",
+                "--decode-threads", "3");
+        assertEquals(java.util.Optional.of(3), given.decodeThreads());
+        SparkCaptionConfig config = SparkCaptionConfig.of(given.model(), given.caption());
+        assertEquals(3, config.withDecodeThreads(3).streamSettings().decodeThreads());
+        assertEquals(dev.qwenvl.caption.StreamSettings.defaultDecodeThreads(), config.streamSettings().decodeThreads(),
+                "without the option each executor takes its own cores' default");
+        org.junit.jupiter.api.Assertions.assertNotEquals(config, config.withDecodeThreads(3));
+        assertEquals(java.util.Optional.empty(),
+                CaptionArguments.parse("in", "-o", "out.parquet", "--model-dir", "/models").decodeThreads());
+        assertThrows(IllegalArgumentException.class,
+                () -> CaptionArguments.parse("in", "-o", "out.parquet", "--model-dir", "/models", "--decode-threads", "0"));
+    }
 }
