@@ -134,7 +134,7 @@ class FeedBenchmarkTest {
     void theJavaSideInstantEngineAnswersAtOnce() throws Exception {
         InstantEngine engine = new InstantEngine();
         EngineRequest request = new EngineRequest("prompt", new PythonFrames(1));
-        assertEquals(InstantEngine.CAPTION, engine.submit(request, new SamplingParams(0.1, 0.001, 1.05, 8, List.of(), 0)).getNow(null));
+        assertEquals(InstantEngine.CAPTION, engine.submit(request, new SamplingParams(0.1, 0.001, 1.05, 8, List.of(), 0)).getNow(null).text());
         assertEquals(1, engine.requests());
     }
 }
