@@ -29,6 +29,7 @@ def create(engine_kwargs, visible_devices=None):
 
 
 def _construct(vllm, engine_kwargs, visible_devices):
+    engine_kwargs = vllm_api.engine_kwargs(engine_kwargs)
     log.info("starting vllm %s with %s%s", getattr(vllm, "__version__", "?"), engine_kwargs,
              "" if visible_devices is None else f" on devices {visible_devices}")
     try:

@@ -30,6 +30,7 @@ final class EngineRecovery implements AutoCloseable {
 
     private final QwenVL model;
     private final boolean stage2;
+    private final CaptionSchema schema;
     private final int maxRestarts;
     /** Submits hold the read lock, a restart the write lock: a submit knows which engine it reached. */
     private final ReadWriteLock lock = new ReentrantReadWriteLock();
@@ -44,6 +45,12 @@ final class EngineRecovery implements AutoCloseable {
     private final java.util.concurrent.atomic.AtomicInteger resubmitted = new java.util.concurrent.atomic.AtomicInteger();
 
     EngineRecovery(QwenVL model, boolean stage2, int maxRestarts) {
+        this(model, stage2, maxRestarts, null);
+    }
+
+    /** With {@code schema} (null: free text), every caption is constrained to it and checked against it ({@link CaptionSchema#check}). */
+    EngineRecovery(QwenVL model, boolean stage2, int maxRestarts, CaptionSchema schema) {
+        this.schema = schema;
         this.model = model;
         this.stage2 = stage2;
         this.maxRestarts = maxRestarts;
@@ -82,7 +89,7 @@ final class EngineRecovery implements AutoCloseable {
         lock.readLock().lock();
         int engine = generation;
         try {
-            caption = model.submit(request, stage2);
+            caption = schema == null ? model.submit(request, stage2) : model.submit(request, stage2, schema.output());
         } catch (RuntimeException e) {
             caption = CompletableFuture.failedFuture(e);
         } finally {
@@ -90,7 +97,11 @@ final class EngineRecovery implements AutoCloseable {
         }
         caption.whenComplete((text, error) -> {
             if (error == null) {
-                result.complete(text);
+                try {
+                    result.complete(schema == null ? text : schema.check(text));
+                } catch (StructuredCaptionException invalid) { // an error row with its reason, never a silent string
+                    result.completeExceptionally(invalid);
+                }
                 return;
             }
             Throwable cause = unwrap(error);

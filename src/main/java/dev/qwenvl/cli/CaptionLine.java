@@ -23,10 +23,19 @@ import java.util.Map;
  *                       streaming run (the CLI's), the seconds between the previous video's lines
  *                       and this video's (its share of the run's wall time)
  * @param groupWindows   windows captioned in that group; in a streaming run, this video's windows
+ * @param captionJson    with a caption schema, the caption as JSON text (written as the object
+ *                       {@code caption_json}); {@code null} for free text (no such field)
  */
 record CaptionLine(String video, int window, Integer windows, int firstFrame, int lastFrame, double startSeconds,
                    double endSeconds, String caption, String model, int stage, String config, double groupSeconds,
-                   int groupWindows) {
+                   int groupWindows, String captionJson) {
+
+    CaptionLine(String video, int window, Integer windows, int firstFrame, int lastFrame, double startSeconds,
+                double endSeconds, String caption, String model, int stage, String config, double groupSeconds,
+                int groupWindows) {
+        this(video, window, windows, firstFrame, lastFrame, startSeconds, endSeconds, caption, model, stage, config,
+                groupSeconds, groupWindows, null);
+    }
 
     ResumeKey key() {
         return new ResumeKey(video, window, config);
@@ -47,6 +56,9 @@ record CaptionLine(String video, int window, Integer windows, int firstFrame, in
         f.put("start_seconds", round(startSeconds));
         f.put("end_seconds", round(endSeconds));
         f.put("caption", caption);
+        if (captionJson != null) {
+            f.put("caption_json", new Json.Raw(captionJson));
+        }
         f.put("model", model);
         f.put("stage", stage);
         f.put("config", config);

@@ -29,6 +29,9 @@ final class Json {
     }
 
     /** An object with the given fields in the given order (values: String, Number, Boolean, Map, List, null). */
+    /** JSON text written as it is (a value already checked to be JSON, such as a structured caption). */
+    record Raw(String json) {}
+
     static String object(Map<String, ?> fields) {
         StringBuilder out = new StringBuilder(128);
         appendValue(out, fields);
@@ -40,6 +43,8 @@ final class Json {
             out.append("null");
         } else if (value instanceof String s) {
             appendQuoted(out, s);
+        } else if (value instanceof Raw raw) {
+            out.append(raw.json());
         } else if (value instanceof Double || value instanceof Float) {
             double d = ((Number) value).doubleValue();
             out.append(Double.isFinite(d) ? Double.toString(d) : "null");

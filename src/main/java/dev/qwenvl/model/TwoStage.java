@@ -51,7 +51,13 @@ final class TwoStage {
      */
     CompletableFuture<String> submit(LlmEngine engine, EngineRequest video, boolean stage2, String what,
                                      IntConsumer onStage) {
-        CompletableFuture<String> stage1 = submitOnce(engine, video);
+        return submit(engine, video, stage2, what, onStage, sampling);
+    }
+
+    /** {@link #submit(LlmEngine, EngineRequest, boolean, String, IntConsumer)} with {@code sampling} for both stages. */
+    CompletableFuture<String> submit(LlmEngine engine, EngineRequest video, boolean stage2, String what,
+                                     IntConsumer onStage, SamplingParams sampling) {
+        CompletableFuture<String> stage1 = submitOnce(engine, video, sampling);
         if (!stage2) {
             return stage1;
         }
@@ -63,11 +69,11 @@ final class TwoStage {
                 return CompletableFuture.completedFuture(caption);
             }
             onStage.accept(2);
-            return submitOnce(engine, second);
+            return submitOnce(engine, second, sampling);
         }, STAGE2_EXECUTOR);
     }
 
-    private CompletableFuture<String> submitOnce(LlmEngine engine, EngineRequest request) {
+    private static CompletableFuture<String> submitOnce(LlmEngine engine, EngineRequest request, SamplingParams sampling) {
         CompletableFuture<String> f = engine.submit(request, sampling);
         if (f == null) {
             throw new EngineException("the engine (" + engine.getClass().getName() + ") returned no future for a "

@@ -42,6 +42,8 @@ public final class CaptionRows {
         field("config", DataTypes.StringType, false),
         field("error_reason", DataTypes.StringType, true),
         field("error", DataTypes.StringType, true),
+        // with a caption schema: the caption as JSON text (from_json(caption_json, schema) in Spark SQL)
+        field("caption_json", DataTypes.StringType, true),
     });
 
     private static StructField field(String name, org.apache.spark.sql.types.DataType type, boolean nullable) {
@@ -66,7 +68,7 @@ public final class CaptionRows {
             VideoWindow w = c.window();
             rows.add(RowFactory.create(key(contentHash, video, Integer.toString(w.windowIndex()), config), video,
                     contentHash, w.windowIndex(), windows, w.firstFrame(), w.lastFrame(), w.startSeconds(),
-                    w.endSeconds(), c.caption(), model, c.stage(), config, null, null));
+                    w.endSeconds(), c.caption(), model, c.stage(), config, null, null, c.captionJson()));
         }
         if (!result.succeeded()) {
             rows.add(error(video, contentHash, result.error(), model, config));
@@ -77,7 +79,7 @@ public final class CaptionRows {
     /** The row of a video that failed with {@code error}. */
     static Row error(String video, String contentHash, Throwable error, String model, String config) {
         return RowFactory.create(key(contentHash, video, "error", config), video, contentHash, null, null, null, null,
-                null, null, null, model, null, config, reason(error), String.valueOf(error.getMessage()));
+                null, null, null, model, null, config, reason(error), String.valueOf(error.getMessage()), null);
     }
 
     /** A short machine-readable cause, as in the CLI's errors file: the video reason, ENGINE_ERROR, or the class. */
