@@ -10,6 +10,7 @@ answers what vLLM's grammar backend makes of it.
 
 import json
 import logging
+import re
 
 log = logging.getLogger(__name__)
 
@@ -33,6 +34,22 @@ def problem(schema_text):
     try:
         xgrammar.Grammar.from_json_schema(schema_text, any_whitespace=False)
     except Exception as error:  # noqa: BLE001 - xgrammar raises RuntimeError/ValueError with its reason
-        return f"vLLM's grammar backend (xgrammar {getattr(xgrammar, '__version__', '?')}) cannot compile it: " \
-               f"{str(error).strip().splitlines()[-1] if str(error).strip() else type(error).__name__}"
+        return f"vLLM's grammar backend (xgrammar {_version()}) cannot compile it: {_reason(error)}"
     return None
+
+
+def _version():
+    try:
+        from importlib.metadata import version
+
+        return version("xgrammar")
+    except Exception:  # noqa: BLE001 - only for the message
+        return "?"
+
+
+def _reason(error):
+    """xgrammar's message without its time stamp and source location (``[06:29:59] /project/x.cc:83: ``)."""
+    lines = str(error).strip().splitlines()
+    if not lines:
+        return type(error).__name__
+    return re.sub(r"^\[[0-9:]+\]\s+\S+:\d+:\s*", "", lines[-1])

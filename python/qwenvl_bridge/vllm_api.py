@@ -192,7 +192,8 @@ STRUCTURED_OUTPUTS_CONFIG = "structured_outputs_config"
 
 def engine_kwargs(kwargs):
     """``vllm.LLM`` kwargs with compact structured outputs: unless the caller set
-    :data:`STRUCTURED_OUTPUTS_CONFIG` (``--engine-arg``), ``disable_any_whitespace`` is on, so that a
+    :data:`STRUCTURED_OUTPUTS_CONFIG` (``--engine-arg``), the backend is xgrammar and
+    ``disable_any_whitespace`` is on, so that a
     JSON-Schema-constrained caption has no free whitespace between its tokens (with it free, a model
     can spend ``max_tokens`` on blanks and the JSON never closes). Only a vLLM that has
     ``vllm.config.StructuredOutputsConfig`` (0.11 and later) gets it; free-text requests do not
@@ -203,4 +204,6 @@ def engine_kwargs(kwargs):
         from vllm.config import StructuredOutputsConfig  # noqa: F401 - only asks whether it exists
     except ImportError:
         return kwargs
-    return {**kwargs, STRUCTURED_OUTPUTS_CONFIG: {"disable_any_whitespace": True}}
+    # vLLM refuses disable_any_whitespace with the "auto" backend: name xgrammar, the backend the
+    # schema was checked with before the model loaded (qwenvl_bridge.structured)
+    return {**kwargs, STRUCTURED_OUTPUTS_CONFIG: {"backend": "xgrammar", "disable_any_whitespace": True}}

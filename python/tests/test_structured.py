@@ -62,7 +62,8 @@ def test_the_installed_vllm_takes_the_schema():
 
 def test_engines_get_compact_json_unless_the_caller_configured_it():
     pytest.importorskip("vllm")
-    assert vllm_api.engine_kwargs({"model": "m"})["structured_outputs_config"] == {"disable_any_whitespace": True}
+    assert vllm_api.engine_kwargs({"model": "m"})["structured_outputs_config"] == {"backend": "xgrammar",
+                                                                                   "disable_any_whitespace": True}
     mine = {"model": "m", "structured_outputs_config": {"backend": "guidance"}}
     assert vllm_api.engine_kwargs(mine) == mine
 
@@ -77,6 +78,15 @@ def test_a_schema_xgrammar_cannot_compile_is_named():
     bad = json.dumps({"type": "object", "properties": {"a": {"type": "string", "pattern": "[[["}}})
     problem = structured.problem(bad)
     assert problem is not None and "xgrammar" in problem and "Unclosed" in problem
+    assert "regex_converter.cc" not in problem, problem  # no time stamp, no source location
+
+
+def test_the_installed_vllm_accepts_the_engine_kwargs():
+    pytest.importorskip("vllm")
+    from vllm.config import StructuredOutputsConfig
+
+    config = StructuredOutputsConfig(**vllm_api.engine_kwargs({})["structured_outputs_config"])
+    assert config.disable_any_whitespace and config.backend == "xgrammar"
 
 
 def test_text_that_is_not_json_is_named():

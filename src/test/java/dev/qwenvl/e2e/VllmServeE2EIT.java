@@ -64,7 +64,7 @@ class VllmServeE2EIT extends LlmEngineContract {
                 "--max-model-len", "8192", "--limit-mm-per-prompt", "{\"image\":0,\"video\":1}",
                 "--trust-request-mm-kwargs",
                 // compact structured outputs, as the embedded engine gets them (docs/structured-captions.md)
-                "--structured-outputs-config", "{\"disable_any_whitespace\": true}")
+                "--structured-outputs-config", "{\"backend\": \"xgrammar\", \"disable_any_whitespace\": true}")
                 .redirectErrorStream(true).redirectOutput(log.toFile());
         pb.environment().put("VLLM_CPU_KVCACHE_SPACE", "1");
         server = pb.start();
