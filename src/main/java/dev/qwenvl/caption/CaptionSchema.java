@@ -1,8 +1,10 @@
 package dev.qwenvl.caption;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.json.JsonReadFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.networknt.schema.JsonSchemaFactory;
 import com.networknt.schema.SchemaId;
@@ -39,6 +41,12 @@ import java.util.stream.Collectors;
  */
 public final class CaptionSchema {
     private static final ObjectMapper JSON = new ObjectMapper();
+    /**
+     * Reads captions: the grammar's JSON strings may hold raw control characters (xgrammar allows a
+     * tab inside a string), which strict JSON forbids; {@link #check} writes them escaped.
+     */
+    private static final ObjectMapper CAPTIONS = JsonMapper.builder()
+            .enable(JsonReadFeature.ALLOW_UNESCAPED_CONTROL_CHARS).build();
 
     private final String name;
     private final JsonNode schema;
@@ -139,7 +147,8 @@ public final class CaptionSchema {
     }
 
     /**
-     * {@code caption} parsed and validated: its compact JSON text.
+     * {@code caption} parsed and validated: its compact JSON text (strict JSON: control characters
+     * inside strings escaped).
      *
      * @throws StructuredCaptionException when it is not one JSON value (most often: cut off at the
      *                                    output token limit) or not valid against the schema
@@ -150,7 +159,7 @@ public final class CaptionSchema {
         }
         JsonNode value;
         try {
-            value = JSON.readTree(caption);
+            value = CAPTIONS.readTree(caption);
         } catch (JsonProcessingException e) {
             throw new StructuredCaptionException("the caption is not JSON (" + e.getOriginalMessage() + "), most likely "
                     + "cut off at the output token limit (raise --max-output-tokens, or bound the schema's strings "

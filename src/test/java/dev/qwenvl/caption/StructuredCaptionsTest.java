@@ -88,6 +88,9 @@ class StructuredCaptionsTest {
         assertTrue(invalid.getMessage().contains("does not follow") && invalid.getMessage().contains("events"),
                 invalid.getMessage());
         assertThrows(StructuredCaptionException.class, () -> events.check("a free-text caption"));
+        // xgrammar lets a raw tab into a JSON string: read leniently, written strict
+        assertEquals("{\"events\":[{\"start_seconds\":0,\"end_seconds\":1,\"description\":\"a\\tb\"}]}",
+                events.check("{\"events\":[{\"start_seconds\":0,\"end_seconds\":1,\"description\":\"a\tb\"}]}"));
     }
 
     @Test
