@@ -167,7 +167,9 @@ class VllmServeE2EIT extends LlmEngineContract {
                     requests.add(EngineRequest.instruction(PromptVariant.fromKey(file + "-json").instruction(), null,
                             video(i)).withFps(2.0));
                 }
-                List<String> texts = engine.generate(requests, new SamplingParams(0.1, 0.001, 1.05, 1024, List.of(), 0)
+                // no per-request seed: vLLM 0.32's CPU worker fails a seeded request whose prefill is split
+                // across steps ("CPU Generator does not use offset"), which 20 requests at once cause
+                List<String> texts = engine.generate(requests, new SamplingParams(0.1, 0.001, 1.05, 1024, List.of(), null)
                         .withJsonSchema(schema.output()));
                 assertEquals(20, texts.size());
                 for (String text : texts) {
