@@ -53,19 +53,40 @@ def test_a_vllm_without_structured_outputs_is_refused_by_name():
         vllm_api.sampling_params(vllm, {"json_schema": SCHEMA})
 
 
+def _in_a_fresh_interpreter(code):
+    """Runs ``code`` where ``vllm`` is the installed one (other tests put stand-ins in sys.modules)."""
+    import os
+    import subprocess
+    import sys
+
+    here = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    done = subprocess.run([sys.executable, "-c", "import sys; sys.path.insert(0, %r)\n" % here + code],
+                          capture_output=True, text=True, timeout=240)
+    if "ModuleNotFoundError: No module named 'vllm'" in done.stderr:
+        pytest.skip("vllm is not installed")
+    assert done.returncode == 0, done.stderr[-2000:]
+
+
 def test_the_installed_vllm_takes_the_schema():
-    vllm = pytest.importorskip("vllm")
-    params = vllm_api.sampling_params(vllm, {"max_tokens": 8, "json_schema": SCHEMA})
-    constraint = getattr(params, "structured_outputs", None) or getattr(params, "guided_decoding", None)
-    assert constraint.json == json.loads(SCHEMA)
+    _in_a_fresh_interpreter(
+        "import json, vllm\n"
+        "from qwenvl_bridge import vllm_api\n"
+        "schema = %r\n"
+        "params = vllm_api.sampling_params(vllm, {'max_tokens': 8, 'json_schema': schema})\n"
+        "c = getattr(params, 'structured_outputs', None) or getattr(params, 'guided_decoding', None)\n"
+        "assert c.json == json.loads(schema), c\n" % SCHEMA)
 
 
-def test_engines_get_compact_json_unless_the_caller_configured_it():
-    pytest.importorskip("vllm")
-    assert vllm_api.engine_kwargs({"model": "m"})["structured_outputs_config"] == {"backend": "xgrammar",
-                                                                                   "disable_any_whitespace": True}
-    mine = {"model": "m", "structured_outputs_config": {"backend": "guidance"}}
-    assert vllm_api.engine_kwargs(mine) == mine
+def test_engines_get_compact_json_unless_the_caller_configured_it_and_the_installed_vllm_accepts_it():
+    _in_a_fresh_interpreter(
+        "from qwenvl_bridge import vllm_api\n"
+        "from vllm.config import StructuredOutputsConfig\n"
+        "kw = vllm_api.engine_kwargs({'model': 'm'})['structured_outputs_config']\n"
+        "assert kw == {'backend': 'xgrammar', 'disable_any_whitespace': True}, kw\n"
+        "mine = {'model': 'm', 'structured_outputs_config': {'backend': 'guidance'}}\n"
+        "assert vllm_api.engine_kwargs(mine) == mine\n"
+        "c = StructuredOutputsConfig(**kw)\n"
+        "assert c.disable_any_whitespace and c.backend == 'xgrammar'\n")
 
 
 def test_a_schema_xgrammar_compiles_has_no_problem():
@@ -79,14 +100,6 @@ def test_a_schema_xgrammar_cannot_compile_is_named():
     problem = structured.problem(bad)
     assert problem is not None and "xgrammar" in problem and "Unclosed" in problem
     assert "regex_converter.cc" not in problem, problem  # no time stamp, no source location
-
-
-def test_the_installed_vllm_accepts_the_engine_kwargs():
-    pytest.importorskip("vllm")
-    from vllm.config import StructuredOutputsConfig
-
-    config = StructuredOutputsConfig(**vllm_api.engine_kwargs({})["structured_outputs_config"])
-    assert config.disable_any_whitespace and config.backend == "xgrammar"
 
 
 def test_text_that_is_not_json_is_named():
