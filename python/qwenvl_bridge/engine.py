@@ -37,7 +37,8 @@ STATS_DEFAULTS = {"disable_log_stats": False}
 
 
 def _construct(vllm, engine_kwargs, visible_devices):
-    engine_kwargs = {**engine_kwargs, **{k: v for k, v in STATS_DEFAULTS.items() if k not in engine_kwargs}}
+    engine_kwargs = vllm_api.engine_kwargs(
+        {**engine_kwargs, **{k: v for k, v in STATS_DEFAULTS.items() if k not in engine_kwargs}})
     log.info("starting vllm %s with %s%s", getattr(vllm, "__version__", "?"), engine_kwargs,
              "" if visible_devices is None else f" on devices {visible_devices}")
     try:

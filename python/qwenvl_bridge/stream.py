@@ -319,7 +319,7 @@ def submit(engine_id, java_id, prompt, video, fps, extra_kwargs, sampling_kwargs
     """
     stream = _stream(engine_id)
     if sampling_kwargs is not None:
-        stream._sampling = vllm_api.import_vllm().SamplingParams(**sampling_kwargs)  # noqa: SLF001
+        stream._sampling = vllm_api.sampling_params(vllm_api.import_vllm(), sampling_kwargs)  # noqa: SLF001
     if stream._sampling is None:  # noqa: SLF001
         raise ValueError(f"engine {engine_id} has no sampling parameters yet: send them with the first request")
     (item,) = prompts.build_inputs([prompt], [video], [fps], [extra_kwargs])

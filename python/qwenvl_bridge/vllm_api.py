@@ -130,3 +130,80 @@ def renderer(llm, version):
 
 def _as_is(prompt):
     return prompt
+
+
+#: The key of the sampling kwargs that holds a JSON Schema (text), as Java's
+#: ``dev.qwenvl.engine.SamplingParams.JSON_SCHEMA_KWARG`` sends it.
+JSON_SCHEMA_KWARG = "json_schema"
+
+
+def sampling_params(vllm, kwargs):
+    """``vllm.SamplingParams`` of the kwargs Java sent; a JSON Schema under :data:`JSON_SCHEMA_KWARG`
+    becomes the installed vLLM's structured outputs.
+
+    From vLLM 0.11 (PR #22772) the field is ``structured_outputs=StructuredOutputsParams(json=...)``;
+    before, and as a deprecated alias in 0.11 only, ``guided_decoding=GuidedDecodingParams(json=...)``
+    (removed in 0.12). Both are looked up by name, so every version of :data:`SUPPORTED_VLLM` works.
+    """
+    kwargs = dict(kwargs)
+    schema = kwargs.pop(JSON_SCHEMA_KWARG, None)
+    if schema is not None:
+        name, value = structured_output(vllm, schema)
+        kwargs[name] = value
+    return vllm.SamplingParams(**kwargs)
+
+
+def _sampling_module(vllm):
+    """``vllm.sampling_params`` (a submodule ``import vllm`` may not have loaded yet)."""
+    module = getattr(vllm, "sampling_params", None)
+    name = getattr(vllm, "__name__", None)
+    if (module is None or not hasattr(module, "SamplingParams")) and isinstance(name, str):
+        import importlib
+
+        try:
+            module = importlib.import_module(name + ".sampling_params")
+        except ImportError:
+            pass
+    return module
+
+
+def structured_output(vllm, schema):
+    """(the ``SamplingParams`` keyword, its value) that constrains decoding to JSON Schema ``schema``."""
+    import json
+
+    parsed = json.loads(schema) if isinstance(schema, str) else schema
+    module = _sampling_module(vllm)
+    params = getattr(module, "StructuredOutputsParams", None)
+    if params is not None:
+        # compact JSON (no free whitespace): a model cannot spend its tokens on blanks
+        return "structured_outputs", params(json=parsed, disable_any_whitespace=True)
+    params = getattr(module, "GuidedDecodingParams", None)
+    if params is not None:
+        return "guided_decoding", params(json=parsed)
+    raise EngineError(EngineError.ENGINE_UNAVAILABLE,
+                      f"vllm {version_of(vllm)} has neither StructuredOutputsParams nor GuidedDecodingParams: "
+                      f"it cannot constrain captions to a JSON Schema")
+
+
+#: The engine argument that makes structured outputs compact JSON; vLLM reads it per engine only
+#: (0.32 ignores the per-request ``disable_any_whitespace``).
+STRUCTURED_OUTPUTS_CONFIG = "structured_outputs_config"
+
+
+def engine_kwargs(kwargs):
+    """``vllm.LLM`` kwargs with compact structured outputs: unless the caller set
+    :data:`STRUCTURED_OUTPUTS_CONFIG` (``--engine-arg``), the backend is xgrammar and
+    ``disable_any_whitespace`` is on, so that a
+    JSON-Schema-constrained caption has no free whitespace between its tokens (with it free, a model
+    can spend ``max_tokens`` on blanks and the JSON never closes). Only a vLLM that has
+    ``vllm.config.StructuredOutputsConfig`` (0.11 and later) gets it; free-text requests do not
+    change."""
+    if STRUCTURED_OUTPUTS_CONFIG in kwargs:
+        return kwargs
+    try:
+        from vllm.config import StructuredOutputsConfig  # noqa: F401 - only asks whether it exists
+    except ImportError:
+        return kwargs
+    # vLLM refuses disable_any_whitespace with the "auto" backend: name xgrammar, the backend the
+    # schema was checked with before the model loaded (qwenvl_bridge.structured)
+    return {**kwargs, STRUCTURED_OUTPUTS_CONFIG: {"backend": "xgrammar", "disable_any_whitespace": True}}

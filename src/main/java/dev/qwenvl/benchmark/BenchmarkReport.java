@@ -44,9 +44,22 @@ public record BenchmarkReport(Accelerator accelerator, ModelVariant variant, Ben
                     out.add(String.format(Locale.ROOT, "%stime split: decode+preprocess %.2f s (%.0f%%), engine %.2f s (%.0f%%)", p,
                             r.prepareSeconds(), 100 * r.prepareSeconds() / total, r.engineSeconds(), 100 * r.engineSeconds() / total));
                     out.add(p + "peak memory: " + r.peakMemory());
+                    StructuredPass c = r.structured();
+                    if (c != null) {
+                        out.add(String.format(Locale.ROOT, "%sconstrained by %s: %d valid windows in %.2f s (%d videos invalid): "
+                                + "%.3f windows/s (free text %.3f, x%.2f); %.1f output tokens/s (free text %.1f, x%.2f)", p,
+                                c.schema(), c.windows(), c.seconds(), c.invalidVideos(), c.windowsPerSecond(),
+                                r.windowsPerSecond(), ratio(c.windowsPerSecond(), r.windowsPerSecond()),
+                                c.outputTokensPerSecond(), r.outputTokensPerSecond(),
+                                ratio(c.outputTokensPerSecond(), r.outputTokensPerSecond())));
+                    }
                 }
             }
         }
         return out;
+    }
+
+    private static double ratio(double a, double b) {
+        return b > 0 ? a / b : Double.NaN;
     }
 }

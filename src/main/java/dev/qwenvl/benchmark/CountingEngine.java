@@ -39,7 +39,8 @@ final class CountingEngine implements LlmEngine {
         started();
         CompletableFuture<Generation> out;
         try {
-            out = engine.submit(request, sampling.withIgnoreEos(true));
+            // fixed length for free text; a constrained request ends when its JSON closes
+            out = engine.submit(request, sampling.jsonSchema() == null ? sampling.withIgnoreEos(true) : sampling);
         } catch (RuntimeException e) {
             out = CompletableFuture.failedFuture(e);
         }

@@ -1,6 +1,8 @@
 package dev.qwenvl.benchmark;
 
+import dev.qwenvl.caption.CaptionSchema;
 import dev.qwenvl.caption.CaptionSettings;
+import dev.qwenvl.caption.StructuredCaptionException;
 import dev.qwenvl.caption.VideoCaptioner;
 import dev.qwenvl.caption.VideoCaptions;
 import dev.qwenvl.engine.EngineException;
@@ -67,6 +69,15 @@ public final class MachineBenchmark {
      * @throws IllegalArgumentException when the tiny model (tokenizer source) is missing
      */
     public BenchmarkReport run(BenchmarkConfig config) {
+        return run(config, null);
+    }
+
+    /**
+     * Runs the benchmark; with {@code schema} (null: none), each precision's engine then captions the
+     * same clips again constrained to it ({@link StructuredPass}), the cost of constrained decoding
+     * measured in the same run.
+     */
+    public BenchmarkReport run(BenchmarkConfig config, CaptionSchema schema) {
         Objects.requireNonNull(config, "config");
         BenchmarkArchitecture architecture = architectureFor(config, accelerator);
         Path modelDir = config.workDir().resolve("model-" + architecture.key());
@@ -80,7 +91,7 @@ public final class MachineBenchmark {
                 results.add(PrecisionResult.skipped(precision, skip));
                 continue;
             }
-            results.add(runOne(config, modelDir, precision, sources));
+            results.add(runOne(config, modelDir, precision, sources, schema));
         }
         return new BenchmarkReport(accelerator, config.variant(), architecture, sources.size(), config.maxOutputTokens(), results);
     }
@@ -103,7 +114,30 @@ public final class MachineBenchmark {
         return new VideoCaptioner(model, decoder, CaptionSettings.defaults()).caption(sources);
     }
 
-    private PrecisionResult runOne(BenchmarkConfig config, Path modelDir, Precision precision, List<VideoSource> sources) {
+    /** The clips again on the same engine, constrained to {@code schema}. */
+    static StructuredPass structuredPass(QwenVL model, VideoDecoder decoder, List<VideoSource> sources, CaptionSchema schema,
+                                         CountingEngine counted, Precision precision) {
+        long tokensBefore = counted.outputTokens();
+        long pass = System.nanoTime();
+        List<VideoCaptions> captions = new VideoCaptioner(model, decoder,
+                CaptionSettings.builder().captionSchema(schema).build()).caption(sources);
+        double seconds = (System.nanoTime() - pass) / 1e9;
+        int valid = 0;
+        int invalid = 0;
+        for (VideoCaptions c : captions) {
+            valid += c.captions().size();
+            if (c.error() instanceof StructuredCaptionException e) {
+                invalid++; // a video stops at its first invalid window: count it once
+                LOG.info("[{}] {}: {}", precision.key(), c.source().displayName(), e.getMessage());
+            } else if (!c.succeeded()) {
+                LOG.warn("[{}] {} failed with the schema: {}", precision.key(), c.source().displayName(), c.error());
+            }
+        }
+        return new StructuredPass(schema.name(), valid, invalid, seconds, counted.outputTokens() - tokensBefore);
+    }
+
+    private PrecisionResult runOne(BenchmarkConfig config, Path modelDir, Precision precision, List<VideoSource> sources,
+                                   CaptionSchema schema) {
         QwenVlConfig modelConfig = QwenVlConfig.builder()
                 .modelDir(modelDir)
                 .modelVariant(config.variant())
@@ -140,9 +174,15 @@ public final class MachineBenchmark {
                 }
             }
             CountingEngine counted = engine.get();
+            int requests = counted.requests();
+            double engineSeconds = counted.engineSeconds();
+            long promptTokens = counted.promptTokens();
+            long outputTokens = counted.outputTokens();
+            StructuredPass structured = schema == null ? null
+                    : structuredPass(model, new JepVideoDecoder(runtime), sources, schema, counted, precision);
             MemoryReading peak = memory.read();
-            return new PrecisionResult(precision, PrecisionResult.Status.RAN, "", startSeconds, counted.requests(), failed,
-                    totalSeconds, counted.engineSeconds(), counted.promptTokens(), counted.outputTokens(), peak);
+            return new PrecisionResult(precision, PrecisionResult.Status.RAN, "", startSeconds, requests, failed,
+                    totalSeconds, engineSeconds, promptTokens, outputTokens, peak, structured);
         }
     }
 }

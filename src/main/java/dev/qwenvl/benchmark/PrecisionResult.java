@@ -14,10 +14,19 @@ package dev.qwenvl.benchmark;
  * @param promptTokens       prompt tokens vLLM saw, video tokens included
  * @param outputTokens       generated tokens
  * @param peakMemory         peak accelerator memory (or resident memory on a CPU)
+ * @param structured         the constrained pass on the same engine ({@code --caption-schema}), or null
  */
 public record PrecisionResult(Precision precision, Status status, String reason, double engineStartSeconds,
                               int windows, int failedVideos, double totalSeconds, double engineSeconds,
-                              long promptTokens, long outputTokens, MemoryReading peakMemory) {
+                              long promptTokens, long outputTokens, MemoryReading peakMemory, StructuredPass structured) {
+
+    /** A run without a constrained pass. */
+    public PrecisionResult(Precision precision, Status status, String reason, double engineStartSeconds,
+                           int windows, int failedVideos, double totalSeconds, double engineSeconds,
+                           long promptTokens, long outputTokens, MemoryReading peakMemory) {
+        this(precision, status, reason, engineStartSeconds, windows, failedVideos, totalSeconds, engineSeconds,
+                promptTokens, outputTokens, peakMemory, null);
+    }
 
     public enum Status { RAN, SKIPPED, FAILED }
 

@@ -18,7 +18,7 @@ final class CaptionRequests {
     CaptionRequests(QwenVlConfig model, CaptionSettings settings) {
         this.systemMessage = model.modelVariant().family().defaultSystemPrompt();
         this.formatter = new QwenPromptFormatter(systemMessage);
-        this.instruction = settings.promptVariant().instructionOr(settings.promptText());
+        this.instruction = settings.instruction();
     }
 
     /** The prompt every window is captioned with, as the model sees it. */

@@ -18,8 +18,13 @@ import java.util.Objects;
  *                      text is refused: it would silently fall back to the variant)
  * @param windowing     window and frame-sampling settings
  * @param stage2        run the second, refining pass
+ * @param captionSchema constrain every caption to this JSON Schema and keep it as JSON (structured
+ *                      captions, {@code docs/structured-captions.md}); {@code null} for free text.
+ *                      With stage 2, both passes are constrained: stage 2 refines the stage-1 JSON
+ *                      under the same schema
  */
-public record CaptionSettings(PromptVariant promptVariant, String promptText, WindowingConfig windowing, boolean stage2) {
+public record CaptionSettings(PromptVariant promptVariant, String promptText, WindowingConfig windowing, boolean stage2,
+                              CaptionSchema captionSchema) {
 
     public CaptionSettings {
         Objects.requireNonNull(promptVariant, "promptVariant");
@@ -33,6 +38,25 @@ public record CaptionSettings(PromptVariant promptVariant, String promptText, Wi
         }
     }
 
+    /** Free-text captions ({@code captionSchema} null). */
+    public CaptionSettings(PromptVariant promptVariant, String promptText, WindowingConfig windowing, boolean stage2) {
+        this(promptVariant, promptText, windowing, stage2, null);
+    }
+
+    /**
+     * The instruction every window is captioned with: the custom text, else the variant's; with a
+     * schema and a variant that does not name its fields, the variant's text followed by
+     * {@link CaptionSchema#fieldsHint()} (so the model is told the fields).
+     */
+    public String instruction() {
+        String base = promptVariant.instructionOr(promptText);
+        if (captionSchema == null || promptText != null || promptVariant.namesFields()) {
+            return base;
+        }
+        String hint = captionSchema.fieldsHint();
+        return hint.isEmpty() ? base : base + "\n" + hint;
+    }
+
     /** General prompt, default windowing, no stage 2. */
     public static CaptionSettings defaults() {
         return builder().build();
@@ -44,7 +68,8 @@ public record CaptionSettings(PromptVariant promptVariant, String promptText, Wi
 
     /** A builder preset with these settings. */
     public Builder toBuilder() {
-        return new Builder().promptVariant(promptVariant).promptText(promptText).windowing(windowing).stage2(stage2);
+        return new Builder().promptVariant(promptVariant).promptText(promptText).windowing(windowing).stage2(stage2)
+                .captionSchema(captionSchema);
     }
 
     public CaptionSettings withPromptVariant(PromptVariant v) {
@@ -63,12 +88,17 @@ public record CaptionSettings(PromptVariant promptVariant, String promptText, Wi
         return toBuilder().stage2(s).build();
     }
 
+    public CaptionSettings withCaptionSchema(CaptionSchema schema) {
+        return toBuilder().captionSchema(schema).build();
+    }
+
     /** Collects values for {@link CaptionSettings}; not thread-safe, reusable. */
     public static final class Builder {
         private PromptVariant promptVariant = PromptVariant.DEFAULT;
         private String promptText;
         private WindowingConfig windowing = WindowingConfig.defaults();
         private boolean stage2;
+        private CaptionSchema captionSchema;
 
         private Builder() {}
 
@@ -96,9 +126,18 @@ public record CaptionSettings(PromptVariant promptVariant, String promptText, Wi
             return this;
         }
 
+        /**
+         * Default none (free text). Build it with {@link CaptionSchema#read} or
+         * {@link CaptionSchema#of}, which refuse a schema that is not JSON or not JSON Schema.
+         */
+        public Builder captionSchema(CaptionSchema value) {
+            this.captionSchema = value;
+            return this;
+        }
+
         /** @throws IllegalArgumentException for a blank custom prompt text */
         public CaptionSettings build() {
-            return new CaptionSettings(promptVariant, promptText, windowing, stage2);
+            return new CaptionSettings(promptVariant, promptText, windowing, stage2, captionSchema);
         }
     }
 }

@@ -31,6 +31,7 @@ final class EngineRecovery implements AutoCloseable {
 
     private final QwenVL model;
     private final boolean stage2;
+    private final CaptionSchema schema;
     private final int maxRestarts;
     /** Submits hold the read lock, a restart the write lock: a submit knows which engine it reached. */
     private final ReadWriteLock lock = new ReentrantReadWriteLock();
@@ -45,6 +46,12 @@ final class EngineRecovery implements AutoCloseable {
     private final java.util.concurrent.atomic.AtomicInteger resubmitted = new java.util.concurrent.atomic.AtomicInteger();
 
     EngineRecovery(QwenVL model, boolean stage2, int maxRestarts) {
+        this(model, stage2, maxRestarts, null);
+    }
+
+    /** With {@code schema} (null: free text), every caption is constrained to it and checked against it ({@link CaptionSchema#check}). */
+    EngineRecovery(QwenVL model, boolean stage2, int maxRestarts, CaptionSchema schema) {
+        this.schema = schema;
         this.model = model;
         this.stage2 = stage2;
         this.maxRestarts = maxRestarts;
@@ -84,15 +91,20 @@ final class EngineRecovery implements AutoCloseable {
         int engine = generation;
         int startsAtSubmit = model.engineStarts();
         try {
-            caption = model.submitCaption(request, stage2);
+            caption = model.submitCaption(request, stage2, schema == null ? null : schema.output());
         } catch (RuntimeException e) {
             caption = CompletableFuture.failedFuture(e);
         } finally {
             lock.readLock().unlock();
         }
-        caption.whenComplete((text, error) -> {
+        caption.whenComplete((made, error) -> {
             if (error == null) {
-                result.complete(text);
+                try {
+                    result.complete(schema == null ? made : new Caption(made.generation().withText(schema.check(made.text())),
+                            made.stage(), made.stage1(), made.maxOutputTokens()));
+                } catch (StructuredCaptionException invalid) { // an error row with its reason, never a silent string
+                    result.completeExceptionally(invalid);
+                }
                 return;
             }
             Throwable cause = unwrap(error);

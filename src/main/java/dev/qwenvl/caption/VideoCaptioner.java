@@ -78,6 +78,9 @@ public final class VideoCaptioner implements AutoCloseable {
         Objects.requireNonNull(config, "config");
         Objects.requireNonNull(settings, "settings");
         Objects.requireNonNull(backend, "backend");
+        if (settings.captionSchema() != null) { // refused before the model loads
+            backend.engineFactory().checkJsonSchema(settings.captionSchema().output(), settings.captionSchema().name());
+        }
         QwenVL model = new QwenVL(config, backend.engineFactory());
         try {
             model.setup();
@@ -134,7 +137,7 @@ public final class VideoCaptioner implements AutoCloseable {
      */
     public List<VideoCaptions> caption(List<VideoSource> sources, StreamSettings stream, CaptionProgress progress) {
         VideoCaptions[] results = new VideoCaptions[checked(sources).size()];
-        StreamFeed feed = run(sources, stream, progress, done -> results[done.index()] = done.result());
+        StreamFeed feed = run(sources, stream, progress, done -> results[done.index()] = structured(done.result()));
         for (int i = feed.next(); i < results.length; i++) {
             results[i] = new VideoCaptions(sources.get(i), List.of(), notStarted(sources.get(i), feed.engineGone()));
         }
@@ -161,8 +164,17 @@ public final class VideoCaptioner implements AutoCloseable {
     public List<VideoSource> stream(List<VideoSource> sources, StreamSettings stream, CaptionProgress progress,
                                     Consumer<VideoCaptions> onVideo) {
         Objects.requireNonNull(onVideo, "onVideo");
-        StreamFeed feed = run(checked(sources), stream, progress, done -> onVideo.accept(done.result()));
+        StreamFeed feed = run(checked(sources), stream, progress, done -> onVideo.accept(structured(done.result())));
         return List.copyOf(sources.subList(feed.next(), sources.size()));
+    }
+
+    /** With a caption schema, every caption (already checked against it) is kept as JSON too. */
+    private VideoCaptions structured(VideoCaptions result) {
+        if (settings.captionSchema() == null) {
+            return result;
+        }
+        return new VideoCaptions(result.source(), result.captions().stream().map(WindowCaption::structured).toList(),
+                result.error());
     }
 
     private static List<VideoSource> checked(List<VideoSource> sources) {
@@ -188,7 +200,8 @@ public final class VideoCaptioner implements AutoCloseable {
                            Consumer<StreamFeed.Done> onDone) {
         Objects.requireNonNull(stream, "stream");
         Objects.requireNonNull(progress, "progress");
-        try (EngineRecovery engine = new EngineRecovery(model, settings.stage2(), stream.engineRestarts())) {
+        try (EngineRecovery engine = new EngineRecovery(model, settings.stage2(), stream.engineRestarts(),
+                settings.captionSchema())) {
             StreamFeed feed = new StreamFeed(List.copyOf(sources), preparation, requests, engine,
                     new FrameBudget(stream.framesInFlightBytes()), stream.decodeThreads());
             feed.start();

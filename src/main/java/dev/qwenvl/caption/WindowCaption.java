@@ -21,10 +21,12 @@ import java.util.Objects;
  * @param outputTokens  generated tokens; null when unknown
  * @param timings       the engine's times for the request ({@link EngineTimings#NONE} when none)
  * @param stage1Caption stage 1's caption when stage 2 ran ({@code stage == 2}), else null
+ * @param captionJson   with a caption schema ({@link CaptionSettings#captionSchema()}): the caption as
+ *                      compact JSON text, parsed and valid against the schema; {@code null} for free text
  */
 public record WindowCaption(String video, VideoWindow window, String caption, int stage, String finishReason,
                             boolean truncated, Integer promptTokens, Integer outputTokens, EngineTimings timings,
-                            String stage1Caption) {
+                            String stage1Caption, String captionJson) {
 
     public WindowCaption {
         timings = timings == null ? EngineTimings.NONE : timings;
@@ -32,7 +34,7 @@ public record WindowCaption(String video, VideoWindow window, String caption, in
 
     /** A caption of which no facts are known (the form before the facts existed). */
     public WindowCaption(String video, VideoWindow window, String caption, int stage) {
-        this(video, window, caption, stage, null, false, null, null, EngineTimings.NONE, null);
+        this(video, window, caption, stage, null, false, null, null, EngineTimings.NONE, null, null);
     }
 
     /** The window's caption with the facts {@code caption} carries. */
@@ -40,6 +42,12 @@ public record WindowCaption(String video, VideoWindow window, String caption, in
         Objects.requireNonNull(caption, "caption");
         var g = caption.generation();
         return new WindowCaption(video, window, g.text(), caption.stage(), g.finishReason(), caption.truncated(),
-                g.promptTokens(), g.outputTokens(), g.timings(), caption.stage1Text());
+                g.promptTokens(), g.outputTokens(), g.timings(), caption.stage1Text(), null);
+    }
+
+    /** This caption kept as structured JSON: its text is the schema-checked JSON. */
+    WindowCaption structured() {
+        return new WindowCaption(video, window, caption, stage, finishReason, truncated, promptTokens, outputTokens,
+                timings, stage1Caption, caption);
     }
 }

@@ -9,6 +9,10 @@ import dev.qwenvl.benchmark.FeedConfig;
 import dev.qwenvl.benchmark.FeedPhase;
 import dev.qwenvl.benchmark.FeedReport;
 import dev.qwenvl.benchmark.MachineBenchmark;
+import dev.qwenvl.benchmark.StructuredPass;
+import dev.qwenvl.caption.CaptionSchema;
+import dev.qwenvl.engine.JsonSchemaException;
+import dev.qwenvl.jep.JepSchemaCheck;
 import dev.qwenvl.benchmark.Precision;
 import dev.qwenvl.benchmark.PrecisionResult;
 import dev.qwenvl.model.ModelVariant;
@@ -121,6 +125,11 @@ final class BenchmarkCommand implements Callable<Integer> {
                     + "step. Default: ${DEFAULT-VALUE}.")
     double poolStepMs;
 
+    @Option(names = "--caption-schema", paramLabel = "FILE",
+            description = "Also caption the clips constrained to this JSON Schema on the same engine, and report the "
+                    + "cost of constrained decoding (windows/s and output tokens/s, with and without, one run).")
+    Path captionSchema;
+
     @Option(names = "--report", paramLabel = "FILE", description = "Also write the figures as JSON to FILE.")
     Path report;
 
@@ -161,13 +170,28 @@ final class BenchmarkCommand implements Callable<Integer> {
             spec.commandLine().getErr().println("qwenvl benchmark: --batch-size is deprecated and ignored: windows stream"
                     + " into vLLM's running batch, which vLLM bounds (--engine-arg max_num_seqs=N)");
         }
+        CaptionSchema schema = null;
+        if (captionSchema != null) {
+            try {
+                schema = CaptionSchema.read(captionSchema);
+            } catch (JsonSchemaException e) {
+                throw new CliFailure(ExitCodes.CANNOT_START, e.getMessage(), e);
+            }
+        }
         python.apply();
         if (verbose) {
             CliLogging.verbose();
         }
+        if (schema != null) {
+            try {
+                new JepSchemaCheck(PythonRuntime.shared()).check(schema.output(), schema.name());
+            } catch (JsonSchemaException e) {
+                throw new CliFailure(ExitCodes.CANNOT_START, e.getMessage(), e);
+            }
+        }
         BenchmarkReport result;
         try {
-            result = new MachineBenchmark(PythonRuntime.shared()).run(config);
+            result = new MachineBenchmark(PythonRuntime.shared()).run(config, schema);
         } catch (IllegalArgumentException e) {
             throw new CliFailure(ExitCodes.CANNOT_START, e.getMessage(), e);
         } finally {
@@ -302,6 +326,18 @@ final class BenchmarkCommand implements Callable<Integer> {
             m.put("engine_seconds", finite(p.engineSeconds()));
             m.put("peak_memory", p.peakMemory().what());
             m.put("peak_memory_bytes", p.peakMemory().bytes());
+            if (p.structured() != null) {
+                StructuredPass c = p.structured();
+                Map<String, Object> st = new LinkedHashMap<>();
+                st.put("schema", c.schema());
+                st.put("windows", c.windows());
+                st.put("invalid_videos", c.invalidVideos());
+                st.put("seconds", finite(c.seconds()));
+                st.put("windows_per_second", finite(c.windowsPerSecond()));
+                st.put("output_tokens", c.outputTokens());
+                st.put("output_tokens_per_second", finite(c.outputTokensPerSecond()));
+                m.put("structured", st);
+            }
             results.add(m);
         }
         json.put("results", results);

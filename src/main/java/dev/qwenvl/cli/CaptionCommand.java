@@ -1,9 +1,12 @@
 package dev.qwenvl.cli;
 
+import dev.qwenvl.caption.CaptionSchema;
 import dev.qwenvl.caption.CaptionSettings;
 import dev.qwenvl.caption.StreamSettings;
 import dev.qwenvl.caption.VideoCaptioner;
 import dev.qwenvl.engine.Devices;
+import dev.qwenvl.engine.JsonSchemaException;
+import dev.qwenvl.jep.JepSchemaCheck;
 import dev.qwenvl.jep.JepTokenCounter;
 import dev.qwenvl.model.PromptBudget;
 import dev.qwenvl.model.QwenVL;
@@ -112,6 +115,12 @@ final class CaptionCommand implements Callable<Integer> {
     @Option(names = "--prompt", paramLabel = "TEXT", description = "Custom caption instruction; replaces --prompt-variant.")
     String prompt;
 
+    @Option(names = "--caption-schema", paramLabel = "FILE",
+            description = "Structured captions: constrain every caption to this JSON Schema (vLLM's structured outputs) "
+                    + "and keep it as JSON (caption_json). A schema that is not JSON, not a valid JSON Schema or that "
+                    + "vLLM's grammar backend cannot compile exits 2 before the model loads. See docs/structured-captions.md.")
+    Path captionSchema;
+
     @Option(names = "--sampling-fps", paramLabel = "FPS", defaultValue = "" + WindowingConfig.DEFAULT_SAMPLING_FPS,
             description = "Frames sampled per second of video. Default: ${DEFAULT-VALUE}.")
     double samplingFps;
@@ -185,10 +194,18 @@ final class CaptionCommand implements Callable<Integer> {
         RunFiles.check(output, errorsPath, videos);
         String fingerprint = RunFingerprint.of(config, settings,
                 new QwenPromptFormatter(config.modelVariant().family().defaultSystemPrompt())
-                        .format(settings.promptVariant(), settings.promptText()));
+                        .format(settings.instruction()));
         python.apply();
         if (verbose) {
             CliLogging.verbose();
+        }
+        if (settings.captionSchema() != null) { // vLLM's grammar backend must compile it: before any load
+            try {
+                new JepSchemaCheck(PythonRuntime.shared()).check(settings.captionSchema().output(),
+                        settings.captionSchema().name());
+            } catch (JsonSchemaException e) {
+                throw new CliFailure(ExitCodes.CANNOT_START, e.getMessage(), e);
+            }
         }
         boolean terminal = System.console() != null;
         try (OutputLock owned = OutputLock.acquire(output, errorsPath); // one run owns the output: before any repair or load
@@ -272,7 +289,7 @@ final class CaptionCommand implements Callable<Integer> {
         QwenVlConfig config = model.config();
         QwenPromptFormatter formatter = new QwenPromptFormatter(config.modelVariant().family().defaultSystemPrompt());
         List<String> prompts = new java.util.ArrayList<>();
-        prompts.add(formatter.format(settings.promptVariant().instructionOr(settings.promptText())));
+        prompts.add(formatter.format(settings.instruction()));
         if (settings.stage2()) {
             prompts.add(formatter.format(config.stage2PromptText()));
         }
@@ -349,8 +366,8 @@ final class CaptionCommand implements Callable<Integer> {
                 windowing.minRemainderFrames(Math.max(WindowingConfig.DEFAULT_MIN_SAMPLED_FRAMES, half));
             }
             return CaptionSettings.builder().promptVariant(promptVariant).promptText(prompt).windowing(windowing.build())
-                    .stage2(stage2).build();
-        } catch (IllegalArgumentException e) {
+                    .stage2(stage2).captionSchema(captionSchema == null ? null : CaptionSchema.read(captionSchema)).build();
+        } catch (IllegalArgumentException | JsonSchemaException e) {
             throw new CliFailure(ExitCodes.CANNOT_START, e.getMessage(), e);
         }
     }

@@ -139,7 +139,7 @@ final class CaptionJob {
         for (WindowCaption c : r.captions()) {
             CaptionLine line = new CaptionLine(video, c.window().windowIndex(), count, c.window().firstFrame(),
                     c.window().lastFrame(), c.window().startSeconds(), c.window().endSeconds(), c.caption(),
-                    modelId, c.stage(), config, seconds, videoWindows, facts(c));
+                    modelId, c.stage(), config, seconds, videoWindows, facts(c), c.captionJson());
             if (!out.resumeState().contains(line.key())) {
                 lines.add(line);
             }

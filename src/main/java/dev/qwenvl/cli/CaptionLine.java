@@ -28,10 +28,12 @@ import java.util.Map;
  *                       and this video's (its share of the run's wall time)
  * @param groupWindows   windows captioned in that group; in a streaming run, this video's windows
  * @param facts          how the engine made the caption (schema 2); {@code null} for a schema-1 line
+ * @param captionJson    with a caption schema, the caption as JSON text (written as the object
+ *                       {@code caption_json}); {@code null} for free text (no such field)
  */
 record CaptionLine(String video, int window, Integer windows, int firstFrame, int lastFrame, double startSeconds,
                    double endSeconds, String caption, String model, int stage, String config, double groupSeconds,
-                   int groupWindows, Facts facts) {
+                   int groupWindows, Facts facts, String captionJson) {
 
     /** The version of the line format this class writes. */
     static final int SCHEMA = 2;
@@ -59,7 +61,15 @@ record CaptionLine(String video, int window, Integer windows, int firstFrame, in
                 double endSeconds, String caption, String model, int stage, String config, double groupSeconds,
                 int groupWindows) {
         this(video, window, windows, firstFrame, lastFrame, startSeconds, endSeconds, caption, model, stage, config,
-                groupSeconds, groupWindows, null);
+                groupSeconds, groupWindows, null, null);
+    }
+
+    /** A line with facts and no structured caption. */
+    CaptionLine(String video, int window, Integer windows, int firstFrame, int lastFrame, double startSeconds,
+                double endSeconds, String caption, String model, int stage, String config, double groupSeconds,
+                int groupWindows, Facts facts) {
+        this(video, window, windows, firstFrame, lastFrame, startSeconds, endSeconds, caption, model, stage, config,
+                groupSeconds, groupWindows, facts, null);
     }
 
     ResumeKey key() {
@@ -98,6 +108,9 @@ record CaptionLine(String video, int window, Integer windows, int firstFrame, in
             f.put("truncated", facts.truncated());
             f.put("prompt_tokens", facts.promptTokens());
             f.put("output_tokens", facts.outputTokens());
+        }
+        if (captionJson != null) {
+            f.put("caption_json", new Json.Raw(captionJson));
         }
         f.put("model", model);
         f.put("stage", stage);
@@ -142,7 +155,8 @@ record CaptionLine(String video, int window, Integer windows, int firstFrame, in
                     (String) require(f, "caption"), (String) f.get("model"), num(require(f, "stage")).intValue(),
                     (String) require(f, "config"),
                     timings.get("group_seconds") == null ? 0 : num(timings.get("group_seconds")).doubleValue(),
-                    timings.get("group_windows") == null ? 0 : num(timings.get("group_windows")).intValue(), facts);
+                    timings.get("group_windows") == null ? 0 : num(timings.get("group_windows")).intValue(), facts,
+                    f.get("caption_json") == null ? null : Json.write(f.get("caption_json")));
         } catch (ClassCastException e) {
             throw new IllegalArgumentException("a field has the wrong type: " + e.getMessage(), e);
         }

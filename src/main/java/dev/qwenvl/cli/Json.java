@@ -29,6 +29,9 @@ final class Json {
     }
 
     /** An object with the given fields in the given order (values: String, Number, Boolean, Map, List, null). */
+    /** JSON text written as it is (a value already checked to be JSON, such as a structured caption). */
+    record Raw(String json) {}
+
     static String object(Map<String, ?> fields) {
         StringBuilder out = new StringBuilder(128);
         appendValue(out, fields);
@@ -40,6 +43,8 @@ final class Json {
             out.append("null");
         } else if (value instanceof String s) {
             appendQuoted(out, s);
+        } else if (value instanceof Raw raw) {
+            out.append(raw.json());
         } else if (value instanceof Double || value instanceof Float) {
             double d = ((Number) value).doubleValue();
             out.append(Double.isFinite(d) ? Double.toString(d) : "null");
@@ -124,6 +129,15 @@ final class Json {
         } catch (JsonProcessingException e) {
             long at = e.getLocation() != null ? e.getLocation().getCharOffset() : -1;
             throw new IllegalArgumentException("invalid JSON at character " + Math.max(at, 0) + ": " + e.getOriginalMessage(), e);
+        }
+    }
+
+    /** {@code value} (as {@link #parseObject} returns values) written back as compact JSON text. */
+    static String write(Object value) {
+        try {
+            return READER.writeValueAsString(value);
+        } catch (JsonProcessingException e) {
+            throw new IllegalArgumentException("cannot write " + value + " as JSON: " + e.getOriginalMessage(), e);
         }
     }
 }

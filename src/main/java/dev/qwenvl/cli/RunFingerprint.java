@@ -32,7 +32,9 @@ public final class RunFingerprint {
                 "fp8=" + model.fp8(),
                 "model_does_preprocess=" + model.modelDoesPreprocess(),
                 "seed=" + model.samplingSeed().map(String::valueOf).orElse(""),
-                "engine=" + new TreeMap<>(model.extraEngineArgs()));
+                "engine=" + new TreeMap<>(model.extraEngineArgs()))
+                // only with a schema, so that free-text runs keep the fingerprints they always had
+                + (caption.captionSchema() == null ? "" : "\u0000schema=" + caption.captionSchema().json());
         try {
             byte[] digest = MessageDigest.getInstance("SHA-256").digest(canonical.getBytes(StandardCharsets.UTF_8));
             return HexFormat.of().formatHex(digest, 0, 6);

@@ -36,4 +36,15 @@ public interface LlmEngineFactory {
     default List<String> visibleDevices() {
         return List.of();
     }
+
+    /**
+     * Refuses, before any model loads, a structured-output schema this factory's engines could not
+     * compile into a grammar. The default checks nothing (an engine that compiles elsewhere, such
+     * as a server, reports a bad schema per request).
+     *
+     * @param what names the schema in the message (e.g. its file)
+     * @throws JsonSchemaException naming the problem
+     */
+    default void checkJsonSchema(JsonSchemaOutput schema, String what) {
+    }
 }

@@ -10,6 +10,8 @@ import java.util.Map;
  * @param seed      per-request seed, or {@code null} to leave it to the engine
  * @param ignoreEos  keep generating past the end-of-sequence token up to {@code maxTokens}
  *                   (benchmarks use it for a fixed output length; captions never do)
+ * @param jsonSchema constrain the output to one JSON value valid against this schema (vLLM's
+ *                   structured outputs), or {@code null} for free text
  */
 public record SamplingParams(
         double temperature,
@@ -18,13 +20,23 @@ public record SamplingParams(
         int maxTokens,
         List<Integer> stopTokenIds,
         Integer seed,
-        boolean ignoreEos) {
+        boolean ignoreEos,
+        JsonSchemaOutput jsonSchema) {
+
+    /** The {@link #toKwargs()} key of the JSON Schema (text): the Python half turns it into vLLM's structured outputs. */
+    public static final String JSON_SCHEMA_KWARG = "json_schema";
 
     public SamplingParams {
         if (maxTokens < 1) {
             throw new IllegalArgumentException("maxTokens must be at least 1, got " + maxTokens);
         }
         stopTokenIds = stopTokenIds == null ? List.of() : List.copyOf(stopTokenIds);
+    }
+
+    /** Free-text sampling ({@code jsonSchema} null). */
+    public SamplingParams(double temperature, double topP, double repetitionPenalty, int maxTokens,
+                          List<Integer> stopTokenIds, Integer seed, boolean ignoreEos) {
+        this(temperature, topP, repetitionPenalty, maxTokens, stopTokenIds, seed, ignoreEos, null);
     }
 
     /** Sampling that stops at the end-of-sequence token (the caption path's). */
@@ -35,10 +47,19 @@ public record SamplingParams(
 
     /** The same sampling with {@code ignoreEos} set as given. */
     public SamplingParams withIgnoreEos(boolean ignore) {
-        return new SamplingParams(temperature, topP, repetitionPenalty, maxTokens, stopTokenIds, seed, ignore);
+        return new SamplingParams(temperature, topP, repetitionPenalty, maxTokens, stopTokenIds, seed, ignore, jsonSchema);
     }
 
-    /** The keyword arguments of {@code vllm.SamplingParams}; {@code seed} and {@code ignore_eos} only when set. */
+    /** The same sampling constrained to {@code schema} ({@code null}: free text). */
+    public SamplingParams withJsonSchema(JsonSchemaOutput schema) {
+        return new SamplingParams(temperature, topP, repetitionPenalty, maxTokens, stopTokenIds, seed, ignoreEos, schema);
+    }
+
+    /**
+     * The keyword arguments of {@code vllm.SamplingParams}; {@code seed} and {@code ignore_eos} only
+     * when set; with a schema, {@link #JSON_SCHEMA_KWARG} holds its text (the Python half's
+     * {@code vllm_api.sampling_params} translates it to the installed vLLM's structured outputs).
+     */
     public Map<String, Object> toKwargs() {
         Map<String, Object> kw = new LinkedHashMap<>();
         kw.put("temperature", temperature);
@@ -51,6 +72,9 @@ public record SamplingParams(
         }
         if (ignoreEos) {
             kw.put("ignore_eos", true);
+        }
+        if (jsonSchema != null) {
+            kw.put(JSON_SCHEMA_KWARG, jsonSchema.schema());
         }
         return kw;
     }

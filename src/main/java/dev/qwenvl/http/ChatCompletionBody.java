@@ -27,6 +27,9 @@ import java.util.Map;
  *       engine passes them to the processor.</li>
  *   <li>sampling: {@code temperature}, {@code top_p}, {@code max_tokens}, {@code seed} (OpenAI
  *       fields) and vLLM's {@code repetition_penalty}, {@code stop_token_ids}, {@code ignore_eos}.</li>
+ *   <li>with a JSON Schema ({@link SamplingParams#jsonSchema()}): OpenAI's {@code response_format}
+ *       {@code {"type": "json_schema", "json_schema": {"name": "caption", "schema": ...}}}, which
+ *       vLLM's server (0.11 to 0.32) turns into its structured outputs.</li>
  * </ul>
  */
 final class ChatCompletionBody {
@@ -91,6 +94,15 @@ final class ChatCompletionBody {
         }
         if (sampling.ignoreEos()) {
             body.put("ignore_eos", true);
+        }
+        if (sampling.jsonSchema() != null) {
+            ObjectNode format = body.putObject("response_format").put("type", "json_schema");
+            try {
+                format.putObject("json_schema").put("name", "caption")
+                        .set("schema", new ObjectMapper().readTree(sampling.jsonSchema().schema()));
+            } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+                throw new EngineException("the JSON Schema of the request is not JSON: " + e.getOriginalMessage(), e);
+            }
         }
     }
 }

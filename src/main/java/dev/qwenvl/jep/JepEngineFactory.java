@@ -2,6 +2,7 @@ package dev.qwenvl.jep;
 
 import dev.qwenvl.engine.DeviceGroup;
 import dev.qwenvl.engine.EngineArgs;
+import dev.qwenvl.engine.JsonSchemaOutput;
 import dev.qwenvl.engine.LlmEngine;
 import dev.qwenvl.engine.LlmEngineFactory;
 import java.util.List;
@@ -30,6 +31,11 @@ final class JepEngineFactory implements LlmEngineFactory {
     @Override
     public LlmEngine start(EngineArgs args, DeviceGroup devices) {
         return JepLlmEngine.start(runtime.get(), args, devices);
+    }
+
+    @Override
+    public void checkJsonSchema(JsonSchemaOutput schema, String what) {
+        new JepSchemaCheck(runtime.get()).check(schema, what);
     }
 
     @Override

@@ -9,6 +9,7 @@ import dev.qwenvl.engine.EngineException;
 import dev.qwenvl.engine.EngineRequest;
 import dev.qwenvl.engine.LlmEngine;
 import dev.qwenvl.engine.LlmEngineFactory;
+import dev.qwenvl.engine.JsonSchemaOutput;
 import dev.qwenvl.engine.SamplingParams;
 import dev.qwenvl.engine.StreamStats;
 import java.nio.file.Path;
@@ -318,17 +319,41 @@ public final class QwenVL implements ModelInterface {
     }
 
     /**
+     * {@link #submit(EngineRequest, boolean)} with decoding constrained to {@code jsonSchema}
+     * ({@code null}: free text): the caption is JSON text the engine's grammar kept to the schema,
+     * unless it stopped early (at the output token limit). With stage 2 both passes are
+     * constrained: stage 2 refines the stage-1 JSON under the same schema.
+     *
+     * @throws ModelStateException before {@link #setup()} or after {@link #close()}
+     */
+    public CompletableFuture<String> submit(EngineRequest video, boolean generateStage2Caption, JsonSchemaOutput jsonSchema) {
+        return submitCaption(video, generateStage2Caption, jsonSchema).thenApply(Caption::text);
+    }
+
+    /**
      * Like {@link #submit}, the future completing with the {@link Caption}: the text and the facts
      * of how the engine made it.
      *
      * @throws ModelStateException before {@link #setup()} or after {@link #close()}
      */
     public CompletableFuture<Caption> submitCaption(EngineRequest video, boolean generateStage2Caption) {
+        return submitCaption(video, generateStage2Caption, null);
+    }
+
+    /**
+     * {@link #submitCaption(EngineRequest, boolean)} with decoding constrained to {@code jsonSchema}
+     * ({@code null}: free text), both passes when stage 2 runs.
+     *
+     * @throws ModelStateException before {@link #setup()} or after {@link #close()}
+     */
+    public CompletableFuture<Caption> submitCaption(EngineRequest video, boolean generateStage2Caption,
+                                                    JsonSchemaOutput jsonSchema) {
         Objects.requireNonNull(video, "video");
         Lock read = lock.readLock();
         read.lock();
         try {
-            return twoStage.submit(readyEngine(), video, generateStage2Caption, "An input", stage -> { });
+            return twoStage.submit(readyEngine(), video, generateStage2Caption, "An input", stage -> { },
+                    jsonSchema == null ? samplingParams : samplingParams.withJsonSchema(jsonSchema));
         } finally {
             read.unlock();
         }

@@ -53,7 +53,13 @@ final class TwoStage {
      */
     CompletableFuture<Caption> submit(LlmEngine engine, EngineRequest video, boolean stage2, String what,
                                       IntConsumer onStage) {
-        CompletableFuture<Generation> stage1 = submitOnce(engine, video);
+        return submit(engine, video, stage2, what, onStage, sampling);
+    }
+
+    /** {@link #submit(LlmEngine, EngineRequest, boolean, String, IntConsumer)} with {@code sampling} for both stages. */
+    CompletableFuture<Caption> submit(LlmEngine engine, EngineRequest video, boolean stage2, String what,
+                                      IntConsumer onStage, SamplingParams sampling) {
+        CompletableFuture<Generation> stage1 = submitOnce(engine, video, sampling);
         if (!stage2) {
             return stage1.thenApply(g -> new Caption(g, 1, null, sampling.maxTokens()));
         }
@@ -65,11 +71,11 @@ final class TwoStage {
                 return CompletableFuture.completedFuture(new Caption(first, 1, null, sampling.maxTokens()));
             }
             onStage.accept(2);
-            return submitOnce(engine, second).thenApply(g -> new Caption(g, 2, first, sampling.maxTokens()));
+            return submitOnce(engine, second, sampling).thenApply(g -> new Caption(g, 2, first, sampling.maxTokens()));
         }, STAGE2_EXECUTOR);
     }
 
-    private CompletableFuture<Generation> submitOnce(LlmEngine engine, EngineRequest request) {
+    private static CompletableFuture<Generation> submitOnce(LlmEngine engine, EngineRequest request, SamplingParams sampling) {
         CompletableFuture<Generation> f = engine.submit(request, sampling);
         if (f == null) {
             throw new EngineException("the engine (" + engine.getClass().getName() + ") returned no future for a "

@@ -41,7 +41,29 @@ public enum PromptVariant {
                     + "        driving safety like the relative positions of pedestrians, lane markers,\n"
                     + "        road signs, traffic signals, and any aggressive driving behavior of vehicles.\n"
                     + "        Also pay attention to interesting landmarks and describe them in detail.\n"
-                    + "    ");
+                    + "    "),
+
+    /**
+     * Structured captions with the scene schema shipped in {@code docs/schemas/scene.schema.json}
+     * (scene, subjects, actions, camera): names its fields. Not Curator's.
+     */
+    SCENE_JSON("scene-json", List.of(),
+            "Describe the video as one JSON object with these fields: \"scene\": the place, time of day, "
+                    + "weather and lighting; \"subjects\": up to four main people, animals or objects, each with "
+                    + "\"name\", \"appearance\" and \"action\" (what it does); \"actions\": up to four events "
+                    + "in the order they happen; \"camera\": \"motion\" (static, pan, tilt, zoom, tracking, "
+                    + "handheld or other) and \"shot\" (close-up, medium, wide, aerial or other). Keep every "
+                    + "text short and factual."),
+
+    /**
+     * Structured captions with the temporal-events schema shipped in
+     * {@code docs/schemas/events.schema.json}: names its fields. Not Curator's.
+     */
+    EVENTS_JSON("events-json", List.of(),
+            "List what happens in the video as one JSON object: \"events\": up to six events in the order "
+                    + "they happen, each with \"start_seconds\" and \"end_seconds\" (seconds from the start of "
+                    + "this clip, within its length, start before end) and \"description\" (one short sentence: "
+                    + "who does what).");
 
     private final String key;
     private final List<String> aliases;
@@ -66,6 +88,11 @@ public enum PromptVariant {
     /** The built-in caption instruction (plain text, no chat tokens), exactly as Curator has it. */
     public String instruction() {
         return instruction;
+    }
+
+    /** Whether the instruction names the fields of a shipped caption schema (a structured-caption variant). */
+    public boolean namesFields() {
+        return this == SCENE_JSON || this == EVENTS_JSON;
     }
 
     /** {@code customText} when it is non-null and not blank, otherwise {@link #instruction()}. */

@@ -57,6 +57,8 @@ public final class CaptionRows {
         field("prompt_tokens", DataTypes.IntegerType, true),
         field("output_tokens", DataTypes.IntegerType, true),
         field("engine_timings", ENGINE_TIMINGS, true),
+        // with a caption schema: the caption as JSON text (from_json(caption_json, schema) in Spark SQL)
+        field("caption_json", DataTypes.StringType, true),
     });
 
     private static StructField field(String name, org.apache.spark.sql.types.DataType type, boolean nullable) {
@@ -83,7 +85,7 @@ public final class CaptionRows {
                     contentHash, w.windowIndex(), windows, w.firstFrame(), w.lastFrame(), w.startSeconds(),
                     w.endSeconds(), c.caption(), model, c.stage(), config, null, null, c.stage1Caption(), c.finishReason(),
                     c.truncated(), c.promptTokens(), c.outputTokens(), RowFactory.create(c.timings().queuedSeconds(),
-                            c.timings().firstTokenSeconds(), c.timings().totalSeconds())));
+                            c.timings().firstTokenSeconds(), c.timings().totalSeconds()), c.captionJson()));
         }
         if (!result.succeeded()) {
             rows.add(error(video, contentHash, result.error(), model, config));
@@ -95,7 +97,7 @@ public final class CaptionRows {
     static Row error(String video, String contentHash, Throwable error, String model, String config) {
         return RowFactory.create(key(contentHash, video, "error", config), video, contentHash, null, null, null, null,
                 null, null, null, model, null, config, reason(error), String.valueOf(error.getMessage()), null, null, null,
-                null, null, null);
+                null, null, null, null);
     }
 
     /** A short machine-readable cause, as in the CLI's errors file: the video reason, ENGINE_ERROR, or the class. */

@@ -1,5 +1,6 @@
 package dev.qwenvl.spark;
 
+import dev.qwenvl.caption.CaptionSchema;
 import dev.qwenvl.caption.CaptionSettings;
 import dev.qwenvl.caption.StreamSettings;
 import dev.qwenvl.cli.RunFingerprint;
@@ -49,7 +50,8 @@ public final class SparkCaptionConfig implements Serializable {
 
     /** The caption settings' values. */
     private record Caption(String promptVariant, String promptText, int windowFrames, int minRemainderFrames,
-                           double samplingFps, int minSampledFrames, int maxSampledFrames, boolean stage2)
+                           double samplingFps, int minSampledFrames, int maxSampledFrames, boolean stage2,
+                           String captionSchema, String captionSchemaName)
             implements Serializable {}
 
     /**
@@ -119,7 +121,9 @@ public final class SparkCaptionConfig implements Serializable {
                 java.util.Collections.unmodifiableMap(engineArgs), model.samplingSeed().orElse(DEFAULT_SEED));
         WindowingConfig w = caption.windowing();
         Caption c = new Caption(caption.promptVariant().key(), caption.promptText(), w.windowFrames(),
-                w.minRemainderFrames(), w.samplingFps(), w.minSampledFrames(), w.maxSampledFrames(), caption.stage2());
+                w.minRemainderFrames(), w.samplingFps(), w.minSampledFrames(), w.maxSampledFrames(), caption.stage2(),
+                caption.captionSchema() == null ? null : caption.captionSchema().json(),
+                caption.captionSchema() == null ? null : caption.captionSchema().name());
         return new SparkCaptionConfig(m, c, new Python(null, List.of(), Map.of()));
     }
 
@@ -184,7 +188,10 @@ public final class SparkCaptionConfig implements Serializable {
                 .maxSampledFrames(caption.maxSampledFrames())
                 .build();
         return CaptionSettings.builder().promptVariant(PromptVariant.fromKey(caption.promptVariant()))
-                .promptText(caption.promptText()).windowing(windowing).stage2(caption.stage2()).build();
+                .promptText(caption.promptText()).windowing(windowing).stage2(caption.stage2())
+                .captionSchema(caption.captionSchema() == null ? null
+                        : CaptionSchema.of(caption.captionSchema(), caption.captionSchemaName()))
+                .build();
     }
 
     /**
@@ -194,7 +201,7 @@ public final class SparkCaptionConfig implements Serializable {
     public String fingerprint() {
         CaptionSettings settings = captionSettings();
         return RunFingerprint.of(modelConfig(), settings,
-                new QwenPromptFormatter().format(settings.promptVariant(), settings.promptText()));
+                new QwenPromptFormatter().format(settings.instruction()));
     }
 
     /** The model id captions are made with, e.g. {@code Qwen/Qwen2.5-VL-7B-Instruct}. */

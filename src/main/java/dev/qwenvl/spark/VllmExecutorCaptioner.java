@@ -2,11 +2,13 @@ package dev.qwenvl.spark;
 
 import dev.qwenvl.caption.CaptionProgress;
 import dev.qwenvl.caption.StreamSettings;
+import dev.qwenvl.caption.CaptionSettings;
 import dev.qwenvl.caption.VideoCaptioner;
 import dev.qwenvl.caption.VideoCaptions;
 import dev.qwenvl.jep.JepLlmEngine;
 import dev.qwenvl.model.QwenVL;
 import dev.qwenvl.jep.PythonRuntime;
+import dev.qwenvl.jep.JepSchemaCheck;
 import dev.qwenvl.jep.JepVideoDecoder;
 import dev.qwenvl.video.VideoSource;
 import java.util.List;
@@ -29,11 +31,15 @@ final class VllmExecutorCaptioner implements ExecutorCaptioner {
 
     /** Loads the model (vLLM starts here) and returns the captioner. */
     static VllmExecutorCaptioner open(SparkCaptionConfig config, PythonRuntime runtime) {
+        CaptionSettings settings = config.captionSettings();
+        if (settings.captionSchema() != null) { // vLLM's grammar backend must compile it: before the model loads
+            new JepSchemaCheck(runtime).check(settings.captionSchema().output(), settings.captionSchema().name());
+        }
         QwenVL model = new QwenVL(config.modelConfig(), JepLlmEngine.factory(runtime));
         try {
             model.setup();
             return new VllmExecutorCaptioner(model,
-                    new VideoCaptioner(model, new JepVideoDecoder(runtime), config.captionSettings()),
+                    new VideoCaptioner(model, new JepVideoDecoder(runtime), settings),
                     config.streamSettings());
         } catch (RuntimeException e) {
             model.close();

@@ -19,7 +19,7 @@ class WindowCaptionTest {
         Generation last = new Generation("final", "length", 950, 16, new EngineTimings(0.02, 0.4, 1.5));
         WindowCaption c = WindowCaption.of("clip", WINDOW, new Caption(last, 2, first, 16));
         assertEquals(new WindowCaption("clip", WINDOW, "final", 2, "length", true, 950, 16,
-                new EngineTimings(0.02, 0.4, 1.5), "draft"), c);
+                new EngineTimings(0.02, 0.4, 1.5), "draft", null), c);
     }
 
     @Test

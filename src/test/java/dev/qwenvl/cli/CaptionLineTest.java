@@ -1,6 +1,7 @@
 package dev.qwenvl.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -154,5 +155,16 @@ class CaptionLineTest {
         assertThrows(IllegalArgumentException.class, () -> CaptionLine.parse("{\"video\":\"/a.mp4\"}"));
         assertThrows(IllegalArgumentException.class, () -> CaptionLine.parse("{\"video\":1,\"window\":0,\"first_frame\":0,"
                 + "\"last_frame\":1,\"start_seconds\":0,\"end_seconds\":1,\"caption\":\"c\",\"stage\":1,\"config\":\"x\"}"));
+    }
+
+    @Test
+    void aStructuredLineCarriesCaptionJsonAsAnObjectAndStillResumes() {
+        String json = "{\"events\":[{\"start_seconds\":0,\"end_seconds\":1,\"description\":\"a \\\"dog\\\"\"}]}";
+        CaptionLine l = new CaptionLine("/v/a.mp4", 0, 1, 0, 9, 0, 1, json, "m", 1, "cfg", 1, 1, null, json);
+        Map<String, Object> f = Json.parseObject(l.toJson());
+        assertEquals(json, f.get("caption"));
+        assertEquals(Json.parseObject(json), f.get("caption_json"), "the object itself, not a string");
+        assertEquals(l.key(), CaptionLine.parse(l.toJson()).key());
+        assertFalse(line("/v/a.mp4", 0, 1, "cfg").toJson().contains("caption_json"), "free text: no such field");
     }
 }

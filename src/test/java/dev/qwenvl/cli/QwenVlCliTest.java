@@ -61,6 +61,22 @@ class QwenVlCliTest {
     }
 
     @Test
+    void aCaptionSchemaThatIsNotJsonOrNotJsonSchemaExitsTwoNamingTheFileAndTheProblem(@TempDir Path dir) throws Exception {
+        Path video = Files.writeString(dir.resolve("a.mp4"), "x");
+        String o = dir.resolve("o.jsonl").toString();
+        Path notJson = Files.writeString(dir.resolve("broken.json"), "{\"type\": \"object\", ");
+        assertEquals(ExitCodes.CANNOT_START, run("caption", video.toString(), "-o", o, "--caption-schema", notJson.toString()));
+        assertTrue(err.toString().contains("broken.json is not JSON"), err.toString());
+        Path notSchema = Files.writeString(dir.resolve("typo.json"), "{\"type\": \"objekt\"}");
+        assertEquals(ExitCodes.CANNOT_START, run("caption", video.toString(), "-o", o, "--caption-schema", notSchema.toString()));
+        assertTrue(err.toString().contains("typo.json is not a valid JSON Schema"), err.toString());
+        assertEquals(ExitCodes.CANNOT_START, run("caption", video.toString(), "-o", o, "--caption-schema",
+                dir.resolve("missing.json").toString()));
+        assertTrue(err.toString().contains("missing.json cannot be read"), err.toString());
+        assertTrue(Files.notExists(dir.resolve("o.jsonl")), "refused before any output is opened");
+    }
+
+    @Test
     void invalidSettingsExitTwoWithTheLibrarysMessage(@TempDir Path dir) throws Exception {
         Path video = Files.writeString(dir.resolve("a.mp4"), "x");
         String o = dir.resolve("o.jsonl").toString();

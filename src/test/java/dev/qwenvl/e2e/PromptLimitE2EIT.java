@@ -50,4 +50,23 @@ class PromptLimitE2EIT {
                 "no engine was started");
         assertTrue(Files.notExists(dir.resolve("o.errors.jsonl")) || Files.size(dir.resolve("o.errors.jsonl")) == 0);
     }
+
+    @Test
+    void aSchemaTheGrammarBackendCannotCompileExitsTwoBeforeTheModelLoads(@TempDir Path dir) throws Exception {
+        Path video = Path.of("src/test/resources/samples").toAbsolutePath();
+        // a valid JSON Schema whose pattern Java compiles, but xgrammar cannot (no Unicode classes yet)
+        Path schema = Files.writeString(dir.resolve("unicode.json"),
+                "{\"type\": \"object\", \"properties\": {\"a\": {\"type\": \"string\", \"pattern\": \"\\\\p{L}+\"}}}");
+        StringWriter err = new StringWriter();
+        int code = QwenVlCli.execute(new PrintWriter(new StringWriter(), true), new PrintWriter(err, true), "caption",
+                video.toString(), "-o", dir.resolve("o.jsonl").toString(), "--model-dir", E2ETier.modelDir().toString(),
+                "--no-fp8", "--python", TestPython.python().toString(), "--caption-schema", schema.toString());
+        assertEquals(2, code, err.toString());
+        assertTrue(err.toString().contains("unicode.json cannot constrain captions") && err.toString().contains("xgrammar")
+                        && err.toString().contains("not supported"),
+                err.toString());
+        assertEquals(0L, ((Number) PythonRuntime.shared().call("qwenvl_bridge.engine", "count")).longValue(),
+                "no engine was started");
+        assertTrue(Files.notExists(dir.resolve("o.jsonl")), "refused before the output is opened");
+    }
 }

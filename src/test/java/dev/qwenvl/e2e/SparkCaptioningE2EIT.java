@@ -6,10 +6,12 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.qwenvl.caption.CaptionSchema;
 import dev.qwenvl.caption.CaptionSettings;
 import dev.qwenvl.caption.VideoCaptions;
 import dev.qwenvl.caption.WindowCaption;
 import dev.qwenvl.jep.TestPython;
+import dev.qwenvl.prompt.PromptVariant;
 import dev.qwenvl.spark.Accelerator;
 import dev.qwenvl.spark.CaptionRows;
 import dev.qwenvl.spark.ExecutorCaptioners;
@@ -325,5 +327,42 @@ class SparkCaptioningE2EIT {
         assertTrue(tasks - tasksBefore >= 4, "four partitions ran as four tasks: " + (tasks - tasksBefore));
         LOG.info("{} tasks ended in this JVM; captioners created: {}", tasks, ExecutorCaptioners.captionersCreated());
         assertEquals(1, ExecutorCaptioners.captionersCreated(), "one captioner for " + tasks + " tasks");
+    }
+
+    /**
+     * Last: a config with a caption schema is another config, so the executor's captioner is replaced
+     * (one engine start per schema). Every one of 20 windows has a caption_json that validates.
+     */
+    @Test
+    @Order(5)
+    void withEachShippedSchemaEveryWindowsCaptionJsonColumnParsesAndValidates() throws Exception {
+        Path folder = Files.createDirectories(dir.resolve("structured"));
+        List<String> specs = new ArrayList<>();
+        List<String> clips = new ArrayList<>();
+        for (int i = 0; i < 20; i++) { // 4 s at 10 fps: one window each
+            Path p = folder.resolve("s" + i + ".mp4");
+            specs.add(p + "|mp4|" + (40 + i) + "|10");
+            clips.add(p.toString());
+        }
+        writeVideos(specs);
+        for (String name : List.of("scene", "events")) {
+            CaptionSchema schema = CaptionSchema.read(Path.of("docs/schemas/" + name + ".schema.json"));
+            SparkCaptionConfig structured = SparkCaptionConfig.of(E2ETier.config().maxOutputTokens(1024).build(),
+                            CaptionSettings.builder().promptVariant(PromptVariant.fromKey(name + "-json"))
+                                    .captionSchema(schema).build())
+                    .withPython(TestPython.python())
+                    .withPythonEnvironment("VLLM_CPU_KVCACHE_SPACE", "1");
+            List<Row> rows = SparkCaptioning.caption(videos(clips, 2), "path", structured).collectAsList();
+            assertEquals(20, rows.size(), rows.toString());
+            for (Row r : rows) {
+                assertNull(r.getAs("error"), r.getAs("video") + ": " + r.getAs("error"));
+                String json = r.getAs("caption_json");
+                assertNotNull(json, r.toString());
+                assertEquals(json, schema.check(json), r.<String>getAs("video")); // parses and validates
+                assertEquals(structured.fingerprint(), r.getAs("config"));
+            }
+            LOG.info("Spark with {}: {} of {} windows valid; first: {}", schema.name(), rows.size(), rows.size(),
+                    rows.get(0).<String>getAs("caption_json"));
+        }
     }
 }

@@ -80,6 +80,21 @@ class OpenAiHttpEngineTest {
     }
 
     @Test
+    void aJsonSchemaTravelsAsTheServersResponseFormatAndFreeTextSendsNone() {
+        String schema = "{\"type\":\"object\",\"properties\":{\"scene\":{\"type\":\"string\"}}}";
+        EngineRequest request = EngineRequest.instruction("x", null, solidFrames(2, 28, 28));
+        try (OpenAiHttpEngine engine = OpenAiHttpEngine.start(config().build())) {
+            engine.generate(List.of(request), SAMPLING.withJsonSchema(new dev.qwenvl.engine.JsonSchemaOutput(schema)));
+            engine.generate(List.of(request), SAMPLING);
+        }
+        JsonNode constrained = server.received().get(0).body();
+        assertEquals("json_schema", constrained.at("/response_format/type").asText());
+        assertEquals("caption", constrained.at("/response_format/json_schema/name").asText());
+        assertEquals(schema, constrained.at("/response_format/json_schema/schema").toString(), "the schema as a JSON object");
+        assertTrue(server.received().get(1).body().path("response_format").isMissingNode());
+    }
+
+    @Test
     void theBodyCarriesTheSystemTurnInstructionRateBoundsAndSampling() {
         EngineRequest request = EngineRequest.instruction("Count the cars.", "You are a helpful assistant.",
                 solidFrames(4, 28, 28)).withFps(1.5).withPixelBounds(new PixelBounds(3136, 602112, true));

@@ -38,8 +38,10 @@ class SamplingCacheTest {
         assertEquals(List.of("SamplingCache.java"), filesContaining(Path.of("src/main/java/dev/qwenvl/jep"), ".java",
                 "(?m)^\\s*private\\s+(volatile\\s+)?SamplingParams\\s+\\w+;"),
                 "Java: only SamplingCache remembers the sampling parameters Python holds");
-        assertEquals(List.of("stream.py"), filesContaining(Path.of("python/qwenvl_bridge"), ".py", "SamplingParams\\(\\*\\*"),
-                "Python: only the stream builds and keeps vLLM's SamplingParams");
+        assertEquals(List.of("vllm_api.py"), filesContaining(Path.of("python/qwenvl_bridge"), ".py", "SamplingParams\\(\\*\\*"),
+                "Python: only vllm_api builds vLLM's SamplingParams (structured outputs differ by version)");
+        assertEquals(List.of("stream.py"), filesContaining(Path.of("python/qwenvl_bridge"), ".py", "vllm_api\\.sampling_params\\("),
+                "Python: only the stream keeps vLLM's SamplingParams");
     }
 
     private static List<String> filesContaining(Path dir, String suffix, String regex) throws IOException {

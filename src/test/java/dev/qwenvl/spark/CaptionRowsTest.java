@@ -83,7 +83,7 @@ class CaptionRowsTest {
     }
 
     private static final WindowCaption CUT = new WindowCaption("clip", window(0), "refined", 2, "length", true, 1234, 16,
-            new EngineTimings(0.01, 0.5, 1.75), "first pass");
+            new EngineTimings(0.01, 0.5, 1.75), "first pass", null);
 
     @Test
     void aWindowRowCarriesTheWindowsFactsAndAnErrorRowHasThemNull() {

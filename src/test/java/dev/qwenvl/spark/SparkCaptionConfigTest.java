@@ -59,6 +59,22 @@ class SparkCaptionConfigTest {
     }
 
     @Test
+    void theCaptionSchemaTravelsToTheExecutorsAndChangesTheFingerprint() throws Exception {
+        CaptionSettings structured = settings().withCaptionSchema(
+                dev.qwenvl.caption.CaptionSchema.read(Path.of("docs/schemas/events.schema.json")));
+        SparkCaptionConfig config = SparkCaptionConfig.of(model(), structured);
+        SparkCaptionConfig shipped = roundTrip(config);
+        assertEquals(config, shipped);
+        assertEquals(structured, shipped.captionSettings());
+        assertEquals(structured.captionSchema().name(), shipped.captionSettings().captionSchema().name());
+        assertNotEquals(SparkCaptionConfig.of(model(), settings()).fingerprint(), shipped.fingerprint());
+        // the job's own option, as qwenvl caption parses it
+        SparkCaptionConfig fromArgs = SparkCaptionConfig.of(model(), dev.qwenvl.cli.CaptionArguments.parse("v", "-o", "o",
+                "--model-dir", "/models", "--caption-schema", "docs/schemas/events.schema.json").caption());
+        assertEquals(structured.captionSchema(), fromArgs.captionSettings().captionSchema());
+    }
+
+    @Test
     void theDefaultStage2InstructionStaysTheDefaultAndAnUnseededConfigGetsTheFixedSeed() {
         QwenVlConfig plain = QwenVlConfig.builder().modelDir(Path.of("m")).modelVariant("qwen").captionBatchSize(1).build();
         QwenVlConfig rebuilt = SparkCaptionConfig.of(plain, CaptionSettings.defaults()).modelConfig();
