@@ -177,7 +177,7 @@ class StructuredCaptionsTest {
             EngineRequest r = inv.getArgument(0);
             requests.add(r);
             samplings.add(inv.getArgument(1));
-            return CompletableFuture.completedFuture(reply.apply(r));
+            return CompletableFuture.completedFuture(dev.qwenvl.engine.Generation.ofText(reply.apply(r)));
         });
     }
 

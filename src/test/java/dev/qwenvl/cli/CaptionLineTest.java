@@ -109,8 +109,7 @@ class CaptionLineTest {
 
     private static void conforms(Map<?, ?> schema, Map<?, ?> value, String where) {
         Map<?, ?> properties = (Map<?, ?>) schema.get("properties");
-        assertEquals(new java.util.TreeSet<>(properties.keySet().stream().map(String::valueOf).toList()),
-                new java.util.TreeSet<>(value.keySet().stream().map(String::valueOf).toList()), where + ": the fields");
+        assertTrue(properties.keySet().containsAll(value.keySet()), where + ": fields the schema does not name: " + value.keySet());
         assertEquals(new java.util.TreeSet<>(((List<?>) schema.get("required")).stream().map(String::valueOf).toList()),
                 new java.util.TreeSet<>(value.keySet().stream().map(String::valueOf).toList()), where + ": required fields");
         for (Map.Entry<?, ?> e : value.entrySet()) {
