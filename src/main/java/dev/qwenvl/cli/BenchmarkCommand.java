@@ -189,9 +189,25 @@ final class BenchmarkCommand implements Callable<Integer> {
                 throw new CliFailure(ExitCodes.CANNOT_START, e.getMessage(), e);
             }
         }
-        BenchmarkReport result;
+        BenchmarkConfig machineConfig = config;
+        CaptionSchema captionSchema = schema;
+        BenchmarkReport result = runIn(work, () -> new MachineBenchmark(PythonRuntime.shared()).run(machineConfig, captionSchema));
+        print(out, result.lines());
+        if (report != null) {
+            Files.writeString(report, reportJson(result) + "\n", StandardCharsets.UTF_8);
+        }
+        boolean anyFailed = result.results().stream().anyMatch(r -> r.status() == PrecisionResult.Status.FAILED);
+        boolean anyRan = result.results().stream().anyMatch(r -> r.status() == PrecisionResult.Status.RAN);
+        return anyFailed ? (anyRan ? ExitCodes.SOME_FAILED : ExitCodes.CANNOT_START) : ExitCodes.OK;
+    }
+
+    /**
+     * Runs a benchmark in {@code work}: a refused configuration is exit 2, and a temporary work
+     * folder (no {@code --work-dir}) is deleted afterwards.
+     */
+    private <R> R runIn(Path work, java.util.function.Supplier<R> benchmark) {
         try {
-            result = new MachineBenchmark(PythonRuntime.shared()).run(config, schema);
+            return benchmark.get();
         } catch (IllegalArgumentException e) {
             throw new CliFailure(ExitCodes.CANNOT_START, e.getMessage(), e);
         } finally {
@@ -199,16 +215,13 @@ final class BenchmarkCommand implements Callable<Integer> {
                 deleteTree(work);
             }
         }
-        for (String line : result.lines()) {
+    }
+
+    private static void print(PrintWriter out, List<String> lines) {
+        for (String line : lines) {
             out.println("qwenvl benchmark: " + line);
         }
         out.flush();
-        if (report != null) {
-            Files.writeString(report, reportJson(result) + "\n", StandardCharsets.UTF_8);
-        }
-        boolean anyFailed = result.results().stream().anyMatch(r -> r.status() == PrecisionResult.Status.FAILED);
-        boolean anyRan = result.results().stream().anyMatch(r -> r.status() == PrecisionResult.Status.RAN);
-        return anyFailed ? (anyRan ? ExitCodes.SOME_FAILED : ExitCodes.CANNOT_START) : ExitCodes.OK;
     }
 
     /** {@code --feed-only}: {@link FeedBenchmark}; prints its lines, writes its JSON report. */
@@ -233,20 +246,9 @@ final class BenchmarkCommand implements Callable<Integer> {
         if (verbose) {
             CliLogging.verbose();
         }
-        FeedReport result;
-        try {
-            result = new FeedBenchmark(PythonRuntime.shared()).run(config);
-        } catch (IllegalArgumentException e) {
-            throw new CliFailure(ExitCodes.CANNOT_START, e.getMessage(), e);
-        } finally {
-            if (workDir == null) {
-                deleteTree(work);
-            }
-        }
-        for (String line : result.lines()) {
-            out.println("qwenvl benchmark: " + line);
-        }
-        out.flush();
+        FeedConfig feedConfig = config;
+        FeedReport result = runIn(work, () -> new FeedBenchmark(PythonRuntime.shared()).run(feedConfig));
+        print(out, result.lines());
         if (report != null) {
             Files.writeString(report, REPORT.writeValueAsString(feedJson(result)) + "\n", StandardCharsets.UTF_8);
         }
