@@ -12,11 +12,12 @@ import dev.qwenvl.jep.TestPython;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.lang.management.ManagementFactory;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -55,6 +56,8 @@ class SparkStandaloneExitE2EIT {
     private static final Pattern FINISHED = Pattern.compile(
             "Executor (app-\\S+/\\d+) finished with state (\\w+)(?: message (.*?))?(?: exitStatus (-?\\d+))?\\s*$",
             Pattern.MULTILINE);
+
+    private static final Pattern MASTER_URL = Pattern.compile("Starting Spark master at (spark://\\S+)");
 
     /** Writes test videos with python/tests/videos.py; paths and sizes arrive as arguments. */
     private static final String WRITE_VIDEOS = String.join("\n",
@@ -127,14 +130,17 @@ class SparkStandaloneExitE2EIT {
         String classPath = testClassPath();
         List<String> javaOptions = sparkJavaOptions();
 
-        int port = freePort();
-        String url = "spark://127.0.0.1:" + port;
+        // port 0 everywhere: the machine is shared, so no fixed or pre-probed port
         master = startDaemon("master", classPath, javaOptions, logback, sparkHome, List.of(
-                "org.apache.spark.deploy.master.Master", "--host", "127.0.0.1", "--port", Integer.toString(port),
-                "--webui-port", Integer.toString(freePort())));
+                "org.apache.spark.deploy.master.Master", "--host", "127.0.0.1", "--port", "0", "--webui-port", "0"));
+        assertTrue(Processes.within(120, () -> MASTER_URL.matcher(read(dir.resolve("master.log"))).find()),
+                "the master started:\n" + read(dir.resolve("master.log")) + read(dir.resolve("master.out")));
+        Matcher started = MASTER_URL.matcher(read(dir.resolve("master.log")));
+        assertTrue(started.find());
+        String url = started.group(1);
         worker = startDaemon("worker", classPath, javaOptions, logback, sparkHome, List.of(
                 "org.apache.spark.deploy.worker.Worker", "--host", "127.0.0.1", "--cores", "2", "--memory", "2g",
-                "--work-dir", work.toString(), "--webui-port", Integer.toString(freePort()), url));
+                "--work-dir", work.toString(), "--webui-port", "0", url));
         assertTrue(Processes.within(120, () -> read(dir.resolve("worker.log")).contains("Successfully registered with master")),
                 "the worker registered with the master:\n" + read(dir.resolve("worker.log")) + read(dir.resolve("master.log")));
 
@@ -153,6 +159,7 @@ class SparkStandaloneExitE2EIT {
                 .getOrCreate();
         Path out = dir.resolve("captions.parquet");
         ProcessHandle executor;
+        List<ProcessHandle> engines;
         long stopped;
         try {
             java.io.ByteArrayOutputStream stdout = new java.io.ByteArrayOutputStream();
@@ -173,7 +180,7 @@ class SparkStandaloneExitE2EIT {
             executor = executorProcess();
             executorTree.add(executor);
             executorTree.addAll(executor.descendants().toList());
-            List<ProcessHandle> engines = Processes.spawnedDescendants(executor);
+            engines = Processes.spawnedDescendants(executor);
             LOG.info("executor {} and its processes: {}", executor.pid(), executorTree.stream()
                     .map(p -> p.pid() + " " + abbreviate(Processes.commandLine(p.pid()))).collect(Collectors.joining("; ")));
             assertFalse(engines.isEmpty(), "the executor runs vLLM's engine processes");
@@ -182,16 +189,23 @@ class SparkStandaloneExitE2EIT {
             spark.stop(); // the application ends
         }
 
-        assertTrue(Processes.within(SPARK_GRACE_SECONDS + 20, () -> FINISHED.matcher(read(dir.resolve("worker.log"))).find()),
+        Map<Long, Long> endedAt = watchUntilEnded(executor, engines, SPARK_GRACE_SECONDS + 20);
+        assertTrue(endedAt.containsKey(executor.pid()), "the executor's JVM ended:\n" + read(dir.resolve("worker.log")));
+        double exitSeconds = (endedAt.get(executor.pid()) - stopped) / 1e9;
+        assertTrue(Processes.within(10, () -> FINISHED.matcher(read(dir.resolve("worker.log"))).find()),
                 "the worker reported the executor's end:\n" + read(dir.resolve("worker.log")));
-        assertTrue(Processes.within(5, () -> !Processes.alive(executor)), "the executor's JVM is gone");
-        double exitSeconds = (System.nanoTime() - stopped) / 1e9;
         String workerLog = read(dir.resolve("worker.log"));
         Matcher end = FINISHED.matcher(workerLog);
         assertTrue(end.find());
         String log = read(executorLog);
         LOG.info("the worker: {}; the executor ended {} s after the application stopped; its log ends with:\n{}",
                 end.group(), String.format("%.1f", exitSeconds), tail(log, 40));
+
+        try (var files = Files.walk(work)) {
+            for (Path stderr : files.filter(f -> f.getFileName().toString().equals("stderr")).toList()) {
+                LOG.info("the worker's copy of the executor's stderr ({}) ends with:\n{}", stderr, tail(read(stderr), 5));
+            }
+        }
 
         String exitStatus = end.group(4);
         assertNotNull(exitStatus, "the worker knows the executor's exit status: " + end.group());
@@ -206,9 +220,35 @@ class SparkStandaloneExitE2EIT {
         assertTrue(log.contains("JVM shutdown: closed 1 vLLM engine(s)") || log.contains("vLLM engine 1"),
                 "the engine's close was logged:\n" + tail(log, 60));
         assertFalse(log.contains("force killing"), "vLLM's close was graceful:\n" + tail(log, 60));
+        for (ProcessHandle engine : engines) { // closed by the executor, not orphaned and swept by the guard later
+            assertTrue(endedAt.containsKey(engine.pid()) && endedAt.get(engine.pid()) <= endedAt.get(executor.pid()),
+                    "vLLM's process " + engine.pid() + " ended before the executor's JVM: " + endedAt);
+        }
         assertTrue(Processes.within(5, () -> executorTree.stream().noneMatch(Processes::alive)),
                 "no process of the executor is left: " + executorTree.stream().filter(Processes::alive)
                         .map(p -> p.pid() + " " + Processes.commandLine(p.pid())).toList());
+    }
+
+    /**
+     * Polls every 20 ms until the executor's JVM has ended (at most {@code seconds}): when each of
+     * it and vLLM's processes was first seen gone (System.nanoTime).
+     */
+    private static Map<Long, Long> watchUntilEnded(ProcessHandle executor, List<ProcessHandle> engines, double seconds)
+            throws InterruptedException {
+        Map<Long, Long> endedAt = new HashMap<>();
+        List<ProcessHandle> watched = new ArrayList<>(engines);
+        watched.add(executor);
+        long deadline = System.nanoTime() + (long) (seconds * 1e9);
+        while (!endedAt.containsKey(executor.pid()) && System.nanoTime() < deadline) {
+            long now = System.nanoTime();
+            for (ProcessHandle p : watched) {
+                if (!endedAt.containsKey(p.pid()) && !Processes.alive(p)) {
+                    endedAt.put(p.pid(), now);
+                }
+            }
+            Thread.sleep(20);
+        }
+        return endedAt;
     }
 
     private static List<String> jobArguments(List<String> videos, Path out) {
@@ -270,12 +310,6 @@ class SparkStandaloneExitE2EIT {
         cmd.addAll(paths);
         Process p = new ProcessBuilder(cmd).inheritIO().start();
         assertEquals(0, p.waitFor(), "writing test videos");
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-            return s.getLocalPort();
-        }
     }
 
     private static String read(Path file) {
