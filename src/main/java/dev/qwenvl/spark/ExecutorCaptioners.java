@@ -8,6 +8,10 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
@@ -238,21 +242,67 @@ public final class ExecutorCaptioners {
      * meanwhile would pull it from under the engine's close.
      */
     private static void closeAtExit() {
-        long started = System.nanoTime();
         Entry old;
         synchronized (LOCK) {
             old = current;
             current = null;
         }
-        if (old == null) {
-            return;
+        if (old != null) {
+            closeWithin(old.captioner, shutdownMillis());
         }
+    }
+
+    /**
+     * How long the executor's hook waits for the captioner at JVM exit: the library's shutdown
+     * budget ({@code -Dqwenvl.shutdown.seconds}, 7 s by default, the same property the library's
+     * own hook reads), inside the 10 s a Spark standalone worker waits after SIGTERM before SIGKILL.
+     */
+    static long shutdownMillis() {
+        return TimeUnit.SECONDS.toMillis(Long.getLong("qwenvl.shutdown.seconds", 7));
+    }
+
+    /**
+     * Closes {@code captioner} on a daemon thread and waits at most {@code budgetMillis} for it, so
+     * that a close that hangs (a task still holding the model, an engine that does not answer) never
+     * holds the JVM's exit past Spark's grace; the library's orphan guard then ends whatever vLLM
+     * process is left once the JVM is gone. Logs one line either way.
+     *
+     * @return whether the close ended, without an exception, within the budget
+     */
+    static boolean closeWithin(ExecutorCaptioner captioner, long budgetMillis) {
+        long started = System.nanoTime();
+        CompletableFuture<Void> closed = new CompletableFuture<>();
+        Thread closer = new Thread(() -> {
+            try {
+                captioner.close();
+                closed.complete(null);
+            } catch (Throwable e) {
+                closed.completeExceptionally(e);
+            }
+        }, "qwenvl-spark-close");
+        closer.setDaemon(true); // never holds the JVM open
+        closer.start();
         try {
-            old.captioner.close();
-            LOG.info("Spark executor shutdown: closed the captioner in {} s",
-                    String.format("%.1f", (System.nanoTime() - started) / 1e9));
-        } catch (RuntimeException e) {
-            LOG.warn("Closing the executor's captioner at shutdown failed: {}", e.toString());
+            closed.get(budgetMillis, TimeUnit.MILLISECONDS);
+            LOG.info("Spark executor shutdown: closed the captioner in {} s", seconds(started));
+            return true;
+        } catch (TimeoutException e) {
+            LOG.warn("Spark executor shutdown: closing the captioner did not end within {} s (-Dqwenvl.shutdown.seconds); "
+                    + "the JVM exits without it, and the library's orphan guard ends vLLM's processes left behind",
+                    seconds(started));
+            return false;
+        } catch (ExecutionException e) {
+            LOG.warn("Spark executor shutdown: closing the captioner failed after {} s: {}", seconds(started),
+                    e.getCause().toString());
+            return false;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            LOG.warn("Spark executor shutdown: interrupted while closing the captioner");
+            return false;
         }
+    }
+
+    private static String seconds(long startedNanos) {
+        return String.format("%.1f", (System.nanoTime() - startedNanos) / 1e9);
     }
 }
