@@ -27,6 +27,7 @@ import org.apache.spark.sql.SparkSession;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -119,6 +120,7 @@ class SparkStandaloneExitE2EIT {
     }
 
     @Test
+    @Timeout(900) // bounds the job too: an engine that never starts fails the test rather than hang the build
     void whenTheApplicationEndsTheExecutorClosesItsEngineLogsItAndExitsWithinSparksGraceLeavingNoProcess()
             throws Exception {
         Path clips = Files.createDirectories(dir.resolve("clips"));
@@ -158,6 +160,12 @@ class SparkStandaloneExitE2EIT {
                 .config("spark.executor.extraClassPath", classPath)
                 .config("spark.executor.extraJavaOptions", executorOptions)
                 .getOrCreate();
+        // a cluster that cannot start the executor would leave the job waiting for resources forever
+        boolean registered = Processes.within(180, () -> spark.sparkContext().statusTracker().getExecutorInfos().length > 1);
+        if (!registered) {
+            spark.stop();
+        }
+        assertTrue(registered, "the worker started an executor:\n" + read(dir.resolve("worker.log")) + executorStderr(work));
         Path out = dir.resolve("captions.parquet");
         ProcessHandle executor;
         List<ProcessHandle> engines;
@@ -202,11 +210,7 @@ class SparkStandaloneExitE2EIT {
         LOG.info("the worker: {}; the executor ended {} s after the application stopped; its log ends with:\n{}",
                 end.group(), String.format("%.1f", exitSeconds), tail(log, 40));
 
-        try (var files = Files.walk(work)) {
-            for (Path stderr : files.filter(f -> f.getFileName().toString().equals("stderr")).toList()) {
-                LOG.info("the worker's copy of the executor's stderr ({}) ends with:\n{}", stderr, tail(read(stderr), 5));
-            }
-        }
+        LOG.info("the worker's copy of the executor's stderr ends with:\n{}", tail(executorStderr(work), 5));
 
         String exitStatus = end.group(4);
         assertNotNull(exitStatus, "the worker knows the executor's exit status: " + end.group());
@@ -281,6 +285,16 @@ class SparkStandaloneExitE2EIT {
         pb.environment().put("SPARK_SCALA_VERSION", "2.13");
         pb.environment().remove("SPARK_CONF_DIR");
         return pb.start();
+    }
+
+    /** What the worker copied of the executor's stderr into its work folder. */
+    private static String executorStderr(Path work) {
+        try (var files = Files.walk(work)) {
+            return files.filter(f -> f.getFileName().toString().equals("stderr")).map(SparkStandaloneExitE2EIT::read)
+                    .collect(Collectors.joining("\n"));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     /** The executor's JVM: the worker's child running CoarseGrainedExecutorBackend. */
