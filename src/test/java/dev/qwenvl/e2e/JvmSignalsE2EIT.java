@@ -28,8 +28,6 @@ import org.junit.jupiter.api.io.TempDir;
  * continues the run to its end, and a clean end closes the engine without vLLM's "force killing"
  * warning.
  */
-@org.junit.jupiter.api.Disabled("one run (before the close fix: vLLM's force kill made the SIGTERM close overrun the hook's "
-        + "7 s) failed; not yet rerun with qwenvl_bridge/vllm_plugin.py (see docs/signals.md); needs 3 passing runs")
 class JvmSignalsE2EIT {
     private static final String WRITE_VIDEOS = String.join("\n",
             "import sys",
@@ -132,6 +130,8 @@ class JvmSignalsE2EIT {
                 "no process left behind: " + descendants.stream().filter(Processes::alive).toList());
         System.out.printf("JvmSignalsE2EIT: exit %.1f s after SIGTERM, %d of 6 videos written%n", exitSeconds,
                 written.size());
+        err.lines().filter(l -> l.contains("JVM shutdown:") || l.contains(" closed in ") || l.contains(" shut down in "))
+                .forEach(l -> System.out.println("JvmSignalsE2EIT: " + l));
 
         Process rerun = startCli(work, out, "second");
         assertTrue(rerun.waitFor(600, TimeUnit.SECONDS), "the rerun ended");
