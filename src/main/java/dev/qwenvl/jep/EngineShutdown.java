@@ -30,12 +30,22 @@ final class EngineShutdown {
     /** Runtimes to close after the engines; guarded by LOCK. */
     private static final List<PythonRuntime> RUNTIMES = new ArrayList<>();
     private static Thread hook; // guarded by LOCK
+    /** Set when the hook starts: the JVM is ending. */
+    private static volatile boolean exiting;
 
     private EngineShutdown() {}
 
     /** The longest the hook waits for the engines to close before it kills their processes. */
     static long deadlineMillis() {
         return TimeUnit.SECONDS.toMillis(Long.getLong("qwenvl.shutdown.seconds", 7));
+    }
+
+    /**
+     * Whether the JVM's shutdown has begun (the hook runs). No new runtime may start then: a thread
+     * still inside Python when the JVM exits can deadlock the exit (see {@link SharedPythonRuntime}).
+     */
+    static boolean exiting() {
+        return exiting;
     }
 
     /** An engine started: the hook closes it unless {@link #closed} is called first. */
@@ -74,6 +84,7 @@ final class EngineShutdown {
 
     /** The hook's work; package-private for tests. */
     static void run() {
+        exiting = true;
         Map<JepLlmEngine, List<Long>> engines;
         List<PythonRuntime> runtimes;
         synchronized (LOCK) {
