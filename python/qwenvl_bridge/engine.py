@@ -12,6 +12,7 @@ import itertools
 import logging
 import os
 import threading
+import time
 
 from . import engines, signals, stream, vllm_api
 
@@ -161,13 +162,17 @@ def close(engine_id):
         return False
     engine = getattr(llm, "llm_engine", None)
     shutdown = getattr(engine, "shutdown", None) or getattr(getattr(engine, "engine_core", None), "shutdown", None)
+    started = time.monotonic()
     if callable(shutdown):
         try:
             shutdown()
         except Exception:  # noqa: BLE001 - best effort; the engine is dropped either way
             log.warning("vllm engine %s did not shut down cleanly", engine_id, exc_info=True)
     del llm, engine
+    shut = time.monotonic()
     gc.collect()
+    log.info("vllm engine %s shut down in %.1f s, its garbage collected in %.1f s", engine_id, shut - started,
+             time.monotonic() - shut)
     return True
 
 

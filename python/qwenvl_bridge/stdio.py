@@ -7,6 +7,13 @@ own threads (``dev.qwenvl.jep.PythonStdio``), which never need Python's GIL, so 
 always drained and a writer can never deadlock the interpreter. The pipes are not inherited by
 child processes (os.pipe makes them non-inheritable): vLLM's spawned processes write to the
 process's own file descriptors 1 and 2 instead. The JVM's fds 1 and 2 are never touched.
+
+A child can still be handed a copy on purpose: multiprocessing's resource tracker (started with
+vLLM's first process) is given ``sys.stderr.fileno()`` and keeps it until the JVM ends, and
+``subprocess`` callers may pass ``sys.stdout``/``sys.stderr``. The pipe then never reaches its end
+of file when this side closes it, so :func:`uninstall` writes :data:`END_MARK` as the last line of
+each pipe: the Java reader knows at once that all this interpreter wrote has arrived, and keeps
+forwarding (until the end of file) whatever such a child still writes.
 """
 
 import os
@@ -14,13 +21,17 @@ import sys
 
 _installed = None  # (previous stdout, previous stderr, our stdout, our stderr)
 
+END_MARK = "\x00qwenvl-stdio-end\x00"
+"""The last line :func:`uninstall` writes to each pipe (never logged; no text line carries NULs)."""
+
 
 def _open_writer(fd):
     return open(fd, "w", buffering=1, encoding="utf-8", errors="backslashreplace", closefd=True)
 
 
 def install():
-    """Replaces sys.stdout/sys.stderr by pipes; returns their read ends: ``{"stdout": fd, "stderr": fd}``."""
+    """Replaces sys.stdout/sys.stderr by pipes; returns their read ends and the end mark:
+    ``{"stdout": fd, "stderr": fd, "end_mark": END_MARK}``."""
     global _installed
     if _installed is not None:
         uninstall()
@@ -29,7 +40,7 @@ def install():
     out, err = _open_writer(out_write), _open_writer(err_write)
     _installed = (sys.stdout, sys.stderr, out, err)
     sys.stdout, sys.stderr = out, err
-    return {"stdout": out_read, "stderr": err_read}
+    return {"stdout": out_read, "stderr": err_read, "end_mark": END_MARK}
 
 
 def release(fds):
@@ -42,7 +53,9 @@ def release(fds):
 
 
 def uninstall():
-    """Puts the previous streams back and closes the pipes' write ends (the Java readers then end)."""
+    """Puts the previous streams back, writes :data:`END_MARK` as each pipe's last line (after any
+    pending partial line) and closes the pipes' write ends (the Java readers end at the end of file,
+    once no child holds a copy)."""
     global _installed
     if _installed is None:
         return False
@@ -51,7 +64,8 @@ def uninstall():
     sys.stdout, sys.stderr = previous_out, previous_err
     for stream in (out, err):
         try:
-            stream.close()  # flushes a pending partial line first
+            stream.write(END_MARK + "\n")
+            stream.close()  # flushes a pending partial line and the mark
         except (OSError, ValueError):
             pass
     return True

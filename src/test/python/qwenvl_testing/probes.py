@@ -87,6 +87,16 @@ def write_descriptor(fd, text):
     return os.write(int(fd), text.encode("utf-8"))
 
 
+def child_holding_std_streams(seconds):
+    """Starts a process that keeps copies of ``sys.stdout``/``sys.stderr`` open for ``seconds`` without
+    writing (as multiprocessing's resource tracker, which vLLM starts, keeps ``sys.stderr``); its pid."""
+    import subprocess
+    import sys
+
+    code = "import time; time.sleep(%f)" % float(seconds)
+    return subprocess.Popen([sys.executable, "-c", code], stdout=sys.stdout, stderr=sys.stderr).pid
+
+
 def raise_reason(domain, reason):
     """Raises the Python half's own exception for ``reason`` in ``domain`` (the Java mapping test):
     the BridgeError subclass that declares it, else a class of the name ``errors.FOREIGN`` maps.

@@ -3,8 +3,10 @@ package dev.qwenvl.jep;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -28,12 +30,22 @@ final class EngineShutdown {
     /** Runtimes to close after the engines; guarded by LOCK. */
     private static final List<PythonRuntime> RUNTIMES = new ArrayList<>();
     private static Thread hook; // guarded by LOCK
+    /** Set when the hook starts: the JVM is ending. */
+    private static volatile boolean exiting;
 
     private EngineShutdown() {}
 
     /** The longest the hook waits for the engines to close before it kills their processes. */
     static long deadlineMillis() {
         return TimeUnit.SECONDS.toMillis(Long.getLong("qwenvl.shutdown.seconds", 7));
+    }
+
+    /**
+     * Whether the JVM's shutdown has begun (the hook runs). No new runtime may start then: a thread
+     * still inside Python when the JVM exits can deadlock the exit (see {@link SharedPythonRuntime}).
+     */
+    static boolean exiting() {
+        return exiting;
     }
 
     /** An engine started: the hook closes it unless {@link #closed} is called first. */
@@ -72,6 +84,7 @@ final class EngineShutdown {
 
     /** The hook's work; package-private for tests. */
     static void run() {
+        exiting = true;
         Map<JepLlmEngine, List<Long>> engines;
         List<PythonRuntime> runtimes;
         synchronized (LOCK) {
@@ -83,10 +96,12 @@ final class EngineShutdown {
             return;
         }
         long started = System.nanoTime();
+        AtomicLong enginesDone = new AtomicLong(); // when the engines were closed (System.nanoTime; 0: not yet)
         Thread closer = new Thread(() -> {
             for (JepLlmEngine engine : engines.keySet()) {
                 engine.close(); // logs its own failure; never throws
             }
+            enginesDone.set(System.nanoTime());
             for (PythonRuntime runtime : runtimes) {
                 runtime.close();
             }
@@ -98,12 +113,16 @@ final class EngineShutdown {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        double seconds = (System.nanoTime() - started) / 1e9;
+        long now = System.nanoTime();
+        long enginesEnd = enginesDone.get();
+        String seconds = seconds(now - started);
+        String python = runtimes.isEmpty() ? "" : " and the embedded Python";
         if (!closer.isAlive()) {
-            LOG.info("JVM shutdown: closed {} vLLM engine(s){} in {} s", engines.size(),
-                    runtimes.isEmpty() ? "" : " and the embedded Python", String.format("%.1f", seconds));
+            LOG.info("JVM shutdown: closed {} vLLM engine(s){} in {} s (engines {} s{})", engines.size(), python, seconds,
+                    seconds(enginesEnd - started), runtimes.isEmpty() ? "" : ", embedded Python " + seconds(now - enginesEnd));
             return;
         }
+        StackTraceElement[] at = closer.getStackTrace();
         List<Long> killed = new ArrayList<>();
         engines.values().forEach(killed::addAll); // an engine leaves OPEN when its close starts
         for (long pid : killed) {
@@ -112,8 +131,22 @@ final class EngineShutdown {
                 p.destroyForcibly();
             });
         }
-        LOG.warn("JVM shutdown: closing {} vLLM engine(s){} did not end within {} s; killed the engines' processes {}",
-                engines.size(), runtimes.isEmpty() ? "" : " and the embedded Python", String.format("%.1f", seconds),
-                killed);
+        String part = enginesEnd == 0 ? "the engines were still closing"
+                : "the engines closed in " + seconds(enginesEnd - started) + " s, the embedded Python was still closing";
+        LOG.warn("JVM shutdown: closing {} vLLM engine(s){} did not end within {} s ({}, at {}); killed the engines' processes {}",
+                engines.size(), python, seconds, part, frames(at, 8), killed);
+    }
+
+    private static String seconds(long nanos) {
+        return String.format(Locale.ROOT, "%.1f", nanos / 1e9);
+    }
+
+    /** The top frames of a stack, for the log line that says where a close hung. */
+    private static String frames(StackTraceElement[] stack, int max) {
+        StringBuilder b = new StringBuilder();
+        for (int i = 0; i < Math.min(max, stack.length); i++) {
+            b.append(i == 0 ? "" : " < ").append(stack[i]);
+        }
+        return b.toString();
     }
 }

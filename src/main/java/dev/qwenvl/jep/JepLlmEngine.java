@@ -194,17 +194,32 @@ public final class JepLlmEngine implements LlmEngine {
         synchronized (this) {
             s = stream;
         }
+        long started = System.nanoTime();
         if (s != null) {
             s.close(); // aborts the requests in flight: their futures fail, none is left hanging
         }
+        long streamClosed = System.nanoTime();
         pids.forEach(runtime.children()::forget); // a shutdown is not a death
+        boolean closedCleanly = false;
+        long vllmClosed = streamClosed;
         try {
             bridge.close(engineId);
-            LOG.info("vLLM engine {} for {} closed", engineId, model);
+            closedCleanly = true;
         } catch (RuntimeException e) {
             LOG.warn("Closing vLLM engine {} for {} failed: {}", engineId, model, e.getMessage(), e);
         } finally {
+            vllmClosed = System.nanoTime();
             OrphanGuard.release(); // the last engine's release removes any process left behind
         }
+        if (closedCleanly) {
+            long end = System.nanoTime();
+            LOG.info("vLLM engine {} for {} closed in {} s (request stream {} s, vLLM {} s, orphan guard {} s)", engineId,
+                    model, seconds(end - started), seconds(streamClosed - started), seconds(vllmClosed - streamClosed),
+                    seconds(end - vllmClosed));
+        }
+    }
+
+    private static String seconds(long nanos) {
+        return String.format(java.util.Locale.ROOT, "%.1f", nanos / 1e9);
     }
 }

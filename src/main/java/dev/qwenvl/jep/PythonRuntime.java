@@ -258,8 +258,10 @@ public final class PythonRuntime implements AutoCloseable {
         if (!closed.compareAndSet(false, true)) {
             return;
         }
+        long started = System.nanoTime();
+        CloseTimes times = new CloseTimes(started);
         try {
-            closeInterpreter();
+            closeInterpreter(times);
         } catch (RuntimeException e) {
             LOG.warn("Closing the embedded Python interpreter failed: {}", e.getMessage(), e);
         } finally {
@@ -270,10 +272,30 @@ public final class PythonRuntime implements AutoCloseable {
                 }
             }
         }
+        if (times.interpreterClosed != 0) {
+            LOG.info("Embedded Python closed in {} s (waited {} s for its thread, output streams {} s, interpreter {} s)",
+                    seconds(System.nanoTime() - started), seconds(times.taskStarted - started),
+                    seconds(times.streamsClosed - times.taskStarted), seconds(times.interpreterClosed - times.streamsClosed));
+        }
+    }
+
+    private static String seconds(long nanos) {
+        return String.format(java.util.Locale.ROOT, "%.1f", nanos / 1e9);
+    }
+
+    /** When each part of a close ended (System.nanoTime; 0: not reached). */
+    private static final class CloseTimes {
+        volatile long taskStarted;
+        volatile long streamsClosed;
+        volatile long interpreterClosed;
+
+        CloseTimes(long started) {
+            this.taskStarted = started;
+        }
     }
 
     /** Closes the interpreter on its thread, waiting at most {@link #CLOSE_WAIT_SECONDS}. */
-    private void closeInterpreter() {
+    private void closeInterpreter(CloseTimes times) {
         PythonThreadStuckException stuck = watchdog.stuck();
         if (stuck != null) {
             LOG.warn("Not closing the embedded Python interpreter: its thread is still busy ({})", stuck.getMessage());
@@ -282,12 +304,15 @@ public final class PythonRuntime implements AutoCloseable {
         Future<?> future;
         try {
             future = executor.submit(() -> {
+                times.taskStarted = System.nanoTime();
                 if (interpreter != null) {
                     try {
                         if (stdio != null) {
                             stdio.close(interpreter);
                         }
+                        times.streamsClosed = System.nanoTime();
                         interpreter.close();
+                        times.interpreterClosed = System.nanoTime();
                     } finally {
                         interpreter = null;
                         stdio = null;
