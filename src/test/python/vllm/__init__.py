@@ -31,6 +31,7 @@ _added = []  # per LLMEngine.add_request: request id, prompt, sampling kwargs, t
 _aborted = []  # request ids aborted
 _step_sizes = []  # running requests at each LLMEngine.step
 _start_delay = [0.0]  # seconds every LLM(...) takes from now on (set_start_delay)
+_shutdown_delay = [0.0]  # seconds every engine core's shutdown takes from now on (set_shutdown_delay)
 
 
 class EngineDeadError(RuntimeError):
@@ -76,6 +77,8 @@ class _EngineCore:
         self._owner = owner
 
     def shutdown(self):
+        if _shutdown_delay[0] > 0:
+            time.sleep(_shutdown_delay[0])  # a slow close (vLLM waits for its processes), without the GIL
         _closed.append(self._owner.kwargs.get("model"))
 
 
@@ -320,8 +323,14 @@ def set_start_delay(seconds):
     _start_delay[0] = float(seconds)
 
 
+def set_shutdown_delay(seconds):
+    """Every later engine core's shutdown takes ``seconds`` (tests of concurrent closes)."""
+    _shutdown_delay[0] = float(seconds)
+
+
 def reset():
     _start_delay[0] = 0.0
+    _shutdown_delay[0] = 0.0
     _constructed.clear()
     _generate_calls.clear()
     _closed.clear()

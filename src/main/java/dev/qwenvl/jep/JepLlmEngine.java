@@ -15,6 +15,8 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -45,6 +47,9 @@ public final class JepLlmEngine implements LlmEngine {
     private final long engineId;
     private final String model;
     private final AtomicBoolean closed = new AtomicBoolean();
+    /** Counted down when the first close() has ended; later callers wait for it. */
+    private final CountDownLatch closeEnded = new CountDownLatch(1);
+    private volatile Thread closingThread;
     /** The pids of the engine's child processes, watched by the runtime. */
     private final List<Long> pids;
     /** Set once the engine's process died (the first death reported wins). */
@@ -183,12 +188,43 @@ public final class JepLlmEngine implements LlmEngine {
         return died;
     }
 
-    /** Shuts the vLLM engine down in Python; idempotent. The runtime stays open. */
+    /**
+     * Shuts the vLLM engine down in Python; idempotent. The runtime stays open. A caller that comes
+     * while another thread is closing (e.g. the library's and Spark's shutdown hooks) returns when
+     * that close has ended, or after {@value #SECOND_CLOSE_WAIT_SECONDS} s with a WARN.
+     */
     @Override
     public void close() {
         if (!closed.compareAndSet(false, true)) {
+            awaitOtherClose();
             return;
         }
+        closingThread = Thread.currentThread();
+        try {
+            closeOnce();
+        } finally {
+            closeEnded.countDown();
+        }
+    }
+
+    /** How long a second close() waits for the first to end. */
+    static final int SECOND_CLOSE_WAIT_SECONDS = 60;
+
+    private void awaitOtherClose() {
+        if (Thread.currentThread() == closingThread) {
+            return; // called back from inside our own close
+        }
+        try {
+            if (!closeEnded.await(SECOND_CLOSE_WAIT_SECONDS, TimeUnit.SECONDS)) {
+                LOG.warn("vLLM engine {} for {}: the close started on thread '{}' has not ended after {} s; not waiting longer",
+                        engineId, model, closingThread == null ? "?" : closingThread.getName(), SECOND_CLOSE_WAIT_SECONDS);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private void closeOnce() {
         EngineShutdown.closed(this);
         RequestStream s;
         synchronized (this) {

@@ -158,4 +158,20 @@ class JepLlmEngineIT extends StandInVllmTest {
         engine.close();
         assertEquals(List.of("/models/closing"), recorded().get("closed"));
     }
+
+    @Test
+    void aSecondCloseWaitsForTheCloseAnotherThreadHasStarted() throws Exception {
+        JepLlmEngine engine = JepLlmEngine.start(runtime, StandInEngineContractIT.StandInEngine.args("/models/slow-close"));
+        runtime.call("vllm", "set_shutdown_delay", 1.5);
+        Thread first = new Thread(engine::close, "first-closer");
+        first.start();
+        Thread.sleep(300); // the first close is inside vLLM's shutdown now
+        long started = System.nanoTime();
+        engine.close(); // as a second shutdown hook would
+        double waited = (System.nanoTime() - started) / 1e9;
+        first.join(10_000);
+        assertEquals(List.of("/models/slow-close"), recorded().get("closed"),
+                "the second close returned before the first had shut vLLM down (after " + waited + " s)");
+        assertTrue(waited >= 0.8, "the second close returned after " + waited + " s, before the first ended");
+    }
 }
