@@ -26,7 +26,8 @@ import org.slf4j.LoggerFactory;
 /**
  * Structured captions on the real vLLM (CPU build, tiny random Qwen2.5-VL): with decoding
  * constrained by each shipped schema, every one of 10 windows' captions parses and validates
- * through {@code qwenvl caption --caption-schema} (the launcher jar, one run per schema). The Java
+ * through {@code qwenvl caption --caption-schema} (the launcher jar, one run per schema; the two
+ * independent runs start together and are checked one after the other). The Java
  * API's check is SparkCaptioningE2EIT's structured test (its executor runs VideoCaptioner
  * in-process), the HTTP engine's is VllmServeE2EIT's: each shipped schema meets more than 20
  * windows across the paths, with one engine start fewer than a Java API test of its own would take.
