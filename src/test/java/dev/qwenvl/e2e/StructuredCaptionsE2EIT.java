@@ -26,8 +26,7 @@ import org.slf4j.LoggerFactory;
 /**
  * Structured captions on the real vLLM (CPU build, tiny random Qwen2.5-VL): with decoding
  * constrained by each shipped schema, every one of 10 windows' captions parses and validates
- * through {@code qwenvl caption --caption-schema} (the launcher jar, one run per schema; the two
- * independent runs start together and are checked one after the other). The Java
+ * through {@code qwenvl caption --caption-schema} (the launcher jar, one run per schema). The Java
  * API's check is SparkCaptioningE2EIT's structured test (its executor runs VideoCaptioner
  * in-process), the HTTP engine's is VllmServeE2EIT's: each shipped schema meets more than 20
  * windows across the paths, with one engine start fewer than a Java API test of its own would take.
@@ -78,52 +77,38 @@ class StructuredCaptionsE2EIT {
         assertTrue(Files.isRegularFile(jar), "the launcher jar is built by mvn package: " + jar);
         Path videos = dir.resolve("videos");
         ObjectMapper json = new ObjectMapper();
-        // the runs are independent (own JVM, own engine, own folder): started together, they overlap
-        // their single-threaded phases (JVM, import vllm, model load) on a 2-core machine (CI time)
-        List<Process> runs = new ArrayList<>();
-        try {
-            for (int s = 0; s < SCHEMAS.size(); s++) {
-                Path work = Files.createDirectories(dir.resolve("cli" + s));
-                ProcessBuilder pb = new ProcessBuilder(java.toString(), "-jar", jar.toString(), "caption", videos.toString(),
-                        "-o", work.resolve("captions.jsonl").toString(), "--model-dir", E2ETier.modelDir().toString(), "--no-fp8",
-                        "--engine-arg", "enforce_eager=true", "--python", TestPython.python().toString(), "--seed", "0",
-                        "--max-output-tokens", String.valueOf(MAX_TOKENS), "--prompt-variant", VARIANTS.get(s).key(),
-                        "--caption-schema", SCHEMAS.get(s).toAbsolutePath().toString()).directory(work.toFile());
-                pb.environment().put("VLLM_CPU_KVCACHE_SPACE", "1");
-                pb.environment().remove("LD_PRELOAD");
-                pb.redirectOutput(work.resolve("stdout.txt").toFile());
-                pb.redirectError(work.resolve("stderr.txt").toFile());
-                runs.add(pb.start());
+        for (int s = 0; s < SCHEMAS.size(); s++) {
+            CaptionSchema schema = CaptionSchema.read(SCHEMAS.get(s));
+            Path work = Files.createDirectories(dir.resolve("cli" + s));
+            Path out = work.resolve("captions.jsonl");
+            ProcessBuilder pb = new ProcessBuilder(java.toString(), "-jar", jar.toString(), "caption", videos.toString(),
+                    "-o", out.toString(), "--model-dir", E2ETier.modelDir().toString(), "--no-fp8",
+                    "--engine-arg", "enforce_eager=true", "--python", TestPython.python().toString(), "--seed", "0",
+                    "--max-output-tokens", String.valueOf(MAX_TOKENS), "--prompt-variant", VARIANTS.get(s).key(),
+                    "--caption-schema", SCHEMAS.get(s).toAbsolutePath().toString()).directory(work.toFile());
+            pb.environment().put("VLLM_CPU_KVCACHE_SPACE", "1");
+            pb.environment().remove("LD_PRELOAD");
+            pb.redirectOutput(work.resolve("stdout.txt").toFile());
+            pb.redirectError(work.resolve("stderr.txt").toFile());
+            Process p = pb.start();
+            if (!p.waitFor(8, TimeUnit.MINUTES)) {
+                p.destroyForcibly();
+                throw new AssertionError("qwenvl caption did not end within 8 minutes: "
+                        + Files.readString(work.resolve("stderr.txt")));
             }
-            long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(8);
-            for (int s = 0; s < SCHEMAS.size(); s++) {
-                CaptionSchema schema = CaptionSchema.read(SCHEMAS.get(s));
-                Path work = dir.resolve("cli" + s);
-                Process p = runs.get(s);
-                if (!p.waitFor(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS)) {
-                    throw new AssertionError("qwenvl caption with " + SCHEMAS.get(s) + " did not end within 8 minutes: "
-                            + Files.readString(work.resolve("stderr.txt")));
-                }
-                String stderr = Files.readString(work.resolve("stderr.txt"));
-                assertEquals(0, p.exitValue(), stderr);
-                List<String> lines = Files.readAllLines(work.resolve("captions.jsonl"));
-                assertEquals(WINDOWS, lines.size(), stderr);
-                for (String line : lines) {
-                    JsonNode node = json.readTree(line);
-                    JsonNode structured = node.get("caption_json");
-                    assertTrue(structured != null && structured.isObject(), line);
-                    assertValid(schema, structured.toString(), line);
-                    assertEquals(structured, json.readTree(node.get("caption").asText()), "caption is the same JSON as text");
-                }
-                LOG.info("qwenvl caption --caption-schema {}: {} of {} lines valid; first: {}", SCHEMAS.get(s), lines.size(),
-                        lines.size(), lines.get(0));
+            String stderr = Files.readString(work.resolve("stderr.txt"));
+            assertEquals(0, p.exitValue(), stderr);
+            List<String> lines = Files.readAllLines(out);
+            assertEquals(WINDOWS, lines.size(), stderr);
+            for (String line : lines) {
+                JsonNode node = json.readTree(line);
+                JsonNode structured = node.get("caption_json");
+                assertTrue(structured != null && structured.isObject(), line);
+                assertValid(schema, structured.toString(), line);
+                assertEquals(structured, json.readTree(node.get("caption").asText()), "caption is the same JSON as text");
             }
-        } finally {
-            for (Process p : runs) {
-                if (p.isAlive()) {
-                    p.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
-                }
-            }
+            LOG.info("qwenvl caption --caption-schema {}: {} of {} lines valid; first: {}", SCHEMAS.get(s), lines.size(),
+                    lines.size(), lines.get(0));
         }
     }
 }
