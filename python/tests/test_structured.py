@@ -7,6 +7,8 @@ import types
 
 import pytest
 
+import fresh_vllm
+
 from qwenvl_bridge import structured, vllm_api
 
 SCHEMA = json.dumps({"type": "object", "properties": {"a": {"type": "string", "maxLength": 5}}, "required": ["a"]})
@@ -53,40 +55,41 @@ def test_a_vllm_without_structured_outputs_is_refused_by_name():
         vllm_api.sampling_params(vllm, {"json_schema": SCHEMA})
 
 
-def _in_a_fresh_interpreter(code):
-    """Runs ``code`` where ``vllm`` is the installed one (other tests put stand-ins in sys.modules)."""
-    import os
-    import subprocess
-    import sys
+# Checks of the installed vllm: fresh_vllm runs them in one fresh interpreter for the session
+# (other tests put stand-ins in sys.modules).
+_TAKES_THE_SCHEMA = fresh_vllm.register(
+    "structured: the installed vllm takes the schema",
+    "import json, vllm\n"
+    "from qwenvl_bridge import vllm_api\n"
+    "schema = %r\n"
+    "params = vllm_api.sampling_params(vllm, {'max_tokens': 8, 'json_schema': schema})\n"
+    "c = getattr(params, 'structured_outputs', None) or getattr(params, 'guided_decoding', None)\n"
+    "assert c.json == json.loads(schema), c\n" % SCHEMA)
+_COMPACT_JSON = fresh_vllm.register(
+    "structured: compact json unless configured",
+    "from qwenvl_bridge import vllm_api\n"
+    "from vllm.config import StructuredOutputsConfig\n"
+    "kw = vllm_api.engine_kwargs({'model': 'm'})['structured_outputs_config']\n"
+    "assert kw == {'backend': 'xgrammar', 'disable_any_whitespace': True}, kw\n"
+    "mine = {'model': 'm', 'structured_outputs_config': {'backend': 'guidance'}}\n"
+    "assert vllm_api.engine_kwargs(mine) == mine\n"
+    "c = StructuredOutputsConfig(**kw)\n"
+    "assert c.disable_any_whitespace and c.backend == 'xgrammar'\n")
 
-    here = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    done = subprocess.run([sys.executable, "-c", "import sys; sys.path.insert(0, %r)\n" % here + code],
-                          capture_output=True, text=True, timeout=240)
-    if "ModuleNotFoundError: No module named 'vllm'" in done.stderr:
+
+def _passes_in_the_installed_vllm(check):
+    status, _, error = fresh_vllm.result(check)
+    if "ModuleNotFoundError: No module named 'vllm'" in error:
         pytest.skip("vllm is not installed")
-    assert done.returncode == 0, done.stderr[-2000:]
+    assert status == 0, error[-2000:]
 
 
 def test_the_installed_vllm_takes_the_schema():
-    _in_a_fresh_interpreter(
-        "import json, vllm\n"
-        "from qwenvl_bridge import vllm_api\n"
-        "schema = %r\n"
-        "params = vllm_api.sampling_params(vllm, {'max_tokens': 8, 'json_schema': schema})\n"
-        "c = getattr(params, 'structured_outputs', None) or getattr(params, 'guided_decoding', None)\n"
-        "assert c.json == json.loads(schema), c\n" % SCHEMA)
+    _passes_in_the_installed_vllm(_TAKES_THE_SCHEMA)
 
 
 def test_engines_get_compact_json_unless_the_caller_configured_it_and_the_installed_vllm_accepts_it():
-    _in_a_fresh_interpreter(
-        "from qwenvl_bridge import vllm_api\n"
-        "from vllm.config import StructuredOutputsConfig\n"
-        "kw = vllm_api.engine_kwargs({'model': 'm'})['structured_outputs_config']\n"
-        "assert kw == {'backend': 'xgrammar', 'disable_any_whitespace': True}, kw\n"
-        "mine = {'model': 'm', 'structured_outputs_config': {'backend': 'guidance'}}\n"
-        "assert vllm_api.engine_kwargs(mine) == mine\n"
-        "c = StructuredOutputsConfig(**kw)\n"
-        "assert c.disable_any_whitespace and c.backend == 'xgrammar'\n")
+    _passes_in_the_installed_vllm(_COMPACT_JSON)
 
 
 def test_a_schema_xgrammar_compiles_has_no_problem():

@@ -10,6 +10,8 @@ import types
 
 import pytest
 
+import fresh_vllm
+
 from qwenvl_bridge import vllm_api
 
 PYTHON_DIR = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
@@ -47,23 +49,25 @@ def _real_vllm_installed():
     return False
 
 
+# A fresh interpreter without the stand-in on the path: the real vllm (fresh_vllm runs the checks
+# of the installed vllm in one such interpreter for the session).
+_PRIVATE_FUNCTION = fresh_vllm.register(
+    "vllm_api: the private render function",
+    "import vllm, vllm.entrypoints.llm as m\n"
+    "from qwenvl_bridge import vllm_api\n"
+    "v = vllm_api.version_of(vllm)\n"
+    "inside = vllm_api.within(v, vllm_api.PRIVATE_RENDER)\n"
+    "found = vllm_api.private_render(m.LLM) is not None\n"
+    "print(v, inside, found)\n"
+    "raise SystemExit(0 if (found or not inside) else 3)\n")
+
+
 @pytest.mark.skipif(not _real_vllm_installed(), reason="no real vllm in this environment (the end-to-end tier)")
 def test_the_installed_vllm_still_has_the_private_function_where_the_library_uses_it():
-    # A fresh interpreter without the stand-in on the path: the real vllm.
-    code = (
-        "import vllm, vllm.entrypoints.llm as m\n"
-        "from qwenvl_bridge import vllm_api\n"
-        "v = vllm_api.version_of(vllm)\n"
-        "inside = vllm_api.within(v, vllm_api.PRIVATE_RENDER)\n"
-        "found = vllm_api.private_render(m.LLM) is not None\n"
-        "print(v, inside, found)\n"
-        "raise SystemExit(0 if (found or not inside) else 3)\n"
-    )
-    env = dict(os.environ, PYTHONPATH=PYTHON_DIR, VLLM_CONFIGURE_LOGGING="0")
-    result = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=300)
-    assert result.returncode == 0, (
+    status, stdout, error = fresh_vllm.result(_PRIVATE_FUNCTION)
+    assert status == 0, (
         f"the installed vllm lacks LLM.{vllm_api.PRIVATE_RENDER_NAME}(prompt, ...) although its version is in "
         f"PRIVATE_RENDER {vllm_api.PRIVATE_RENDER}: narrow PRIVATE_RENDER (the public path takes over) or adapt "
-        f"vllm_api.renderer\n{result.stdout}\n{result.stderr[-3000:]}")
-    version, inside, found = result.stdout.split()[-3:]
+        f"vllm_api.renderer\n{stdout}\n{error[-3000:]}")
+    version, inside, found = stdout.split()[-3:]
     assert inside == "True", f"the installed vllm {version} is not one PRIVATE_RENDER covers: extend the check"

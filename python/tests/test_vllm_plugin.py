@@ -4,11 +4,10 @@ import atexit
 import gc
 import multiprocessing
 import os
-import subprocess
 import sys
-import textwrap
 from importlib.metadata import entry_points
 
+import fresh_vllm
 from qwenvl_bridge import vllm_plugin
 
 PYTHON_DIR = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
@@ -21,19 +20,19 @@ def test_the_bridge_folder_declares_the_plugin_to_vllm():
     assert found[vllm_plugin.NAME].load() is vllm_plugin.register
 
 
+# vLLM's own discovery, in a fresh interpreter with the bridge folder on its path (fresh_vllm runs
+# the checks of the installed vllm in one such interpreter for the session)
+_FINDS_AND_LOADS = fresh_vllm.register(
+    "vllm_plugin: vllm finds and loads it",
+    "from vllm.plugins import load_plugins_by_group\n"
+    "plugins = load_plugins_by_group('vllm.general_plugins')\n"
+    "print(plugins[%r].__module__)\n" % vllm_plugin.NAME)
+
+
 def test_vllm_itself_finds_and_loads_it():
-    # vLLM's own discovery, in a fresh interpreter whose sys.path has only the bridge folder added
-    code = textwrap.dedent(f"""
-        import sys
-        sys.path.insert(0, {PYTHON_DIR!r})
-        from vllm.plugins import load_plugins_by_group
-        plugins = load_plugins_by_group("vllm.general_plugins")
-        print(plugins["{vllm_plugin.NAME}"].__module__)
-    """)
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
-                            env={**os.environ, "VLLM_CONFIGURE_LOGGING": "0"})
-    assert result.returncode == 0, result.stderr
-    assert result.stdout.strip().splitlines()[-1] == "qwenvl_bridge.vllm_plugin"
+    status, stdout, error = fresh_vllm.result(_FINDS_AND_LOADS)
+    assert status == 0, error
+    assert stdout.strip().splitlines()[-1] == "qwenvl_bridge.vllm_plugin"
 
 
 def test_the_embedding_process_is_left_alone():

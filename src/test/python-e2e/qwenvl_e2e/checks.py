@@ -116,30 +116,46 @@ def load_native_module(name):
     return True
 
 
+# Every vLLM metric object these totals have read, kept so that none is garbage-collected between
+# two readings (the totals are read as differences).
+_METRICS_SEEN = {}
+
+
 def vllm_request_totals():
     """What vLLM itself recorded over the finished requests of this process, from its Prometheus
     histograms (kept with ``disable_log_stats=False``, which the library sets): request count and
     the sums of prompt tokens, generation tokens, time to first token, queue time and end-to-end
-    latency, over every engine label. vLLM fills these from its own per-request bookkeeping
-    (``FinishedRequestStats``), not from the ``RequestOutput`` the library reads."""
-    from prometheus_client import REGISTRY
+    latency, over every engine of this process. vLLM fills these from its own per-request
+    bookkeeping (``FinishedRequestStats``), not from the ``RequestOutput`` the library reads.
+
+    Read from the metric objects themselves, not from the Prometheus registry: each engine start
+    unregisters the collectors of the engines started before it (``unregister_vllm_metrics``),
+    whose loggers keep counting into them. An engine started earlier and still serving (the
+    engines the e2e classes share, E2ESharedRuntime) would be invisible in the registry."""
+    import gc
+
+    from prometheus_client.metrics import MetricWrapperBase
 
     wanted = {
         "vllm:request_prompt_tokens": "prompt_tokens",
-        "vllm:request_generation_tokens": "output_tokens",
         "vllm:time_to_first_token_seconds": "first_token_seconds",
+        "vllm:request_generation_tokens": "output_tokens",
         "vllm:request_queue_time_seconds": "queued_seconds",
         "vllm:e2e_request_latency_seconds": "total_seconds",
     }
+    for o in gc.get_objects():
+        # the labelled children (and unlabelled metrics) hold the values; a parent only lists them
+        if isinstance(o, MetricWrapperBase) and getattr(o, "_name", None) in wanted and not o._is_parent():
+            _METRICS_SEEN[id(o)] = o
     totals = {name: 0.0 for name in wanted.values()}
     totals["requests"] = 0.0
-    for family in REGISTRY.collect():
-        key = wanted.get(family.name)
-        if key is None:
-            continue
-        for sample in family.samples:
-            if sample.name == family.name + "_sum":
-                totals[key] += sample.value
-            elif sample.name == family.name + "_count" and key == "prompt_tokens":
-                totals["requests"] += sample.value
+    for metric in _METRICS_SEEN.values():
+        for family in metric.collect():
+            key = wanted[family.name]
+            for sample in family.samples:
+                if sample.name == family.name + "_sum":
+                    totals[key] += sample.value
+                elif sample.name == family.name + "_count" and key == "prompt_tokens":
+                    totals["requests"] += sample.value
     return totals
+

@@ -12,7 +12,7 @@ import org.junit.jupiter.api.io.TempDir;
 /** {@link VisionInputOracle} for Qwen2.5-VL on the tiny random model; one engine per test. */
 class Qwen25VisionInputOracleE2EIT extends VisionInputOracle {
     @RegisterExtension
-    static final E2ERuntime PYTHON = new E2ERuntime(true, "Qwen/Qwen2.5-VL-7B-Instruct");
+    static final E2ESharedRuntime PYTHON = new E2ESharedRuntime(true, "Qwen/Qwen2.5-VL-7B-Instruct");
 
     @TempDir
     static Path dir;

@@ -12,7 +12,7 @@ import org.junit.jupiter.api.io.TempDir;
 /** {@link VisionInputOracle} for Qwen3-VL on the tiny random Qwen3-VL (python/tools/make_tiny_qwen3_vl.py); one engine per test. */
 class Qwen3VisionInputOracleE2EIT extends VisionInputOracle {
     @RegisterExtension
-    static final E2ERuntime PYTHON = new E2ERuntime(true, "Qwen/Qwen3-VL-8B-Instruct");
+    static final E2ESharedRuntime PYTHON = new E2ESharedRuntime(true, "Qwen/Qwen3-VL-8B-Instruct");
 
     @TempDir
     static Path dir;

@@ -7,7 +7,6 @@ import dev.qwenvl.caption.CaptionProgress;
 import dev.qwenvl.caption.CaptionSettings;
 import dev.qwenvl.caption.VideoCaptioner;
 import dev.qwenvl.caption.VideoCaptions;
-import dev.qwenvl.jep.JepLlmEngine;
 import dev.qwenvl.engine.StreamStats;
 import dev.qwenvl.model.QwenVL;
 import dev.qwenvl.jep.PythonRuntime;
@@ -27,12 +26,14 @@ import org.slf4j.LoggerFactory;
 /**
  * The streaming path on the real vLLM (CPU build, tiny random Qwen2.5-VL, fixed seed): the same
  * windows captioned chunked (LLM.generate per chunk) and then streamed through the engine loop
- * (LLMEngine add_request/step) give identical captions. One engine for the class.
+ * (LLMEngine add_request/step) give identical captions. The engine is the one this JVM's e2e
+ * classes share for the default settings ({@link E2ESharedRuntime}); its stream counts are read as
+ * differences.
  */
 class StreamingE2EIT {
     private static final Logger LOG = LoggerFactory.getLogger(StreamingE2EIT.class);
     @RegisterExtension
-    static final E2ERuntime PYTHON = new E2ERuntime();
+    static final E2ESharedRuntime PYTHON = new E2ESharedRuntime();
 
     @TempDir
     static Path dir;
@@ -59,7 +60,7 @@ class StreamingE2EIT {
         List<VideoSource> sources = List.of(video(runtime, "a.mp4", 300), video(runtime, "b.mp4", 400),
                 video(runtime, "c.mp4", 60));
         CaptionSettings settings = CaptionSettings.defaults().withStage2(true);
-        try (QwenVL model = new QwenVL(E2ETier.config().captionBatchSize(2).build(), JepLlmEngine.factory(runtime))) {
+        try (QwenVL model = new QwenVL(E2ETier.config().captionBatchSize(2).build(), PYTHON.engines())) {
             model.setup();
             VideoCaptioner captioner = new VideoCaptioner(model, new JepVideoDecoder(runtime), settings);
             List<String> chunked = texts(captioner.caption(sources));

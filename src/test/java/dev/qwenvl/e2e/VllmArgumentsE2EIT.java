@@ -16,7 +16,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  */
 class VllmArgumentsE2EIT {
     @RegisterExtension
-    static final E2ERuntime PYTHON = new E2ERuntime();
+    static final E2ESharedRuntime PYTHON = new E2ESharedRuntime();
 
     private static Set<String> names(String function) {
         return new HashSet<>(castList(PYTHON.get().call("qwenvl_e2e.checks", function)));

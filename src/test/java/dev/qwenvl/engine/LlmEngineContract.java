@@ -19,6 +19,15 @@ public abstract class LlmEngineContract {
     /** A freshly started engine. */
     protected abstract LlmEngine startEngine();
 
+    /**
+     * The engine of the tests that only send requests: by default a fresh one
+     * ({@link #startEngine()}); a subclass may lend a started engine in the same state (idle,
+     * nothing in flight) whose {@code close()} ends the loan. The close test always starts its own.
+     */
+    protected LlmEngine engineForRequests() {
+        return startEngine();
+    }
+
     /** A request for {@code instruction} over {@code video}, the chat template left to the engine. */
     protected EngineRequest request(String instruction, VideoPayload video) {
         return EngineRequest.instruction(instruction, null, video);
@@ -40,7 +49,7 @@ public abstract class LlmEngineContract {
 
     @Test
     void returnsOneTextPerRequestInRequestOrder() {
-        try (LlmEngine engine = startEngine()) {
+        try (LlmEngine engine = engineForRequests()) {
             List<EngineRequest> requests = new ArrayList<>();
             for (int i = 0; i < 5; i++) {
                 requests.add(request("video number " + i, video(i)).withFps(2.0));
@@ -55,7 +64,7 @@ public abstract class LlmEngineContract {
 
     @Test
     void rejectsAnEmptyBatch() {
-        try (LlmEngine engine = startEngine()) {
+        try (LlmEngine engine = engineForRequests()) {
             assertThrows(IllegalArgumentException.class, () -> engine.generate(List.of(), sampling()));
         }
     }
