@@ -170,7 +170,8 @@ class _LlmEngine:
     """vLLM's ``LLMEngine`` surface the request stream uses: ``add_request``, ``step``,
     ``abort_request``, ``get_num_unfinished_requests``. Each step models accelerator time by
     sleeping ``QWENVL_STANDIN_STEP_S`` seconds plus ``QWENVL_STANDIN_STEP_PER_REQUEST_S`` per
-    running request (no CPU) and advances every running request by one
+    running request (no CPU) and advances every running request (the oldest
+    ``QWENVL_STANDIN_MAX_RUNNING`` when set) by one
     token; a request finishes after its output tokens (``max_tokens`` with ``ignore_eos``, else
     ``QWENVL_STANDIN_TOKENS``, default 1). Captions are those of ``LLM.generate``."""
 
@@ -220,7 +221,13 @@ class _LlmEngine:
         if isinstance(core, _ProcessEngineCore):
             core.round_trip(len(self._running))
         done = []
-        for request_id, entry in list(self._running.items()):
+        # QWENVL_STANDIN_MAX_RUNNING=N: only the N oldest requests advance per step, as vLLM's
+        # max_num_seqs would have it (tests that must catch a run in the middle spread its lines).
+        limit = int(os.environ.get("QWENVL_STANDIN_MAX_RUNNING", "0") or 0)
+        advancing = list(self._running.items())
+        if limit > 0:
+            advancing = advancing[:limit]
+        for request_id, entry in advancing:
             stats = entry[0].metrics
             if stats is not None:
                 now = time.monotonic()

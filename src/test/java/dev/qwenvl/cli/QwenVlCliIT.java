@@ -126,9 +126,17 @@ class QwenVlCliIT {
         return text.chars().filter(c -> c == '\n').count();
     }
 
+    /**
+     * A run that takes about 7 s after its first line: the stand-in's stream steps take 0.7 s each
+     * and finish one window at a time (QWENVL_STANDIN_DELAY_S slows only {@code generate}, which
+     * the CLI's stream does not call: with it alone the run could end before a signal landed).
+     */
     private static Process startSlowRun(Path workDir, Path out) throws IOException {
-        return command(workDir, Map.of("QWENVL_STANDIN_DELAY_S", "0.7"), captionArgs(out)).start();
+        return command(workDir, SLOW_STREAM, captionArgs(out)).start();
     }
+
+    private static final Map<String, String> SLOW_STREAM = Map.of("QWENVL_STANDIN_STEP_S", "0.7",
+            "QWENVL_STANDIN_MAX_RUNNING", "1");
 
     private static void awaitFirstGroup(Process p, Path out) throws Exception {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
@@ -228,6 +236,8 @@ class QwenVlCliIT {
         assertTrue(p.waitFor(60, TimeUnit.SECONDS), "the run stops on SIGINT");
         String err = read(work.resolve("stderr.txt"));
         assertEquals(ExitCodes.INTERRUPTED, p.exitValue(), err);
+        assertTrue(completeLines(out) < expectedWindows, "SIGINT landed while the run was going: " + completeLines(out)
+                + " of " + expectedWindows + " windows written");
         assertEquals(1, err.lines().filter(l -> l.startsWith("qwenvl caption: stopped (Ctrl-C or SIGTERM) with ")).count(), err);
         assertTrue(err.matches("(?s).*stopped \\(Ctrl-C or SIGTERM\\) with \\d+ of 9 videos done; every finished video is in "
                 + java.util.regex.Pattern.quote(out.toString()) + "\\. Run the same command again to continue.*"), err);
@@ -245,7 +255,8 @@ class QwenVlCliIT {
             throws Exception {
         Path out = work.resolve("captions.jsonl");
         List<String> args = captionArgs(out, "--verbose");
-        Process p = command(work, Map.of("QWENVL_STANDIN_DELAY_S", "0.7", "QWENVL_STANDIN_ENGINE_PROCESS", "1"), args)
+        Process p = command(work, Map.of("QWENVL_STANDIN_STEP_S", "0.7", "QWENVL_STANDIN_MAX_RUNNING", "1",
+                "QWENVL_STANDIN_ENGINE_PROCESS", "1"), args)
                 .start();
         awaitFirstGroup(p, out);
         List<ProcessHandle> children = p.toHandle().descendants().toList();
@@ -264,6 +275,8 @@ class QwenVlCliIT {
         double seconds = (System.nanoTime() - termAt) / 1e9;
         String err = read(work.resolve("stderr.txt"));
         assertEquals(143, p.exitValue(), err);
+        assertTrue(completeLines(out) < expectedWindows, "SIGTERM landed while the run was going: " + completeLines(out)
+                + " of " + expectedWindows + " windows written");
         assertTrue(seconds < 8, "ended " + seconds + " s after SIGTERM");
         assertEquals(1, err.lines().filter(l -> l.startsWith("qwenvl caption: stopped (Ctrl-C or SIGTERM) with ")).count(), err);
         assertTrue(err.matches("(?s).*stopped \\(Ctrl-C or SIGTERM\\) with \\d+ of 9 videos done; every finished video is in "
