@@ -29,6 +29,8 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
 
 /**
  * QwenVL -> JEP -> the real vLLM (CPU build) -> the tiny random Qwen2.5-VL, on generated videos.
@@ -180,9 +182,29 @@ class RealVllmE2EIT {
     void stageTwoRewritesPromptsSameSeedRepeatsAndCloseLetsANewModelStart() {
         List<Recording> engines = new ArrayList<>();
         QwenVlConfig config = E2ETier.config().stage2PromptText("Improve this caption: ").build();
+        int shared = enginesOpen(); // the engines this JVM's e2e classes share stay open
+        // vLLM's own log (through SLF4J) of the closes below: a graceful close has no force kill
+        ListAppender<ILoggingEvent> vllmLog = new ListAppender<>();
+        vllmLog.start();
+        ch.qos.logback.classic.Logger python = (ch.qos.logback.classic.Logger) LoggerFactory.getLogger("python");
+        python.addAppender(vllmLog);
+        try {
+            stageTwoAndANewModel(engines, config, shared);
+        } finally {
+            python.detachAppender(vllmLog);
+        }
+        synchronized (vllmLog) {
+            List<String> forced = vllmLog.list.stream().map(ILoggingEvent::getFormattedMessage)
+                    .filter(m -> m.contains("force kill")).toList();
+            assertTrue(forced.isEmpty(), "vLLM's close ended in a force kill: " + forced);
+            assertTrue(vllmLog.list.stream().anyMatch(e -> e.getLoggerName().startsWith("python.vllm")),
+                    "vLLM's log reached SLF4J under python.vllm (else the check above sees nothing)");
+        }
+    }
+
+    private void stageTwoAndANewModel(List<Recording> engines, QwenVlConfig config, int shared) {
         List<String> first;
         List<String> second;
-        int shared = enginesOpen(); // the engines this JVM's e2e classes share stay open
         try (QwenVL model = new QwenVL(config, args -> {
             Recording r = new Recording(JepLlmEngine.start(runtime, args));
             engines.add(r);
