@@ -68,6 +68,8 @@ public final class FeedBenchmark {
 
     private final PythonRuntime runtime;
     private final Accelerator accelerator;
+    /** When the running pass last handed a request to an engine (passes run one at a time). */
+    private final SubmitClock clock = new SubmitClock();
 
     public FeedBenchmark(PythonRuntime runtime) {
         this(runtime, Accelerator.detect());
@@ -117,7 +119,7 @@ public final class FeedBenchmark {
         LlmEngineFactory startAndKeep = args -> {
             JepLlmEngine engine = JepLlmEngine.start(runtime, args);
             started.add(engine);
-            return new CountingEngine(engine); // ignore_eos: every caption is max_tokens long
+            return clock.watch(new CountingEngine(engine)); // ignore_eos: every caption is max_tokens long
         };
         QwenVlConfig oneEngine = modelConfig(config, modelDir, 1, 0);
         try (QwenVL engines = new QwenVL(modelConfig(config, modelDir, config.poolEngines(), 0), startAndKeep)) {
@@ -127,7 +129,7 @@ public final class FeedBenchmark {
             LOG.info("feed: {} engines with the instant core started in {} s", started.size(),
                     String.format(Locale.ROOT, "%.1f", engineStart));
             JepLlmEngine first = started.get(0);
-            try (QwenVL model = new QwenVL(oneEngine, args -> new BorrowedEngine(new CountingEngine(first)))) {
+            try (QwenVL model = new QwenVL(oneEngine, args -> clock.watch(new BorrowedEngine(new CountingEngine(first))))) {
                 model.setup();
                 try (PreparedVideos prepared = prepare(decoder, oneEngine, settings, sources)) {
                     pass("warm-up", "", model, prepared, settings, sources.subList(0, 1), lanes);
@@ -185,7 +187,7 @@ public final class FeedBenchmark {
 
     private FeedPhase decodeOnly(String key, QwenVlConfig model, VideoDecoder decoder, CaptionSettings settings,
                                  List<VideoSource> sources, int lanes) {
-        try (QwenVL instant = new QwenVL(model, args -> new InstantEngine())) {
+        try (QwenVL instant = new QwenVL(model, args -> clock.watch(new InstantEngine()))) {
             instant.setup();
             return pass(key, "probe + prepare (" + lanes + (lanes == 1 ? " lane" : " lanes")
                     + "), the engine answering at once on the Java side", instant, decoder, settings, sources, lanes);
@@ -218,9 +220,11 @@ public final class FeedBenchmark {
         StreamStats stepsBefore = model.streamStats();
         Map<Long, Double> before = FeedProbes.pythonThreadCpuSeconds(runtime);
         ProcessCpu cpuBefore = ProcessCpu.now();
+        clock.reset();
         long t0 = System.nanoTime();
         List<VideoCaptions> results = captioner.caption(sources, stream, CaptionProgress.NONE);
         double seconds = (System.nanoTime() - t0) / 1e9;
+        double fedSeconds = clock.secondsSince(t0);
         ProcessCpu cpuAfter = ProcessCpu.now();
         double cpu = FeedProbes.cpuSecondsBetween(before, FeedProbes.pythonThreadCpuSeconds(runtime));
         StreamStats stepsAfter = model.streamStats();
@@ -237,7 +241,7 @@ public final class FeedBenchmark {
         if (!reasons.isEmpty()) {
             LOG.warn("feed [{}]: {} videos failed, first: {}", key, failed, reasons.get(0));
         }
-        FeedPhase phase = new FeedPhase(key, what, windows, failed, seconds, cpu, cpuAfter.processSecondsSince(cpuBefore),
+        FeedPhase phase = new FeedPhase(key, what, windows, failed, seconds, fedSeconds, cpu, cpuAfter.processSecondsSince(cpuBefore),
                 cpuAfter.childSecondsSince(cpuBefore), stepsAfter.steps() - stepsBefore.steps(),
                 stepsAfter.batched() - stepsBefore.batched(), null);
         LOG.info("feed: {}", phase.line());

@@ -9,7 +9,10 @@ import java.util.Locale;
  * @param what              what ran, in words
  * @param windows           windows captioned
  * @param failedVideos      videos that failed (their windows are not counted)
- * @param seconds           wall time of the pass
+ * @param seconds           wall time of the pass, to the last caption
+ * @param fedSeconds        wall time from the pass's start to the last request handed to an engine:
+ *                          the feed's part; the rest is the engines finishing the last windows
+ *                          (NaN when not measured)
  * @param pythonCpuSeconds  CPU time of the embedded interpreter's live Python threads during the pass
  *                          (NaN when not measured); a thread that ended during the pass (a decode
  *                          lane's Python thread ends with its video) is not in it
@@ -21,14 +24,14 @@ import java.util.Locale;
  * @param batched           the sum of the running batch sizes over those steps
  * @param failure           why the pass did not run (its engine did not start), or null when it ran
  */
-public record FeedPhase(String key, String what, int windows, int failedVideos, double seconds,
+public record FeedPhase(String key, String what, int windows, int failedVideos, double seconds, double fedSeconds,
                         double pythonCpuSeconds, double processCpuSeconds, double childCpuSeconds,
                         long steps, long batched, String failure) {
 
     /** A pass measured by wall time and Python-thread CPU only. */
     public FeedPhase(String key, String what, int windows, int failedVideos, double seconds, double pythonCpuSeconds,
                      String failure) {
-        this(key, what, windows, failedVideos, seconds, pythonCpuSeconds, Double.NaN, Double.NaN, 0, 0, failure);
+        this(key, what, windows, failedVideos, seconds, Double.NaN, pythonCpuSeconds, Double.NaN, Double.NaN, 0, 0, failure);
     }
 
     /** A pass that could not run. */
@@ -43,6 +46,14 @@ public record FeedPhase(String key, String what, int windows, int failedVideos, 
     /** Windows per second; NaN when the pass did not run or took no time. */
     public double windowsPerSecond() {
         return ran() && seconds > 0 ? windows / seconds : Double.NaN;
+    }
+
+    /**
+     * Windows per second handed to the engines: windows / {@link #fedSeconds()}, the rate at which
+     * the CPU fed them, without the engines' time for the last windows. NaN when not measured.
+     */
+    public double fedWindowsPerSecond() {
+        return ran() && fedSeconds > 0 ? windows / fedSeconds : Double.NaN;
     }
 
     /**
@@ -83,8 +94,12 @@ public record FeedPhase(String key, String what, int windows, int failedVideos, 
             return String.format(Locale.ROOT, "%s: did not run: %s", key, failure);
         }
         StringBuilder s = new StringBuilder(String.format(Locale.ROOT, "%s: %.2f windows/s (%d windows in %.2f s, "
-                        + "%d videos failed; Python threads' CPU %.1f ms per window",
-                key, windowsPerSecond(), windows, seconds, failedVideos, pythonCpuMsPerWindow()));
+                        + "%d videos failed", key, windowsPerSecond(), windows, seconds, failedVideos));
+        if (!Double.isNaN(fedSeconds)) {
+            s.append(String.format(Locale.ROOT, "; fed %.2f windows/s: the last handed to an engine at %.2f s",
+                    fedWindowsPerSecond(), fedSeconds));
+        }
+        s.append(String.format(Locale.ROOT, "; Python threads' CPU %.1f ms per window", pythonCpuMsPerWindow()));
         if (!Double.isNaN(processCpuSeconds)) {
             s.append(String.format(Locale.ROOT, ", JVM process CPU %.1f ms", processCpuMsPerWindow()));
         }

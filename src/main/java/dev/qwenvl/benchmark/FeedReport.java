@@ -60,9 +60,18 @@ public record FeedReport(Accelerator accelerator, ModelVariant variant, Benchmar
         return ratio(pipeline, decodeLanes);
     }
 
-    /** Pool windows/s / one-engine pipeline windows/s: whether more engines slow the feed. */
+    /** Pool windows/s / one-engine pipeline windows/s, to the last caption. */
     public double poolRatio() {
         return ratio(pool, pipeline);
+    }
+
+    /**
+     * Pool / one-engine pipeline in windows/s handed to the engines ({@link FeedPhase#fedWindowsPerSecond()}):
+     * whether more engines slow the feed, without the pool's engines' own time for the last windows
+     * (a pass's tail that grows with the step time, not with the feed).
+     */
+    public double poolFedRatio() {
+        return pool.fedWindowsPerSecond() / pipeline.fedWindowsPerSecond();
     }
 
     /** FFmpeg threads of the one-lane pass by the lane rule: all the cores. */
@@ -95,6 +104,8 @@ public record FeedReport(Accelerator accelerator, ModelVariant variant, Benchmar
                 lanesRatioSameThreads()));
         out.add(String.format(Locale.ROOT, "feed: ratio pipeline / decode-only (%d lanes): %.3f", decodeThreads, pipelineRatio()));
         out.add(String.format(Locale.ROOT, "feed: ratio pool of %d at %.1f ms / 1 engine: %.3f", poolEngines, poolStepMs, poolRatio()));
+        out.add(String.format(Locale.ROOT, "feed: ratio pool of %d at %.1f ms / 1 engine, windows handed to the engines per "
+                + "second (without the engines' time for the last windows): %.3f", poolEngines, poolStepMs, poolFedRatio()));
         out.add(String.format(Locale.ROOT, "feed: ceiling per JVM (frontend-only, the GIL-bound part lanes cannot lift): "
                 + "%.2f windows/s", frontend.windowsPerSecond()));
         return out;

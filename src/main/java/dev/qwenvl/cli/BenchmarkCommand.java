@@ -281,6 +281,8 @@ final class BenchmarkCommand implements Callable<Integer> {
             m.put("failed_videos", p.failedVideos());
             m.put("seconds", finite(p.seconds()));
             m.put("windows_per_second", finite(p.windowsPerSecond()));
+            m.put("fed_seconds", finite(p.fedSeconds()));
+            m.put("fed_windows_per_second", finite(p.fedWindowsPerSecond()));
             m.put("python_cpu_ms_per_window", finite(p.pythonCpuMsPerWindow()));
             m.put("process_cpu_ms_per_window", finite(p.processCpuMsPerWindow()));
             m.put("engine_core_cpu_ms_per_window", finite(p.childCpuMsPerWindow()));
@@ -294,6 +296,7 @@ final class BenchmarkCommand implements Callable<Integer> {
         json.put("ratio_decode_lanes_over_one_same_threads", finite(r.lanesRatioSameThreads()));
         json.put("ratio_pipeline_over_decode", finite(r.pipelineRatio()));
         json.put("ratio_pool_over_one_engine", finite(r.poolRatio()));
+        json.put("ratio_pool_over_one_engine_fed", finite(r.poolFedRatio()));
         json.put("frontend_windows_per_second", finite(r.frontend().windowsPerSecond()));
         return json;
     }

@@ -100,15 +100,19 @@ class FeedBenchmarkTest {
 
     @Test
     void aPassSplitsItsCpuPerWindowBetweenTheJvmAndTheEngineCoresAndCountsStepsPerWindow() {
-        FeedPhase pool = new FeedPhase("pool_8", "", 40, 0, 20, 4, 30, 12, 20480, 30720, null);
+        FeedPhase pool = new FeedPhase("pool_8", "", 40, 0, 20, 16, 4, 30, 12, 20480, 30720, null);
         assertEquals(100.0, pool.pythonCpuMsPerWindow(), 1e-9);
         assertEquals(750.0, pool.processCpuMsPerWindow(), 1e-9);
         assertEquals(300.0, pool.childCpuMsPerWindow(), 1e-9);
         assertEquals(512.0, pool.stepsPerWindow(), 1e-9);
         assertEquals(1.5, pool.meanBatch(), 1e-9);
+        assertEquals(2.5, pool.fedWindowsPerSecond(), 1e-9);
+        assertTrue(pool.line().contains("2.00 windows/s (40 windows in 20.00 s, 0 videos failed; fed 2.50 windows/s: "
+                + "the last handed to an engine at 16.00 s; Python threads' CPU 100.0 ms per window"), pool.line());
+        assertTrue(Double.isNaN(new FeedPhase("decode_1_lane", "", 40, 0, 20, 4, null).fedWindowsPerSecond()));
         assertTrue(pool.line().contains("JVM process CPU 750.0 ms, engine-core processes' CPU 300.0 ms, "
                 + "512.0 engine steps per window at 1.50 requests per step"), pool.line());
-        FeedPhase javaSide = new FeedPhase("decode_1_lane", "", 40, 0, 20, 4, 30, 0, 0, 0, null);
+        FeedPhase javaSide = new FeedPhase("decode_1_lane", "", 40, 0, 20, Double.NaN, 4, 30, 0, 0, 0, null);
         assertTrue(Double.isNaN(javaSide.meanBatch()));
         assertFalse(javaSide.line().contains("steps per window"), javaSide.line());
     }
@@ -152,6 +156,7 @@ class FeedBenchmarkTest {
                 new FeedPhase("decode_2_lanes", "", 40, 0, 10, 1, null),
                 new FeedPhase("pipeline", "", 40, 0, 12.5, 2, null), failed);
         assertTrue(Double.isNaN(r.poolRatio()));
+        assertTrue(Double.isNaN(r.poolFedRatio()));
         assertTrue(r.lines().contains("feed: pool_8: did not run: engine 3 of 8 did not start"), r.lines().toString());
     }
 
@@ -211,6 +216,34 @@ class FeedBenchmarkTest {
         assertEquals(1, submitted.get());
         borrowed.close();
         assertEquals(0, closed.get());
+    }
+
+    @Test
+    void thePoolsFedRatioLeavesOutTheEnginesTimeForTheLastWindows() {
+        FeedReport r = report(new FeedPhase("decode_1_lane", "", 40, 0, 20, 1, null),
+                new FeedPhase("decode_1_lane_1_thread", "", 40, 0, 20, 1, null),
+                new FeedPhase("decode_2_lanes", "", 40, 0, 10, 1, null),
+                new FeedPhase("pipeline", "", 40, 0, 20.1, 20, 2, 30, 1, 2000, 8000, null),
+                new FeedPhase("pool_8", "", 40, 0, 23.1, 20, 2, 30, 3, 20480, 30720, null));
+        assertEquals(20.1 / 23.1, r.poolRatio(), 1e-9);
+        assertEquals(1.0, r.poolFedRatio(), 1e-9);
+        assertTrue(r.lines().contains("feed: ratio pool of 8 at 6.0 ms / 1 engine, windows handed to the engines per second "
+                + "(without the engines' time for the last windows): 1.000"), r.lines().toString());
+    }
+
+    @Test
+    void theSubmitClockTicksOnEverySubmitOfTheEnginesItWatchesAndForgetsOnReset() {
+        SubmitClock clock = new SubmitClock();
+        long start = System.nanoTime();
+        assertTrue(Double.isNaN(clock.secondsSince(start)));
+        InstantEngine engine = new InstantEngine();
+        LlmEngine watched = clock.watch(engine);
+        watched.submit(new EngineRequest("prompt", new PythonFrames(1)), new SamplingParams(0.1, 0.001, 1.05, 8, List.of(), 0));
+        double fed = clock.secondsSince(start);
+        assertTrue(fed >= 0 && fed <= (System.nanoTime() - start) / 1e9, "" + fed);
+        assertEquals(1, engine.requests());
+        clock.reset();
+        assertTrue(Double.isNaN(clock.secondsSince(start)));
     }
 
     @Test
