@@ -4,6 +4,8 @@ import os
 
 import numpy as np
 
+from . import engines, instant_core
+
 
 def write_clips(folder, count, seconds, fps=30, width=640, height=360, seed=0):
     """Writes ``count`` H.264 clips of ``seconds`` each (moving gradients with noise, so the frames
@@ -58,3 +60,11 @@ def python_cpu_seconds():
         except (OSError, ValueError, AttributeError):  # the thread just ended
             continue
     return out
+
+
+def set_instant_step_ms(engine_id, step_ms):
+    """Sets how long each step of engine ``engine_id``'s instant core sleeps (milliseconds; see
+    :mod:`qwenvl_bridge.instant_core`). Call it while the engine holds no request: the call goes
+    to the engine-core process through vLLM's ``collective_rpc``. Returns what the core answered."""
+    answers = engines.llm(engine_id).collective_rpc(instant_core.STEP_MS_RPC, args=(float(step_ms),))
+    return [float(a) for a in answers]

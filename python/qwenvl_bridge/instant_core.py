@@ -17,7 +17,9 @@ replaced:
   ``ignore_eos``), so every caption is exactly ``--max-output-tokens`` long;
 * with ``additional_config={"qwenvl_instant_core": {"step_ms": S}}`` each step sleeps ``S`` ms
   first, standing for an accelerator step. The sleep is in the engine-core process and releases
-  its GIL; the embedded interpreter's GIL is never involved.
+  its GIL; the embedded interpreter's GIL is never involved. :data:`STEP_MS_RPC` changes it on a
+  running engine (``LLM.collective_rpc(STEP_MS_RPC, args=(S,))``, between passes), so that one set
+  of engines serves every pass of the benchmark.
 
 ``InstantExecutor`` subclasses vLLM's ``Executor``, so it is defined on first use
 (:func:`__getattr__`, the way vLLM's ``resolve_obj_by_qualname`` reaches it): the module itself
@@ -29,6 +31,8 @@ from concurrent.futures import Future
 
 #: The key under vLLM's ``additional_config`` that holds this core's settings.
 CONFIG_KEY = "qwenvl_instant_core"
+#: The ``collective_rpc`` method that sets a running core's sleep per step (milliseconds).
+STEP_MS_RPC = "qwenvl_instant_step_ms"
 #: Tokens the reported KV cache holds (enough for many 32768-token requests at once).
 KV_CACHE_TOKENS = 1 << 22
 #: The reported cache: one layer, one KV head of 64 fp16 values; 16 tokens per block.
@@ -100,6 +104,13 @@ def _define_executor():
 
         def _rpc_get_supported_tasks(self):
             return ("generate",)
+
+        def _rpc_qwenvl_instant_step_ms(self, step_ms):
+            step_ms = float(step_ms)
+            if not step_ms >= 0:
+                raise ValueError(f"step_ms must be 0 or more, got {step_ms}")
+            self._step_s = step_ms / 1000.0
+            return step_ms
 
         def _rpc_compile_or_warm_up_model(self):
             return None

@@ -66,3 +66,16 @@ def test_settings_default_to_no_sleep():
     assert instant_core.settings(types.SimpleNamespace(additional_config=None)) == {"step_ms": 0.0}
     assert instant_core.settings(types.SimpleNamespace(additional_config={instant_core.CONFIG_KEY: {"step_ms": 6}})) == {
         "step_ms": 6.0}
+
+
+def test_the_step_sleep_is_set_on_a_running_core_through_collective_rpc():
+    import time
+
+    core = _executor(step_ms=0)
+    assert core.collective_rpc(instant_core.STEP_MS_RPC, args=(20,)) == [20.0]
+    started = time.monotonic()
+    core.execute_model(_output(new=[_new("a", 1)], scheduled={"a": 1}))
+    assert time.monotonic() - started >= 0.019
+    assert core.collective_rpc(instant_core.STEP_MS_RPC, args=(0,)) == [0.0]
+    with pytest.raises(ValueError, match="step_ms must be 0 or more"):
+        core.collective_rpc(instant_core.STEP_MS_RPC, args=(-1,))

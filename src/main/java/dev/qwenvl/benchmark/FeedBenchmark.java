@@ -8,6 +8,7 @@ import dev.qwenvl.caption.VideoCaptions;
 import dev.qwenvl.engine.Devices;
 import dev.qwenvl.engine.EngineException;
 import dev.qwenvl.engine.LlmEngineFactory;
+import dev.qwenvl.engine.StreamStats;
 import dev.qwenvl.jep.BenchmarkClips;
 import dev.qwenvl.jep.FeedProbes;
 import dev.qwenvl.jep.JepLlmEngine;
@@ -15,6 +16,7 @@ import dev.qwenvl.jep.JepVideoDecoder;
 import dev.qwenvl.jep.PythonRuntime;
 import dev.qwenvl.model.QwenVL;
 import dev.qwenvl.model.QwenVlConfig;
+import dev.qwenvl.video.DecodeLane;
 import dev.qwenvl.video.PreparedVideo;
 import dev.qwenvl.video.VideoDecoder;
 import dev.qwenvl.video.VideoInfo;
@@ -39,11 +41,14 @@ import org.slf4j.LoggerFactory;
  * stand-in ({@link FeedProbes#instantCoreEngineArgs}): no weights, each step answers every request
  * with one token, so each window gets exactly {@code maxOutputTokens} tokens at once.
  *
- * <p>Five passes over the same clips, in one run so that their ratios hold:
+ * <p>Six passes over the same clips, in one run so that their ratios hold:
  * <ol>
  *   <li>decode-only, 1 lane: probe + prepare through the stream, the engine answering at once on the
- *       Java side ({@link InstantEngine});</li>
- *   <li>decode-only, {@code decodeThreads} lanes ({@link StreamSettings#decodeThreads()});</li>
+ *       Java side ({@link InstantEngine}), FFmpeg threads by the lane rule (all the cores);</li>
+ *   <li>decode-only, 1 lane with as many FFmpeg threads as each of the K lanes gets
+ *       ({@link SameThreadsDecoder}): the baseline of how the lanes scale;</li>
+ *   <li>decode-only, {@code decodeThreads} lanes ({@link StreamSettings#decodeThreads()}), FFmpeg
+ *       threads by the lane rule;</li>
  *   <li>frontend-only: the windows decoded beforehand ({@link PreparedVideos}), one engine with the
  *       instant core;</li>
  *   <li>pipeline: everything, one engine with the instant core, {@code decodeThreads} lanes;</li>
@@ -52,14 +57,19 @@ import org.slf4j.LoggerFactory;
  * </ol>
  * vLLM's processor cache is off for the engine passes ({@link QwenVlConfig#disableMmcache()}): the
  * passes caption the same frames, and a cache hit would skip the very processing measured.
- * Around each pass the CPU time of the interpreter's Python threads is read
- * ({@link FeedProbes#pythonThreadCpuSeconds}). Figures only: nothing fails on time.
+ * Around each pass the CPU time of the interpreter's Python threads
+ * ({@link FeedProbes#pythonThreadCpuSeconds}), of the JVM process and of its child processes (the
+ * engine cores; {@link ProcessCpu}) and the engine's step count ({@link QwenVL#streamStats()}) are
+ * read, so that a pass's cost per window can be split between the front end and the engine cores.
+ * Figures only: nothing fails on time.
  */
 public final class FeedBenchmark {
     private static final Logger LOG = LoggerFactory.getLogger(FeedBenchmark.class);
 
     private final PythonRuntime runtime;
     private final Accelerator accelerator;
+    /** When the running pass last handed a request to an engine (passes run one at a time). */
+    private final SubmitClock clock = new SubmitClock();
 
     public FeedBenchmark(PythonRuntime runtime) {
         this(runtime, Accelerator.detect());
@@ -87,53 +97,62 @@ public final class FeedBenchmark {
 
         QwenVlConfig instantJava = modelConfig(config, modelDir, 1, 0);
         warmUpDecoder(instantJava, decoder, settings, sources.get(0));
+        int threadsPerLane = DecodeLane.codecThreads(lanes, Runtime.getRuntime().availableProcessors());
         FeedPhase one = decodeOnly("decode_1_lane", instantJava, decoder, settings, sources, 1);
+        FeedPhase oneSame = decodeOnly("decode_1_lane_" + threadsPerLane + (threadsPerLane == 1 ? "_thread" : "_threads"),
+                instantJava, new SameThreadsDecoder(decoder, threadsPerLane), settings, sources, 1);
         FeedPhase many = decodeOnly("decode_" + lanes + "_lanes", instantJava, decoder, settings, sources, lanes);
 
         FeedPhase frontend;
         FeedPhase pipeline;
-        double engineStart = Double.NaN;
-        QwenVlConfig oneEngine = modelConfig(config, modelDir, 1, 0);
-        try (QwenVL model = new QwenVL(oneEngine, engineFactory())) {
-            long t0 = System.nanoTime();
-            model.setup();
-            engineStart = (System.nanoTime() - t0) / 1e9;
-            LOG.info("feed: one engine with the instant core started in {} s", String.format(Locale.ROOT, "%.1f", engineStart));
-            try (PreparedVideos prepared = prepare(decoder, oneEngine, settings, sources)) {
-                pass("warm-up", "", model, prepared, settings, sources.subList(0, 1), lanes);
-                frontend = pass("frontend", "windows decoded beforehand, vLLM's front end, 1 engine, instant core",
-                        model, prepared, settings, sources, lanes);
-            }
-            pipeline = pass("pipeline", "decode (" + lanes + " lanes) + vLLM's front end, 1 engine, instant core",
-                    model, decoder, settings, sources, lanes);
-        } catch (EngineException e) {
-            LOG.warn("feed: the engine with the instant core did not start: {}", e.getMessage());
-            frontend = FeedPhase.failed("frontend", "", e.getMessage());
-            pipeline = FeedPhase.failed("pipeline", "", e.getMessage());
-        }
-
         FeedPhase pool;
-        double poolStart = Double.NaN;
+        double engineStart = Double.NaN;
+        String poolKey = "pool_" + config.poolEngines();
         String poolWhat = String.format(Locale.ROOT, "pipeline, pool of %d engines, instant cores sleeping %.1f ms per step",
                 config.poolEngines(), config.poolStepMs());
-        QwenVlConfig poolConfig = modelConfig(config, modelDir, config.poolEngines(), config.poolStepMs());
-        try (QwenVL model = new QwenVL(poolConfig, engineFactory())) {
+        // One set of engines serves every engine pass: the pool starts with cores that answer at
+        // once, the one-engine passes borrow its first member (the others idle: an idle engine core
+        // waits on its input queue and takes no CPU), then every core is set to sleep poolStepMs
+        // per step for the pool pass. An engine start (importing vLLM in the spawned engine-core
+        // process) is the most expensive thing the benchmark does; this saves one.
+        List<JepLlmEngine> started = Collections.synchronizedList(new ArrayList<>());
+        LlmEngineFactory startAndKeep = args -> {
+            JepLlmEngine engine = JepLlmEngine.start(runtime, args);
+            started.add(engine);
+            return clock.watch(new CountingEngine(engine)); // ignore_eos: every caption is max_tokens long
+        };
+        QwenVlConfig oneEngine = modelConfig(config, modelDir, 1, 0);
+        try (QwenVL engines = new QwenVL(modelConfig(config, modelDir, config.poolEngines(), 0), startAndKeep)) {
             long t0 = System.nanoTime();
-            model.setup();
-            poolStart = (System.nanoTime() - t0) / 1e9;
-            LOG.info("feed: pool of {} engines started in {} s", config.poolEngines(), String.format(Locale.ROOT, "%.1f", poolStart));
-            pass("warm-up", "", model, decoder, settings, sources.subList(0, 1), lanes);
-            pool = pass("pool_" + config.poolEngines(), poolWhat, model, decoder, settings, sources, lanes);
+            engines.setup();
+            engineStart = (System.nanoTime() - t0) / 1e9;
+            LOG.info("feed: {} engines with the instant core started in {} s", started.size(),
+                    String.format(Locale.ROOT, "%.1f", engineStart));
+            JepLlmEngine first = started.get(0);
+            try (QwenVL model = new QwenVL(oneEngine, args -> clock.watch(new BorrowedEngine(new CountingEngine(first))))) {
+                model.setup();
+                try (PreparedVideos prepared = prepare(decoder, oneEngine, settings, sources)) {
+                    pass("warm-up", "", model, prepared, settings, sources.subList(0, 1), lanes);
+                    frontend = pass("frontend", "windows decoded beforehand, vLLM's front end, 1 engine, instant core",
+                            model, prepared, settings, sources, lanes);
+                }
+                pipeline = pass("pipeline", "decode (" + lanes + " lanes) + vLLM's front end, 1 engine, instant core",
+                        model, decoder, settings, sources, lanes);
+            }
+            for (JepLlmEngine engine : List.copyOf(started)) {
+                FeedProbes.setInstantStepMs(runtime, engine, config.poolStepMs());
+            }
+            pass("warm-up", "", engines, decoder, settings, sources.subList(0, 1), lanes);
+            pool = pass(poolKey, poolWhat, engines, decoder, settings, sources, lanes);
         } catch (EngineException e) {
-            LOG.warn("feed: the pool did not start: {}", e.getMessage());
-            pool = FeedPhase.failed("pool_" + config.poolEngines(), poolWhat, e.getMessage());
+            LOG.warn("feed: the engines with the instant core did not start: {}", e.getMessage());
+            frontend = FeedPhase.failed("frontend", "", e.getMessage());
+            pipeline = FeedPhase.failed("pipeline", "", e.getMessage());
+            pool = FeedPhase.failed(poolKey, poolWhat, e.getMessage());
         }
         return new FeedReport(accelerator, config.variant(), config.architecture(), sources.size(), config.maxOutputTokens(),
-                lanes, config.poolEngines(), config.poolStepMs(), engineStart, poolStart, one, many, frontend, pipeline, pool);
-    }
-
-    private LlmEngineFactory engineFactory() {
-        return args -> new CountingEngine(JepLlmEngine.start(runtime, args)); // ignore_eos: every caption is max_tokens long
+                lanes, threadsPerLane, config.poolEngines(), config.poolStepMs(), engineStart, one, oneSame, many,
+                frontend, pipeline, pool);
     }
 
     /** The model settings of a pass: {@code engines} engines (1: no pool) whose instant cores sleep {@code stepMs}. */
@@ -168,7 +187,7 @@ public final class FeedBenchmark {
 
     private FeedPhase decodeOnly(String key, QwenVlConfig model, VideoDecoder decoder, CaptionSettings settings,
                                  List<VideoSource> sources, int lanes) {
-        try (QwenVL instant = new QwenVL(model, args -> new InstantEngine())) {
+        try (QwenVL instant = new QwenVL(model, args -> clock.watch(new InstantEngine()))) {
             instant.setup();
             return pass(key, "probe + prepare (" + lanes + (lanes == 1 ? " lane" : " lanes")
                     + "), the engine answering at once on the Java side", instant, decoder, settings, sources, lanes);
@@ -198,11 +217,17 @@ public final class FeedBenchmark {
                            List<VideoSource> sources, int lanes) {
         StreamSettings stream = StreamSettings.builder().decodeThreads(lanes).build();
         VideoCaptioner captioner = new VideoCaptioner(model, decoder, settings);
+        StreamStats stepsBefore = model.streamStats();
         Map<Long, Double> before = FeedProbes.pythonThreadCpuSeconds(runtime);
+        ProcessCpu cpuBefore = ProcessCpu.now();
+        clock.reset();
         long t0 = System.nanoTime();
         List<VideoCaptions> results = captioner.caption(sources, stream, CaptionProgress.NONE);
         double seconds = (System.nanoTime() - t0) / 1e9;
+        double fedSeconds = clock.secondsSince(t0);
+        ProcessCpu cpuAfter = ProcessCpu.now();
         double cpu = FeedProbes.cpuSecondsBetween(before, FeedProbes.pythonThreadCpuSeconds(runtime));
+        StreamStats stepsAfter = model.streamStats();
         int windows = 0;
         int failed = 0;
         List<String> reasons = new ArrayList<>();
@@ -216,7 +241,9 @@ public final class FeedBenchmark {
         if (!reasons.isEmpty()) {
             LOG.warn("feed [{}]: {} videos failed, first: {}", key, failed, reasons.get(0));
         }
-        FeedPhase phase = new FeedPhase(key, what, windows, failed, seconds, cpu, null);
+        FeedPhase phase = new FeedPhase(key, what, windows, failed, seconds, fedSeconds, cpu, cpuAfter.processSecondsSince(cpuBefore),
+                cpuAfter.childSecondsSince(cpuBefore), stepsAfter.steps() - stepsBefore.steps(),
+                stepsAfter.batched() - stepsBefore.batched(), null);
         LOG.info("feed: {}", phase.line());
         return phase;
     }

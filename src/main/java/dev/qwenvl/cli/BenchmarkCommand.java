@@ -267,10 +267,10 @@ final class BenchmarkCommand implements Callable<Integer> {
         json.put("clips", r.clips());
         json.put("max_output_tokens", r.maxOutputTokens());
         json.put("decode_threads", r.decodeThreads());
+        json.put("ffmpeg_threads_per_lane", r.threadsPerLane());
         json.put("pool_engines", r.poolEngines());
         json.put("pool_step_ms", r.poolStepMs());
         json.put("engine_start_seconds", finite(r.engineStartSeconds()));
-        json.put("pool_start_seconds", finite(r.poolStartSeconds()));
         List<Object> phases = new ArrayList<>();
         for (FeedPhase p : r.phases()) {
             Map<String, Object> m = new LinkedHashMap<>();
@@ -281,13 +281,22 @@ final class BenchmarkCommand implements Callable<Integer> {
             m.put("failed_videos", p.failedVideos());
             m.put("seconds", finite(p.seconds()));
             m.put("windows_per_second", finite(p.windowsPerSecond()));
+            m.put("fed_seconds", finite(p.fedSeconds()));
+            m.put("fed_windows_per_second", finite(p.fedWindowsPerSecond()));
             m.put("python_cpu_ms_per_window", finite(p.pythonCpuMsPerWindow()));
+            m.put("process_cpu_ms_per_window", finite(p.processCpuMsPerWindow()));
+            m.put("engine_core_cpu_ms_per_window", finite(p.childCpuMsPerWindow()));
+            m.put("engine_steps", p.steps());
+            m.put("engine_steps_per_window", finite(p.stepsPerWindow()));
+            m.put("requests_per_step", finite(p.meanBatch()));
             phases.add(m);
         }
         json.put("phases", phases);
         json.put("ratio_decode_lanes_over_one", finite(r.lanesRatio()));
+        json.put("ratio_decode_lanes_over_one_same_threads", finite(r.lanesRatioSameThreads()));
         json.put("ratio_pipeline_over_decode", finite(r.pipelineRatio()));
         json.put("ratio_pool_over_one_engine", finite(r.poolRatio()));
+        json.put("ratio_pool_over_one_engine_fed", finite(r.poolFedRatio()));
         json.put("frontend_windows_per_second", finite(r.frontend().windowsPerSecond()));
         return json;
     }

@@ -34,6 +34,22 @@ public final class FeedProbes {
     }
 
     /**
+     * Sets how long each step of {@code engine}'s instant core sleeps from now on (see
+     * {@link #instantCoreEngineArgs}), in its engine-core process: one set of engines then serves
+     * passes with different step times. Call it while the engine holds no request.
+     *
+     * @throws IllegalArgumentException when {@code stepMs} is negative
+     */
+    public static void setInstantStepMs(PythonRuntime runtime, JepLlmEngine engine, double stepMs) {
+        Objects.requireNonNull(runtime, "runtime");
+        Objects.requireNonNull(engine, "engine");
+        if (!(stepMs >= 0)) {
+            throw new IllegalArgumentException("stepMs must be 0 or more, got " + stepMs);
+        }
+        new PythonBridge(runtime).call(PythonBridge.BENCHMARK, "set_instant_step_ms", engine.engineId(), stepMs);
+    }
+
+    /**
      * CPU seconds used so far by each live Python thread of {@code runtime}'s interpreter, by
      * native thread id (the interpreter thread, engine loops, decode lanes).
      */

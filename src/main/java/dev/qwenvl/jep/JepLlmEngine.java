@@ -65,6 +65,11 @@ public final class JepLlmEngine implements LlmEngine {
         this.pids = pids;
     }
 
+    /** The engine's id in the interpreter's registry ({@code qwenvl_bridge.engines}). */
+    long engineId() {
+        return engineId;
+    }
+
     /** A factory that starts engines in {@code runtime}, pinned to devices when asked ({@link JepEngineFactory}). */
     public static LlmEngineFactory factory(PythonRuntime runtime) {
         Objects.requireNonNull(runtime, "runtime");

@@ -7,13 +7,16 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.qwenvl.engine.EngineRequest;
+import dev.qwenvl.engine.LlmEngine;
 import dev.qwenvl.engine.SamplingParams;
 import dev.qwenvl.engine.VideoPayload;
 import dev.qwenvl.jep.FeedProbes;
 import dev.qwenvl.jep.PythonFrames;
 import dev.qwenvl.model.ModelVariant;
 import dev.qwenvl.model.QwenVlConfig;
+import dev.qwenvl.video.DecodeLane;
 import dev.qwenvl.video.PreparedVideo;
+import dev.qwenvl.video.VideoDecoder;
 import dev.qwenvl.video.VideoInfo;
 import dev.qwenvl.video.VideoSource;
 import dev.qwenvl.video.VideoWindow;
@@ -24,6 +27,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -69,37 +73,97 @@ class FeedBenchmarkTest {
     }
 
     @Test
-    void ratiosAreTakenWithinOneReport() {
+    void bothLaneRatiosAreTakenWithinOneReport() {
         FeedReport r = report(new FeedPhase("decode_1_lane", "", 40, 0, 20, 1, null),
+                new FeedPhase("decode_1_lane_1_thread", "", 40, 0, 25, 1, null),
                 new FeedPhase("decode_2_lanes", "", 40, 0, 10, 1, null),
                 new FeedPhase("pipeline", "", 40, 0, 12.5, 2, null),
                 new FeedPhase("pool_8", "", 40, 0, 12.5, 2, null));
         assertEquals(2.0, r.lanesRatio(), 1e-9);
+        assertEquals(2.5, r.lanesRatioSameThreads(), 1e-9);
         assertEquals(0.8, r.pipelineRatio(), 1e-9);
         assertEquals(1.0, r.poolRatio(), 1e-9);
         assertEquals(50.0, r.pipeline().pythonCpuMsPerWindow(), 1e-9);
         List<String> lines = r.lines();
-        assertTrue(lines.contains("feed: ratio decode-only 2 lanes / 1 lane: 2.000"), lines.toString());
+        int oneLane = FeedReport.decodeOneLaneThreads();
+        assertTrue(lines.contains("feed: ratio decode-only 2 lanes / 1 lane, FFmpeg threads by the lane rule (1 per lane against "
+                + oneLane + "; what a user gets): 2.000"), lines.toString());
+        assertTrue(lines.contains("feed: ratio decode-only 2 lanes / 1 lane, 1 FFmpeg thread per lane in both "
+                + "(how the lanes scale): 2.500"), lines.toString());
         assertTrue(lines.contains("feed: ratio pipeline / decode-only (2 lanes): 0.800"), lines.toString());
         assertTrue(lines.contains("feed: ratio pool of 8 at 6.0 ms / 1 engine: 1.000"), lines.toString());
         assertTrue(lines.contains("feed: ceiling per JVM (frontend-only, the GIL-bound part lanes cannot lift): 8.00 windows/s"),
                 lines.toString());
+        assertEquals(List.of("decode_1_lane", "decode_1_lane_1_thread", "decode_2_lanes", "frontend", "pipeline", "pool_8"),
+                r.phases().stream().map(FeedPhase::key).toList());
+    }
+
+    @Test
+    void aPassSplitsItsCpuPerWindowBetweenTheJvmAndTheEngineCoresAndCountsStepsPerWindow() {
+        FeedPhase pool = new FeedPhase("pool_8", "", 40, 0, 20, 16, 4, 30, 12, 20480, 30720, null);
+        assertEquals(100.0, pool.pythonCpuMsPerWindow(), 1e-9);
+        assertEquals(750.0, pool.processCpuMsPerWindow(), 1e-9);
+        assertEquals(300.0, pool.childCpuMsPerWindow(), 1e-9);
+        assertEquals(512.0, pool.stepsPerWindow(), 1e-9);
+        assertEquals(1.5, pool.meanBatch(), 1e-9);
+        assertEquals(2.5, pool.fedWindowsPerSecond(), 1e-9);
+        assertTrue(pool.line().contains("2.00 windows/s (40 windows in 20.00 s, 0 videos failed; fed 2.50 windows/s: "
+                + "the last handed to an engine at 16.00 s; Python threads' CPU 100.0 ms per window"), pool.line());
+        assertTrue(Double.isNaN(new FeedPhase("decode_1_lane", "", 40, 0, 20, 4, null).fedWindowsPerSecond()));
+        assertTrue(pool.line().contains("JVM process CPU 750.0 ms, engine-core processes' CPU 300.0 ms, "
+                + "512.0 engine steps per window at 1.50 requests per step"), pool.line());
+        FeedPhase javaSide = new FeedPhase("decode_1_lane", "", 40, 0, 20, Double.NaN, 4, 30, 0, 0, 0, null);
+        assertTrue(Double.isNaN(javaSide.meanBatch()));
+        assertFalse(javaSide.line().contains("steps per window"), javaSide.line());
+    }
+
+    @Test
+    void theSameThreadsDecoderGivesEveryLaneItsThreadCountAndKeepsTheLanesCancelCheck() {
+        List<DecodeLane> seen = new java.util.ArrayList<>();
+        VideoDecoder recording = new VideoDecoder() {
+            @Override
+            public VideoInfo probe(VideoSource source) {
+                return new VideoInfo(600, 30, 640, 360, 0);
+            }
+
+            @Override
+            public PreparedVideo prepare(VideoSource source, List<VideoWindow> windows, String family, boolean pre) {
+                throw new AssertionError("the lane's prepare must be called");
+            }
+
+            @Override
+            public PreparedVideo prepare(VideoSource source, List<VideoWindow> windows, String family, boolean pre,
+                                         DecodeLane lane) {
+                seen.add(lane);
+                return null;
+            }
+        };
+        BooleanSupplier cancelled = () -> true;
+        VideoDecoder same = new SameThreadsDecoder(recording, 1);
+        same.prepare(null, List.of(), "qwen2.5", false, new DecodeLane(2, cancelled));
+        same.prepare(null, List.of(), "qwen2.5", false);
+        assertEquals(1, seen.get(0).codecThreads());
+        assertSame(cancelled, seen.get(0).cancelled());
+        assertEquals(1, seen.get(1).codecThreads());
+        assertThrows(IllegalArgumentException.class, () -> new SameThreadsDecoder(recording, 0));
     }
 
     @Test
     void aPassThatDidNotRunSaysWhyAndItsRatiosAreNotNumbers() {
         FeedPhase failed = FeedPhase.failed("pool_8", "", "engine 3 of 8 did not start");
         FeedReport r = report(new FeedPhase("decode_1_lane", "", 40, 0, 20, 1, null),
+                new FeedPhase("decode_1_lane_1_thread", "", 40, 0, 20, 1, null),
                 new FeedPhase("decode_2_lanes", "", 40, 0, 10, 1, null),
                 new FeedPhase("pipeline", "", 40, 0, 12.5, 2, null), failed);
         assertTrue(Double.isNaN(r.poolRatio()));
+        assertTrue(Double.isNaN(r.poolFedRatio()));
         assertTrue(r.lines().contains("feed: pool_8: did not run: engine 3 of 8 did not start"), r.lines().toString());
     }
 
-    private static FeedReport report(FeedPhase one, FeedPhase lanes, FeedPhase pipeline, FeedPhase pool) {
+    private static FeedReport report(FeedPhase one, FeedPhase oneSame, FeedPhase lanes, FeedPhase pipeline, FeedPhase pool) {
         FeedPhase frontend = new FeedPhase("frontend", "", 40, 0, 5, 2, null);
-        return new FeedReport(Accelerator.cpu(), ModelVariant.QWEN, BenchmarkArchitecture.PUBLISHED, 20, 512, 2, 8, 6,
-                30, 240, one, lanes, frontend, pipeline, pool);
+        return new FeedReport(Accelerator.cpu(), ModelVariant.QWEN, BenchmarkArchitecture.PUBLISHED, 20, 512, 2, 1, 8, 6,
+                240, one, oneSame, lanes, frontend, pipeline, pool);
     }
 
     @Test
@@ -128,6 +192,58 @@ class FeedBenchmarkTest {
             assertThrows(IllegalStateException.class, () -> prepared.prepare(source, windows.subList(0, 1), "qwen2.5", false));
         }
         assertEquals(1, released.get());
+    }
+
+    @Test
+    void aBorrowedEngineAnswersThroughItsOwnersEngineAndIsNotClosedWithTheBorrower() throws Exception {
+        AtomicInteger closed = new AtomicInteger();
+        AtomicInteger submitted = new AtomicInteger();
+        LlmEngine owned = new LlmEngine() {
+            @Override
+            public java.util.concurrent.CompletableFuture<dev.qwenvl.engine.Generation> submit(EngineRequest r, SamplingParams p) {
+                submitted.incrementAndGet();
+                return java.util.concurrent.CompletableFuture.completedFuture(dev.qwenvl.engine.Generation.ofText("owned"));
+            }
+
+            @Override
+            public void close() {
+                closed.incrementAndGet();
+            }
+        };
+        BorrowedEngine borrowed = new BorrowedEngine(owned);
+        EngineRequest request = new EngineRequest("prompt", new PythonFrames(1));
+        assertEquals("owned", borrowed.submit(request, new SamplingParams(0.1, 0.001, 1.05, 8, List.of(), 0)).getNow(null).text());
+        assertEquals(1, submitted.get());
+        borrowed.close();
+        assertEquals(0, closed.get());
+    }
+
+    @Test
+    void thePoolsFedRatioLeavesOutTheEnginesTimeForTheLastWindows() {
+        FeedReport r = report(new FeedPhase("decode_1_lane", "", 40, 0, 20, 1, null),
+                new FeedPhase("decode_1_lane_1_thread", "", 40, 0, 20, 1, null),
+                new FeedPhase("decode_2_lanes", "", 40, 0, 10, 1, null),
+                new FeedPhase("pipeline", "", 40, 0, 20.1, 20, 2, 30, 1, 2000, 8000, null),
+                new FeedPhase("pool_8", "", 40, 0, 23.1, 20, 2, 30, 3, 20480, 30720, null));
+        assertEquals(20.1 / 23.1, r.poolRatio(), 1e-9);
+        assertEquals(1.0, r.poolFedRatio(), 1e-9);
+        assertTrue(r.lines().contains("feed: ratio pool of 8 at 6.0 ms / 1 engine, windows handed to the engines per second "
+                + "(without the engines' time for the last windows): 1.000"), r.lines().toString());
+    }
+
+    @Test
+    void theSubmitClockTicksOnEverySubmitOfTheEnginesItWatchesAndForgetsOnReset() {
+        SubmitClock clock = new SubmitClock();
+        long start = System.nanoTime();
+        assertTrue(Double.isNaN(clock.secondsSince(start)));
+        InstantEngine engine = new InstantEngine();
+        LlmEngine watched = clock.watch(engine);
+        watched.submit(new EngineRequest("prompt", new PythonFrames(1)), new SamplingParams(0.1, 0.001, 1.05, 8, List.of(), 0));
+        double fed = clock.secondsSince(start);
+        assertTrue(fed >= 0 && fed <= (System.nanoTime() - start) / 1e9, "" + fed);
+        assertEquals(1, engine.requests());
+        clock.reset();
+        assertTrue(Double.isNaN(clock.secondsSince(start)));
     }
 
     @Test
