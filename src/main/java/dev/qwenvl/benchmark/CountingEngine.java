@@ -1,15 +1,10 @@
 package dev.qwenvl.benchmark;
 
-import dev.qwenvl.engine.EngineDeaths;
-import dev.qwenvl.engine.EngineDiedException;
 import dev.qwenvl.engine.EngineRequest;
 import dev.qwenvl.engine.Generation;
 import dev.qwenvl.engine.LlmEngine;
 import dev.qwenvl.engine.SamplingParams;
-import dev.qwenvl.engine.StreamStats;
 import dev.qwenvl.jep.JepLlmEngine;
-import java.util.Objects;
-import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 
 /**
@@ -21,8 +16,7 @@ import java.util.concurrent.CompletableFuture;
  * one of this engine's requests, and the prompt tokens (video included) vLLM reports for each
  * request (the {@link Generation} every submit completes with). Thread-safe.
  */
-final class CountingEngine implements LlmEngine {
-    private final JepLlmEngine engine;
+final class CountingEngine extends ForwardingEngine {
     private long promptTokens;
     private long busyNanos;
     private long busySince;
@@ -31,7 +25,7 @@ final class CountingEngine implements LlmEngine {
     private int requests;
 
     CountingEngine(JepLlmEngine engine) {
-        this.engine = Objects.requireNonNull(engine, "engine");
+        super(engine);
     }
 
     @Override
@@ -82,20 +76,5 @@ final class CountingEngine implements LlmEngine {
     /** Requests answered with a caption. */
     synchronized int requests() {
         return requests;
-    }
-
-    @Override
-    public StreamStats streamStats() {
-        return engine.streamStats();
-    }
-
-    @Override
-    public Optional<EngineDiedException> death() {
-        return EngineDeaths.of(engine);
-    }
-
-    @Override
-    public void close() {
-        engine.close();
     }
 }

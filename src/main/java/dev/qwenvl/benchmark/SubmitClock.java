@@ -1,14 +1,10 @@
 package dev.qwenvl.benchmark;
 
-import dev.qwenvl.engine.EngineDeaths;
-import dev.qwenvl.engine.EngineDiedException;
 import dev.qwenvl.engine.EngineRequest;
 import dev.qwenvl.engine.Generation;
 import dev.qwenvl.engine.LlmEngine;
 import dev.qwenvl.engine.SamplingParams;
-import dev.qwenvl.engine.StreamStats;
 import java.util.Objects;
-import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -36,26 +32,11 @@ final class SubmitClock {
     /** {@code engine}, ticking this clock on every submit; everything else is {@code engine}'s. */
     LlmEngine watch(LlmEngine engine) {
         Objects.requireNonNull(engine, "engine");
-        return new LlmEngine() {
+        return new ForwardingEngine(engine) {
             @Override
             public CompletableFuture<Generation> submit(EngineRequest request, SamplingParams sampling) {
                 lastSubmitNanos.accumulateAndGet(System.nanoTime(), Math::max);
                 return engine.submit(request, sampling);
-            }
-
-            @Override
-            public StreamStats streamStats() {
-                return engine.streamStats();
-            }
-
-            @Override
-            public Optional<EngineDiedException> death() {
-                return EngineDeaths.of(engine);
-            }
-
-            @Override
-            public void close() {
-                engine.close();
             }
         };
     }
