@@ -58,7 +58,7 @@ class SparkStandaloneExitE2EIT {
             "Executor (app-\\S+/\\d+) finished with state (\\w+)(?: message (.*?))?(?: exitStatus (-?\\d+))?[ \\t]*$",
             Pattern.MULTILINE);
 
-    private static final Pattern ENGINE_CLOSED = Pattern.compile("vLLM engine \\d+ for \\S+ closed$", Pattern.MULTILINE);
+    private static final Pattern ENGINE_CLOSED = Pattern.compile("vLLM engine \\d+ for \\S+ closed in \\d+\\.\\d s ", Pattern.MULTILINE);
     private static final Pattern MASTER_URL = Pattern.compile("Starting Spark master at (spark://\\S+)");
 
     /** Writes test videos with python/tests/videos.py; paths and sizes arrive as arguments. */
