@@ -5,7 +5,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -37,7 +36,7 @@ final class EngineShutdown {
 
     /** The longest the hook waits for the engines to close before it kills their processes. */
     static long deadlineMillis() {
-        return TimeUnit.SECONDS.toMillis(Long.getLong("qwenvl.shutdown.seconds", 7));
+        return ShutdownBudget.millis();
     }
 
     /**

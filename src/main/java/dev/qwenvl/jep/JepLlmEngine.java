@@ -47,6 +47,9 @@ public final class JepLlmEngine implements LlmEngine {
     private final long engineId;
     private final String model;
     private final AtomicBoolean closed = new AtomicBoolean();
+    /** How long a second close() waits for the first to end. */
+    static final int SECOND_CLOSE_WAIT_SECONDS = 60;
+
     /** Counted down when the first close() has ended; later callers wait for it. */
     private final CountDownLatch closeEnded = new CountDownLatch(1);
     private volatile Thread closingThread;
@@ -211,9 +214,6 @@ public final class JepLlmEngine implements LlmEngine {
             closeEnded.countDown();
         }
     }
-
-    /** How long a second close() waits for the first to end. */
-    static final int SECOND_CLOSE_WAIT_SECONDS = 60;
 
     private void awaitOtherClose() {
         if (Thread.currentThread() == closingThread) {

@@ -3,6 +3,7 @@ package dev.qwenvl.spark;
 import dev.qwenvl.jep.PythonLocator;
 import dev.qwenvl.jep.PythonRuntime;
 import dev.qwenvl.jep.PythonRuntimeConfig;
+import dev.qwenvl.jep.ShutdownBudget;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -258,7 +259,7 @@ public final class ExecutorCaptioners {
      * own hook reads), inside the 10 s a Spark standalone worker waits after SIGTERM before SIGKILL.
      */
     static long shutdownMillis() {
-        return TimeUnit.SECONDS.toMillis(Long.getLong("qwenvl.shutdown.seconds", 7));
+        return ShutdownBudget.millis();
     }
 
     /**
