@@ -32,7 +32,8 @@ def create(engine_kwargs, visible_devices=None):
 #: What the library adds to Java's engine arguments unless they name it: per-request stats on, so
 #: that each finished request carries vLLM's times (queued, first token, total; see
 #: :func:`qwenvl_bridge.stream.facts`). ``vllm.LLM`` turns them off by default; with them on vLLM
-#: also logs its throughput at INFO every 10 s and keeps its Prometheus counters. A user's
+#: also logs its throughput at INFO every 10 s (its Prometheus logger is taken off each engine:
+#: :func:`qwenvl_bridge.vllm_api.drop_prometheus_logger`). A user's
 #: ``disable_log_stats=True`` (``--engine-arg``) keeps them off, and the times are then null.
 STATS_DEFAULTS = {"disable_log_stats": False}
 
@@ -45,11 +46,15 @@ def _construct(vllm, engine_kwargs, visible_devices):
     try:
         if visible_devices is None:
             with _pin_lock:  # not while another construction has the variable set
-                return vllm.LLM(**engine_kwargs)
-        with pinned(visible_devices):
-            return vllm.LLM(**engine_kwargs)
+                llm = vllm.LLM(**engine_kwargs)
+        else:
+            with pinned(visible_devices):
+                llm = vllm.LLM(**engine_kwargs)
     finally:
         signals.restore("starting a vllm engine")
+    if vllm_api.drop_prometheus_logger(llm):
+        log.debug("vllm's Prometheus stat logger is off (per-request stats and the throughput log stay)")
+    return llm
 
 
 _constructions = {}  # ticket -> [thread, engine id or None, exception or None]

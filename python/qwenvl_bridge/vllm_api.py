@@ -207,3 +207,36 @@ def engine_kwargs(kwargs):
     # vLLM refuses disable_any_whitespace with the "auto" backend: name xgrammar, the backend the
     # schema was checked with before the model loaded (qwenvl_bridge.structured)
     return {**kwargs, STRUCTURED_OUTPUTS_CONFIG: {"backend": "xgrammar", "disable_any_whitespace": True}}
+
+
+def drop_prometheus_logger(llm):
+    """Takes vLLM's Prometheus stat logger off ``llm``'s engine; returns True when one was removed.
+
+    With stats on (the library's default, for each request's times), every engine step records
+    into vLLM's Prometheus histograms and counters under locks: two thirds of the GIL-holding time
+    of a step at one request per step (``docs/feed.md``), for metrics that nothing scrapes in an
+    embedded interpreter and that are wrong with more than one engine in a process (each engine's
+    start unregisters the collectors of the engines started before it). The per-request stats
+    (``RequestOutput.metrics``) and vLLM's throughput log line stay: they do not go through this
+    logger. Its collectors leave the process's Prometheus registry too, so that no frozen value
+    is left to read. Looked up by name; a vLLM without them keeps its loggers (False)."""
+    manager = getattr(getattr(llm, "llm_engine", None), "logger_manager", None)
+    loggers = getattr(manager, "stat_loggers", None)
+    try:
+        from vllm.v1.metrics.loggers import PrometheusStatLogger
+    except ImportError:
+        return False
+    if not isinstance(loggers, list):
+        return False
+    kept = [stat_logger for stat_logger in loggers if not isinstance(stat_logger, PrometheusStatLogger)]
+    if len(kept) == len(loggers):
+        return False
+    manager.stat_loggers = kept
+    try:
+        from vllm.v1.metrics.prometheus import unregister_vllm_metrics
+
+        unregister_vllm_metrics()
+    except ImportError:
+        log.debug("this vllm has no unregister_vllm_metrics; its collectors stay registered")
+    return True
+

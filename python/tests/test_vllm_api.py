@@ -71,3 +71,30 @@ def test_the_installed_vllm_still_has_the_private_function_where_the_library_use
         f"vllm_api.renderer\n{stdout}\n{error[-3000:]}")
     version, inside, found = stdout.split()[-3:]
     assert inside == "True", f"the installed vllm {version} is not one PRIVATE_RENDER covers: extend the check"
+
+
+_PROMETHEUS = fresh_vllm.register(
+    "vllm_api: the Prometheus stat logger is found and taken off",
+    "from types import SimpleNamespace\n"
+    "from vllm.v1.metrics.loggers import PrometheusStatLogger\n"
+    "from qwenvl_bridge import vllm_api\n"
+    "other = object()\n"
+    "prometheus = object.__new__(PrometheusStatLogger)  # the class vLLM's StatLoggerManager adds\n"
+    "manager = SimpleNamespace(stat_loggers=[other, prometheus])\n"
+    "llm = SimpleNamespace(llm_engine=SimpleNamespace(logger_manager=manager))\n"
+    "first, second = vllm_api.drop_prometheus_logger(llm), vllm_api.drop_prometheus_logger(llm)\n"
+    "print(first, second, manager.stat_loggers == [other])\n")
+
+
+@pytest.mark.skipif(not _real_vllm_installed(), reason="no real vllm in this environment (the end-to-end tier)")
+def test_the_installed_vllms_prometheus_logger_is_taken_off_and_the_others_stay():
+    status, stdout, error = fresh_vllm.result(_PROMETHEUS)
+    assert status == 0, f"{stdout}\n{error[-3000:]}"
+    assert stdout.split()[-3:] == ["True", "False", "True"], stdout
+
+
+def test_an_engine_without_stat_loggers_is_left_as_it_is():
+    from types import SimpleNamespace
+
+    assert vllm_api.drop_prometheus_logger(SimpleNamespace()) is False
+    assert vllm_api.drop_prometheus_logger(SimpleNamespace(llm_engine=SimpleNamespace(logger_manager=None))) is False

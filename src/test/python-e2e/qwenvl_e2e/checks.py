@@ -2,6 +2,7 @@
 
 import dataclasses
 import inspect
+import weakref
 
 
 def vllm_engine_fields():
@@ -116,46 +117,72 @@ def load_native_module(name):
     return True
 
 
-# Every vLLM metric object these totals have read, kept so that none is garbage-collected between
-# two readings (the totals are read as differences).
-_METRICS_SEEN = {}
+class _RequestTotals:
+    """A stat logger that sums what vLLM's own per-request bookkeeping reports for each finished
+    request (``IterationStats.finished_requests``, ``FinishedRequestStats``) and each first token
+    (``IterationStats.time_to_first_tokens_iter``): the values vLLM's Prometheus histograms are
+    filled from. The library takes that Prometheus logger off its engines
+    (``qwenvl_bridge.vllm_api.drop_prometheus_logger``), so the tests add this one instead."""
+
+    def __init__(self):
+        self.totals = {"prompt_tokens": 0.0, "first_token_seconds": 0.0, "output_tokens": 0.0,
+                       "queued_seconds": 0.0, "total_seconds": 0.0, "requests": 0.0}
+
+    def record(self, scheduler_stats, iteration_stats, mm_cache_stats=None, engine_idx=0):
+        if iteration_stats is None:
+            return
+        for ttft in iteration_stats.time_to_first_tokens_iter:
+            self.totals["first_token_seconds"] += ttft
+        for finished in iteration_stats.finished_requests:
+            self.totals["requests"] += 1
+            self.totals["prompt_tokens"] += finished.num_prompt_tokens
+            self.totals["output_tokens"] += finished.num_generation_tokens
+            self.totals["queued_seconds"] += finished.queued_time
+            self.totals["total_seconds"] += finished.e2e_latency
+
+    def record_sleep_state(self, *args, **kwargs):
+        pass
+
+    def record_admission_rejection(self, *args, **kwargs):
+        pass
+
+    def log(self):
+        pass
+
+    def log_engine_initialized(self):
+        pass
+
+
+_SEEN = weakref.WeakSet()  # the engines that have a _RequestTotals
+_TOTALS = []  # every _RequestTotals added, kept after its engine closed: totals are read as differences
 
 
 def vllm_request_totals():
-    """What vLLM itself recorded over the finished requests of this process, from its Prometheus
-    histograms (kept with ``disable_log_stats=False``, which the library sets): request count and
-    the sums of prompt tokens, generation tokens, time to first token, queue time and end-to-end
-    latency, over every engine of this process. vLLM fills these from its own per-request
-    bookkeeping (``FinishedRequestStats``), not from the ``RequestOutput`` the library reads.
+    """What vLLM itself recorded over the finished requests of this process's open engines: request
+    count and the sums of prompt tokens, generation tokens, time to first token, queue time and
+    end-to-end latency. vLLM computes these in its own per-request bookkeeping (kept with
+    ``disable_log_stats=False``, which the library sets), not from the ``RequestOutput`` the library
+    reads. The first call that sees an engine adds a :class:`_RequestTotals` logger to it, so read
+    the totals once before the requests and once after, and compare the difference."""
+    from qwenvl_bridge import engines
 
-    Read from the metric objects themselves, not from the Prometheus registry: each engine start
-    unregisters the collectors of the engines started before it (``unregister_vllm_metrics``),
-    whose loggers keep counting into them. An engine started earlier and still serving (the
-    engines the e2e classes share, E2ESharedRuntime) would be invisible in the registry."""
-    import gc
+    for llm in engines.open_llms():
+        if llm not in _SEEN:
+            totals = _RequestTotals()
+            llm.llm_engine.logger_manager.stat_loggers.append(totals)
+            _SEEN.add(llm)
+            _TOTALS.append(totals)
+    summed = {name: 0.0 for name in _RequestTotals().totals}
+    for totals in _TOTALS:
+        for name, value in totals.totals.items():
+            summed[name] += value
+    return summed
 
-    from prometheus_client.metrics import MetricWrapperBase
 
-    wanted = {
-        "vllm:request_prompt_tokens": "prompt_tokens",
-        "vllm:time_to_first_token_seconds": "first_token_seconds",
-        "vllm:request_generation_tokens": "output_tokens",
-        "vllm:request_queue_time_seconds": "queued_seconds",
-        "vllm:e2e_request_latency_seconds": "total_seconds",
-    }
-    for o in gc.get_objects():
-        # the labelled children (and unlabelled metrics) hold the values; a parent only lists them
-        if isinstance(o, MetricWrapperBase) and getattr(o, "_name", None) in wanted and not o._is_parent():
-            _METRICS_SEEN[id(o)] = o
-    totals = {name: 0.0 for name in wanted.values()}
-    totals["requests"] = 0.0
-    for metric in _METRICS_SEEN.values():
-        for family in metric.collect():
-            key = wanted[family.name]
-            for sample in family.samples:
-                if sample.name == family.name + "_sum":
-                    totals[key] += sample.value
-                elif sample.name == family.name + "_count" and key == "prompt_tokens":
-                    totals["requests"] += sample.value
-    return totals
 
+def stat_loggers_of_open_engines():
+    """The class names of the stat loggers of every open engine, one list per engine."""
+    from qwenvl_bridge import engines
+
+    return [[type(stat_logger).__name__ for stat_logger in llm.llm_engine.logger_manager.stat_loggers]
+            for llm in engines.open_llms()]

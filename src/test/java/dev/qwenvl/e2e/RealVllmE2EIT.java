@@ -108,6 +108,13 @@ class RealVllmE2EIT {
             List<VideoCaptions> results = captioner.caption(videos);
             Map<?, ?> after = (Map<?, ?>) runtime.call("qwenvl_e2e.checks", "vllm_request_totals");
             factsAreVllmsOwn(results, config.maxOutputTokens(), before, after);
+            List<?> loggers = (List<?>) runtime.call("qwenvl_e2e.checks", "stat_loggers_of_open_engines");
+            assertFalse(loggers.isEmpty());
+            for (Object engineLoggers : loggers) {
+                assertFalse(((List<?>) engineLoggers).contains("PrometheusStatLogger"),
+                        "vLLM's Prometheus logger is taken off each engine: " + loggers);
+                assertTrue(((List<?>) engineLoggers).size() >= 1, "the throughput log stays: " + loggers);
+            }
             for (int v = 0; v < videos.size(); v++) {
                 List<Integer> indices = results.get(v).captions().stream().map(c -> c.window().windowIndex()).toList();
                 assertEquals(java.util.stream.IntStream.range(0, WINDOWS.get(v)).boxed().toList(), indices, "windows of video " + v);
@@ -125,9 +132,9 @@ class RealVllmE2EIT {
 
     /**
      * Each window's facts are those vLLM recorded for its request: the token counts and times
-     * summed over the windows equal the sums of vLLM's own per-request histograms over the same
-     * requests (its Prometheus metrics, filled from its own bookkeeping, not from the
-     * RequestOutput the library reads); {@code truncated} is true exactly when the finish reason
+     * summed over the windows equal the sums of vLLM's own per-request bookkeeping over the same
+     * requests (its finished-request stats, read through a stat logger the test adds to the
+     * engine, not from the RequestOutput the library reads); {@code truncated} is true exactly when the finish reason
      * is {@code length} and the output has max-output-tokens tokens.
      */
     private static void factsAreVllmsOwn(List<VideoCaptions> results, int maxOutputTokens, Map<?, ?> before,
