@@ -179,3 +179,122 @@ def test_engine_death_answers_every_pending_request_with_engine_died(monkeypatch
         assert _take_all(engine_id, 1)[9][1] == "ENGINE_DIED"
     finally:
         engine.close(engine_id)
+
+
+class SyncMPClient:
+    """vLLM's multiprocess engine client, in shape: an engine core that steps on its own (every
+    ``step_s``, one token for every running request) and puts each step's outputs on
+    ``outputs_queue``, whether or not the front end has processed the earlier ones."""
+
+    def __init__(self, step_s):
+        import queue
+
+        self.outputs_queue = queue.Queue()
+        self.running = {}  # request id -> tokens left
+        self.lock = threading.Lock()
+        self.stop = threading.Event()
+        self.added_at = {}  # request id -> monotonic time add_request reached the core
+        threading.Thread(target=self._core, args=(step_s,), daemon=True).start()
+
+    def _core(self, step_s):
+        while not self.stop.wait(step_s):
+            with self.lock:
+                if not self.running:
+                    continue
+                finished = []
+                for request_id in list(self.running):
+                    self.running[request_id] -= 1
+                    if self.running[request_id] == 0:
+                        del self.running[request_id]
+                        finished.append(request_id)
+            self.outputs_queue.put(finished)
+
+
+class _Completion:
+    def __init__(self, request_id):
+        self.text, self.token_ids, self.finish_reason = f"caption of {request_id}", [1, 2], "length"
+
+
+class _Output:
+    def __init__(self, request_id):
+        self.request_id, self.finished, self.outputs, self.prompt_token_ids = request_id, True, [_Completion(request_id)], [7]
+        self.metrics = None
+
+
+class _GatheringEngine:
+    """An ``LLMEngine`` over :class:`SyncMPClient`: ``step()`` processes one queued step's outputs."""
+
+    def __init__(self, step_s, tokens):
+        self.engine_core = SyncMPClient(step_s)
+        self.tokens = tokens
+
+    def add_request(self, request_id, prompt, params):
+        with self.engine_core.lock:
+            self.engine_core.running[request_id] = self.tokens
+            self.engine_core.added_at[request_id] = time.monotonic()
+
+    def step(self):
+        return [_Output(request_id) for request_id in self.engine_core.outputs_queue.get()]
+
+    def abort_request(self, request_ids):
+        with self.engine_core.lock:
+            for request_id in request_ids:
+                self.engine_core.running.pop(request_id, None)
+
+
+def _gathering_stream(monkeypatch, gather_s, step_s, tokens):
+    monkeypatch.setattr(stream, "OUTPUT_GATHER_S", gather_s)
+    engine = _GatheringEngine(step_s, tokens)
+    llm = type("LLM", (), {"llm_engine": engine})()
+    return stream.EngineStream(99, llm, None, lambda item: item).start(), engine
+
+
+def _results(engine_stream, count, timeout=20):
+    out, deadline = {}, time.monotonic() + timeout
+    while len(out) < count and time.monotonic() < deadline:
+        for answer in engine_stream.take():
+            out[answer["id"]] = answer
+        time.sleep(0.005)
+    return out
+
+
+def test_a_busy_loop_processes_the_outputs_of_several_steps_at_one_wake(monkeypatch):
+    # the core steps every 5 ms; the loop lets 100 ms of outputs gather between wakes
+    engine_stream, engine = _gathering_stream(monkeypatch, gather_s=0.1, step_s=0.005, tokens=100)
+    try:
+        for i in range(2):
+            engine_stream.submit(i, {"prompt": f"p{i}"}, object())
+        out = _results(engine_stream, 2)
+        assert sorted(out) == [0, 1] and all(out[i]["failure"] is None for i in (0, 1))
+        assert [out[i]["text"] for i in (0, 1)] == ["caption of qwenvl-1", "caption of qwenvl-2"]
+        # 100 core steps; processed at far fewer wakes than steps (about 5 at 20 steps a wake)
+        assert engine_stream.steps >= 100, engine_stream.steps
+        assert engine_stream.wakes * 4 <= engine_stream.steps, (engine_stream.wakes, engine_stream.steps)
+    finally:
+        engine_stream.stop()
+        engine.engine_core.stop.set()
+
+
+def test_a_request_that_arrives_while_outputs_gather_joins_the_engine_at_once(monkeypatch):
+    # a gather interval far longer than anything this test waits for: the new request must not wait for it
+    engine_stream, engine = _gathering_stream(monkeypatch, gather_s=30.0, step_s=0.005, tokens=100_000)
+    try:
+        engine_stream.submit(0, {"prompt": "long"}, object())
+        deadline = time.monotonic() + 10
+        while "qwenvl-1" not in engine.engine_core.added_at and time.monotonic() < deadline:
+            time.sleep(0.005)
+        time.sleep(0.2)  # the loop is busy now, gathering outputs
+        submitted = time.monotonic()
+        engine_stream.submit(1, {"prompt": "joins"}, object())
+        while "qwenvl-2" not in engine.engine_core.added_at and time.monotonic() < submitted + 10:
+            time.sleep(0.005)
+        assert "qwenvl-2" in engine.engine_core.added_at, "the second request never reached the engine"
+        assert engine.engine_core.added_at["qwenvl-2"] - submitted < 5.0
+    finally:
+        engine_stream.stop()
+        engine.engine_core.stop.set()
+
+
+def test_an_engine_client_without_an_output_queue_is_stepped_without_gathering(engine_id):
+    # the stand-in's in-process core steps inside step(): nothing gathers, so nothing waits
+    assert stream._stream(engine_id)._gather_s == 0.0
