@@ -18,6 +18,7 @@ import multiprocessing.connection
 import os
 import signal
 import threading
+import time
 
 from .errors import EngineError
 
@@ -139,12 +140,15 @@ class EngineWatch:
         if not dead:
             return  # stopped
         proc = dead[0]
-        # Reaps it, so the exit code is known; vLLM's own monitor may reap it first, in which case
-        # the code appears on the shared process object a moment later.
+        # Reaps it, so the exit code is known. vLLM's own monitor thread may reap it first: then
+        # this join finds nothing to reap and returns at once, and the code appears on the shared
+        # process object only once that thread runs again. Sleeping between tries lets it run
+        # (without the sleep these tries used to end in a millisecond: "exit status unknown").
         for _ in range(100):
             proc.join(timeout=0.05)
             if proc.exitcode is not None:
                 break
+            time.sleep(0.05)
         self._death = Death(proc.name, proc.pid, proc.exitcode)
         log.error("%s", self._death.describe())
         self.unblock()

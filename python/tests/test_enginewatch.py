@@ -58,6 +58,36 @@ def test_a_killed_core_wakes_the_waiting_call_with_its_signal_and_fails_pending_
     assert isinstance(enginewatch.death_of(watch), enginewatch.EngineDied)
 
 
+class _ReapedByAnotherThread:
+    """A core process as the watch sees it when vLLM's monitor thread reaped it first: its
+    sentinel fires, ``join`` finds nothing left to reap and returns at once, and the exit code
+    appears on the process object only when that other thread stores it, ``delay`` seconds after
+    the death."""
+
+    def __init__(self, proc, delay):
+        self._proc, self._delay, self._died_at = proc, delay, None
+        self.name, self.pid, self.sentinel = proc.name, proc.pid, proc.sentinel
+
+    def join(self, timeout=None):
+        if self._died_at is None:
+            self._died_at = time.monotonic()
+
+    @property
+    def exitcode(self):
+        if self._died_at is None or time.monotonic() - self._died_at < self._delay:
+            return None
+        return -signal.SIGKILL
+
+
+def test_a_core_reaped_by_another_thread_is_named_with_the_signal_that_thread_stores(core):
+    client = _Client([_ReapedByAnotherThread(core, delay=0.5)])
+    watch = enginewatch.EngineWatch(_Llm(client)).start()
+    os.kill(core.pid, signal.SIGKILL)
+    woken = client.outputs_queue.get(timeout=10)
+    assert f"EngineCore (pid {core.pid}) was killed by signal 9 (SIGKILL)" in str(woken), str(woken)
+    assert watch.death.signal_name == "SIGKILL"
+
+
 def test_an_exit_code_is_named_and_a_stopped_watch_reports_nothing(core):
     death = enginewatch.Death("EngineCore", 42, 3)
     assert "EngineCore (pid 42) exited with code 3" in death.describe()
