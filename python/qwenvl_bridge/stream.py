@@ -56,7 +56,7 @@ IDLE_WAIT_S = 0.05
 #: once per step takes about a fifth off the front end's CPU (and GIL) time per window at one
 #: request per step (``docs/feed.md``). A request is seen finished, and its times (first token,
 #: total) are taken, up to this much later. Only with a multiprocess engine client, whose queue of
-#: outputs can be read (:func:`qwenvl_bridge.vllm_api.queued_outputs`); an in-process engine core
+#: outputs can be read (:func:`qwenvl_bridge.vllm_api.output_queue`); an in-process engine core
 #: steps inside ``step()`` and is stepped at once.
 OUTPUT_GATHER_S = 0.02
 
@@ -82,7 +82,8 @@ class EngineStream:
         self.submitted = 0
         self.finished = 0
         self._counter = 0
-        self._gather_s = OUTPUT_GATHER_S if vllm_api.queued_outputs(self._engine) is not None else 0.0
+        self._outputs = vllm_api.output_queue(self._engine)  # the core's unprocessed outputs, or None
+        self._gather_s = OUTPUT_GATHER_S if self._outputs is not None else 0.0
         self._thread = threading.Thread(target=self._run, name=f"qwenvl-stream-{engine_id}", daemon=True)
 
     # --- called on the interpreter thread -------------------------------------------------
@@ -129,7 +130,7 @@ class EngineStream:
                 if self._vllm_to_java:
                     self.wakes += 1
                 # every output the core has sent, or (none yet) wait in step() for the next one
-                for _ in range(max(1, vllm_api.queued_outputs(self._engine) or 0)):
+                for _ in range(max(1, self._outputs.qsize() if self._outputs is not None else 0)):
                     if not self._vllm_to_java:
                         break
                     self._step()

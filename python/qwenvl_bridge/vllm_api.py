@@ -241,14 +241,14 @@ def drop_prometheus_logger(llm):
     return True
 
 
-def queued_outputs(engine):
-    """How many engine-core outputs wait in ``engine``'s (an ``LLMEngine``) client for ``step()``
-    to process them, or None when its client is not vLLM's multiprocess ``SyncMPClient`` (an
-    in-process engine core, which steps inside ``step()``, or a client of another shape). That
-    client's own thread fills ``outputs_queue`` as the engine-core process, stepping on its own,
-    sends them. Looked up by name."""
+def output_queue(engine):
+    """The queue in which ``engine``'s (an ``LLMEngine``) client keeps the engine-core outputs that
+    ``step()`` has not processed yet, or None when its client is not vLLM's multiprocess
+    ``SyncMPClient`` (an in-process engine core, which steps inside ``step()``, or a client of
+    another shape). That client's own thread fills ``outputs_queue`` as the engine-core process,
+    stepping on its own, sends them. Looked up by name."""
     client = getattr(engine, "engine_core", None)
     if type(client).__name__ != "SyncMPClient":
         return None
-    qsize = getattr(getattr(client, "outputs_queue", None), "qsize", None)
-    return qsize() if callable(qsize) else None
+    outputs = getattr(client, "outputs_queue", None)
+    return outputs if callable(getattr(outputs, "qsize", None)) else None
