@@ -39,7 +39,7 @@ import org.slf4j.LoggerFactory;
  * submitted (input order again). So the engines see the same videos, windows and frames in the
  * same order as with one lane; only the decodes overlap. One engine or a pool: the lanes feed the
  * one {@link EngineRecovery}, whose engine (an {@code EnginePool} with {@code --devices}) routes
- * each request to its least-loaded member.
+ * each request to a member (filling each to the pool fill, then the least-loaded).
  *
  * <p>A video's frames stay open until every one of its requests ended (a second submission after
  * an engine restart included). Each finished video is queued for the calling thread with its

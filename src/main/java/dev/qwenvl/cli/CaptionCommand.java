@@ -5,6 +5,7 @@ import dev.qwenvl.caption.CaptionSettings;
 import dev.qwenvl.caption.StreamSettings;
 import dev.qwenvl.caption.VideoCaptioner;
 import dev.qwenvl.engine.Devices;
+import dev.qwenvl.engine.EnginePool;
 import dev.qwenvl.engine.JsonSchemaException;
 import dev.qwenvl.jep.JepSchemaCheck;
 import dev.qwenvl.jep.JepTokenCounter;
@@ -157,6 +158,13 @@ final class CaptionCommand implements Callable<Integer> {
                     + "0,1,2,3, groups for tensor parallelism such as 0+1,2+3 (with --engine-arg "
                     + "tensor_parallel_size=2), or cpu,cpu (two CPU engines). Default: one engine, not pinned.")
     String devices;
+
+    @Option(names = "--pool-fill", paramLabel = "N", defaultValue = "" + EnginePool.Options.DEFAULT_FILL,
+            description = "With --devices: requests an engine takes before a less busy engine gets any; once every "
+                    + "engine holds N, requests go to the least-loaded. Fewer, fuller engines cost the CPU less per "
+                    + "window while decoding is the limit (docs/pools.md); 1 sends every request to the least-loaded "
+                    + "engine. Default: ${DEFAULT-VALUE}.")
+    int poolFill;
 
     @Option(names = "--group-size", paramLabel = "N",
             description = "Deprecated and ignored (warns): videos stream, each written when it is done.")
@@ -348,6 +356,7 @@ final class CaptionCommand implements Callable<Integer> {
                     .samplingSeed(seed)
                     .extraEngineArgs(EngineArgValues.parse(engineArgs))
                     .devices(devices == null ? Devices.DEFAULT : Devices.parse(devices))
+                    .poolFill(poolFill)
                     .build();
         } catch (IllegalArgumentException e) {
             throw new CliFailure(ExitCodes.CANNOT_START, e.getMessage(), e);

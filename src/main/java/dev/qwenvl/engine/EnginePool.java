@@ -15,9 +15,13 @@ import org.slf4j.LoggerFactory;
  * {@link LlmEngineFactory}.
  *
  * <ul>
- *   <li><b>Routing.</b> {@link #submit} gives each request to the live member with the fewest
- *       requests in flight (the first such member on a tie). {@link #generate} is the interface's,
- *       over submit.</li>
+ *   <li><b>Routing.</b> {@link #submit} fills members before it spreads: a request goes to the
+ *       busiest live member that holds fewer than {@link Options#fill()} requests, and when every
+ *       live member holds that many, to the one with the fewest (the first such member on a tie,
+ *       either way). With a fill of 1 every request goes to the least-loaded member. Filling keeps
+ *       an engine's steps full while the feed, not the accelerators, is the limit: each step of
+ *       an engine costs the host the same CPU and interpreter time whether it carries one request
+ *       or several ({@code docs/pools.md}). {@link #generate} is the interface's, over submit.</li>
  *   <li><b>Start.</b> Members start one after another (never two engine starts at once: concurrent
  *       vLLM starts collide on shared compile caches); a member that fails to start closes those
  *       already started and the start fails.</li>
@@ -42,14 +46,27 @@ public final class EnginePool implements LlmEngine {
 
     /**
      * @param restartsPerMember how often a dead member is started again (0: never)
+     * @param fill              requests a member takes before a less busy member gets one (1: every
+     *                          request to the least-loaded member); see Routing above
      */
-    public record Options(int restartsPerMember) {
-        public static final Options DEFAULTS = new Options(1);
+    public record Options(int restartsPerMember, int fill) {
+        /** Requests a member takes before the next one gets any, by default. */
+        public static final int DEFAULT_FILL = 4;
+        /** A dead member restarts once; members fill to {@link #DEFAULT_FILL}. */
+        public static final Options DEFAULTS = new Options(1, DEFAULT_FILL);
 
         public Options {
             if (restartsPerMember < 0) {
                 throw new IllegalArgumentException("restartsPerMember must be at least 0, got " + restartsPerMember);
             }
+            if (fill < 1) {
+                throw new IllegalArgumentException("fill must be at least 1 (1: always the least-loaded engine), got " + fill);
+            }
+        }
+
+        /** These options with another {@link #fill()}. */
+        public Options withFill(int fill) {
+            return new Options(restartsPerMember, fill);
         }
     }
 
@@ -194,9 +211,13 @@ public final class EnginePool implements LlmEngine {
         });
     }
 
-    /** The live member with the fewest requests in flight; null when none is live. Holds the lock. */
+    /**
+     * The busiest live member under the fill, else the live member with the fewest requests in
+     * flight (the first one on a tie, either way); null when none is live. Holds the lock.
+     */
     private PoolMember pick() {
-        PoolMember best = null;
+        PoolMember fewest = null;
+        PoolMember filling = null;
         for (PoolMember s : slots) {
             if (s.state != MemberState.LIVE) {
                 continue;
@@ -206,11 +227,14 @@ public final class EnginePool implements LlmEngine {
                 memberDied(s, s.generation, death.get());
                 continue;
             }
-            if (best == null || s.inFlight < best.inFlight) {
-                best = s;
+            if (fewest == null || s.inFlight < fewest.inFlight) {
+                fewest = s;
+            }
+            if (s.inFlight < options.fill() && (filling == null || s.inFlight > filling.inFlight)) {
+                filling = s;
             }
         }
-        return best;
+        return filling != null ? filling : fewest;
     }
 
     /** Records a member's death (its own exception, cause included) and restarts it when it has a restart left. Holds the lock. */

@@ -231,7 +231,8 @@ public final class QwenVL implements ModelInterface {
                 config.modelId(), config.modelVariant().revision(), engineArgs.model(),
                 engineArgs.quantization(), engineArgs.mmProcessorCacheGb());
         LlmEngine started = config.devices().isDefault() ? engineFactory.start(engineArgs)
-                : EnginePool.start(engineFactory, engineArgs, config.devices(), EnginePool.Options.DEFAULTS);
+                : EnginePool.start(engineFactory, engineArgs, config.devices(),
+                        EnginePool.Options.DEFAULTS.withFill(config.poolFill()));
         if (started == null) {
             throw new EngineException("engine factory returned no engine for " + engineArgs.model());
         }

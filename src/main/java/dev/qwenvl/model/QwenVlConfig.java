@@ -3,6 +3,7 @@ package dev.qwenvl.model;
 import dev.qwenvl.engine.PromptTextException;
 import dev.qwenvl.engine.Devices;
 import dev.qwenvl.engine.EngineArgs;
+import dev.qwenvl.engine.EnginePool;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -28,7 +29,9 @@ import java.util.Optional;
  * (none: {@link #DEFAULT_STAGE2_PROMPT_TEXT} is used when stage 2 is requested), {@code verbose}
  * (false). Library additions: {@code extraEngineArgs} (further {@code vllm.LLM} arguments passed
  * through as they are, such as {@code tensor_parallel_size}, {@code seed}, {@code dtype}; they may
- * not repeat an argument the library sets) and {@code samplingSeed} (none by default).
+ * not repeat an argument the library sets), {@code samplingSeed} (none by default), and for
+ * several engines {@code devices} (one unpinned engine by default) and {@code poolFill}
+ * ({@link EnginePool.Options#DEFAULT_FILL}, &ge; 1; {@code docs/pools.md}).
  *
  * <p>{@code captionBatchSize} is the most requests {@link QwenVL#generate(java.util.List)} keeps in
  * flight (submitted to the engine and unfinished); {@link QwenVL#generate(java.util.List, boolean, int)}
@@ -52,6 +55,9 @@ import java.util.Optional;
  * @param samplingSeed           seed of every sampling call, when set
  * @param devices                the devices the model runs on ({@link Devices#DEFAULT}: one unpinned
  *                               engine); two or more engines form an {@link dev.qwenvl.engine.EnginePool}
+ * @param poolFill               with two or more engines: requests an engine takes before a less busy
+ *                               one gets any (1: always the least-loaded engine; default
+ *                               {@link dev.qwenvl.engine.EnginePool.Options#DEFAULT_FILL})
  */
 public record QwenVlConfig(
         Path modelDir,
@@ -65,7 +71,8 @@ public record QwenVlConfig(
         boolean verbose,
         Map<String, Object> extraEngineArgs,
         Optional<Integer> samplingSeed,
-        Devices devices) {
+        Devices devices,
+        int poolFill) {
 
     /**
      * Stage-2 instruction used when none is configured, NeMo Curator's (QwenVL's
@@ -93,7 +100,7 @@ public record QwenVlConfig(
         if (modelVariant == null) {
             problems.add("modelVariant is required; valid choices: " + String.join(", ", ModelVariant.validKeys()));
         }
-        problems.addAll(problems(modelDir, captionBatchSize, maxOutputTokens, extraEngineArgs));
+        problems.addAll(problems(modelDir, captionBatchSize, maxOutputTokens, poolFill, extraEngineArgs));
         if (!problems.isEmpty()) {
             throw invalid(problems);
         }
@@ -137,7 +144,8 @@ public record QwenVlConfig(
                 .verbose(verbose)
                 .extraEngineArgs(extraEngineArgs)
                 .samplingSeed(samplingSeed.orElse(null))
-                .devices(devices);
+                .devices(devices)
+                .poolFill(poolFill);
     }
 
     /** Names whether a stage-2 text is configured rather than printing it. */
@@ -149,10 +157,10 @@ public record QwenVlConfig(
                 + ", disableMmcache=" + disableMmcache
                 + ", stage2PromptText=" + (customStage2PromptText != null ? "custom" : "default")
                 + ", verbose=" + verbose + ", extraEngineArgs=" + extraEngineArgs
-                + ", samplingSeed=" + samplingSeed.orElse(null) + ", devices=" + devices + "]";
+                + ", samplingSeed=" + samplingSeed.orElse(null) + ", devices=" + devices + ", poolFill=" + poolFill + "]";
     }
 
-    private static List<String> problems(Path modelDir, int captionBatchSize, int maxOutputTokens,
+    private static List<String> problems(Path modelDir, int captionBatchSize, int maxOutputTokens, int poolFill,
                                          Map<String, Object> extraEngineArgs) {
         List<String> problems = new ArrayList<>();
         if (modelDir == null) {
@@ -163,6 +171,9 @@ public record QwenVlConfig(
         }
         if (maxOutputTokens < 1) {
             problems.add("maxOutputTokens must be at least 1, got " + maxOutputTokens);
+        }
+        if (poolFill < 1) {
+            problems.add("poolFill must be at least 1 (1: always the least-loaded engine), got " + poolFill);
         }
         for (Map.Entry<String, Object> e : extraEngineArgs.entrySet()) {
             String name = e.getKey();
@@ -197,6 +208,7 @@ public record QwenVlConfig(
         private final Map<String, Object> extraEngineArgs = new LinkedHashMap<>();
         private Integer samplingSeed;
         private Devices devices = Devices.DEFAULT;
+        private int poolFill = EnginePool.Options.DEFAULT_FILL;
 
         private Builder() {}
 
@@ -294,6 +306,17 @@ public record QwenVlConfig(
             return this;
         }
 
+        /**
+         * With two or more engines: requests an engine takes before a less busy one gets any; at
+         * least 1 (1: every request to the least-loaded engine). Default
+         * {@link EnginePool.Options#DEFAULT_FILL}. Fewer, fuller engines cost the host less CPU per
+         * window while the feed is the limit; once every engine holds this many, requests spread.
+         */
+        public Builder poolFill(int poolFill) {
+            this.poolFill = poolFill;
+            return this;
+        }
+
         public QwenVlConfig build() {
             List<String> problems = new ArrayList<>();
             ModelVariant variant = modelVariant;
@@ -308,7 +331,7 @@ public record QwenVlConfig(
                     }
                 }
             }
-            problems.addAll(problems(modelDir, captionBatchSize, maxOutputTokens, extraEngineArgs));
+            problems.addAll(problems(modelDir, captionBatchSize, maxOutputTokens, poolFill, extraEngineArgs));
             if (!problems.isEmpty()) {
                 throw invalid(problems);
             }
@@ -316,7 +339,8 @@ public record QwenVlConfig(
                 PromptTextException.requireWellFormed("stage-2 prompt text", stage2PromptText);
             }
             return new QwenVlConfig(modelDir, variant, captionBatchSize, fp8, maxOutputTokens, modelDoesPreprocess,
-                    disableMmcache, stage2PromptText, verbose, extraEngineArgs, Optional.ofNullable(samplingSeed), devices);
+                    disableMmcache, stage2PromptText, verbose, extraEngineArgs, Optional.ofNullable(samplingSeed), devices,
+                    poolFill);
         }
     }
 }

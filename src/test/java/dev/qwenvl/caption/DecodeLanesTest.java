@@ -295,7 +295,8 @@ class DecodeLanesTest {
             try (QwenVL pool = new QwenVL(QwenVlConfig.builder().modelDir(Path.of("/m")).modelVariant("qwen").build(),
                     args -> dev.qwenvl.engine.EnginePool.start(members, args,
                             List.of(dev.qwenvl.engine.DeviceGroup.CPU, dev.qwenvl.engine.DeviceGroup.CPU,
-                                    dev.qwenvl.engine.DeviceGroup.CPU), dev.qwenvl.engine.EnginePool.Options.DEFAULTS))) {
+                                    dev.qwenvl.engine.DeviceGroup.CPU),
+                            dev.qwenvl.engine.EnginePool.Options.DEFAULTS.withFill(1)))) { // spread: every engine gets windows
                 pool.setup();
                 runs.add(captions(new VideoCaptioner(pool, decoder, CaptionSettings.defaults()).caption(sources,
                         lanes(lanes, 1L << 30), CaptionProgress.NONE)));

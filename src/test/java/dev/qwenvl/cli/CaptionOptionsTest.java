@@ -119,4 +119,14 @@ class CaptionOptionsTest {
         assertEquals(ExitCodes.CANNOT_START, bad.exitCode());
         assertTrue(bad.getMessage().contains("empty device"), bad.getMessage());
     }
+
+    @Test
+    void poolFillReachesTheModelConfigAndAFillBelowOneCannotStart() {
+        assertEquals(4, parse("in.mp4", "-o", "o.jsonl").modelConfig().poolFill());
+        assertEquals(1, parse("in.mp4", "-o", "o.jsonl", "--devices", "all", "--pool-fill", "1").modelConfig().poolFill());
+        CliFailure bad = org.junit.jupiter.api.Assertions.assertThrows(CliFailure.class,
+                () -> parse("in.mp4", "-o", "o.jsonl", "--pool-fill", "0").modelConfig());
+        assertEquals(ExitCodes.CANNOT_START, bad.exitCode());
+        assertTrue(bad.getMessage().contains("poolFill must be at least 1"), bad.getMessage());
+    }
 }

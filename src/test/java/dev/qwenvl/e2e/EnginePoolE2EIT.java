@@ -87,7 +87,7 @@ class EnginePoolE2EIT {
 
         long t0 = System.nanoTime();
         EnginePool pool = EnginePool.start(JepLlmEngine.factory(runtime), QwenVlSettings.engineArgs(config),
-                Devices.parse("cpu,cpu"), new EnginePool.Options(0));
+                Devices.parse("cpu,cpu"), new EnginePool.Options(0, 1)); // spread: both engines generate
         double poolStart = (System.nanoTime() - t0) / 1e9;
         try (QwenVL model = new QwenVL(config, args -> pool)) {
             model.setup();

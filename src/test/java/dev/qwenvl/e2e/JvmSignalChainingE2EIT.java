@@ -98,7 +98,7 @@ class JvmSignalChainingE2EIT {
         QwenVlConfig config = E2ETier.config().build();
 
         EnginePool pool = EnginePool.start(JepLlmEngine.factory(runtime), QwenVlSettings.engineArgs(config),
-                Devices.parse("cpu,cpu"), new EnginePool.Options(1));
+                Devices.parse("cpu,cpu"), new EnginePool.Options(1, 1)); // spread: both engines generate
         try (QwenVL model = new QwenVL(config, args -> pool)) {
             model.setup();
             VideoCaptioner captioner = new VideoCaptioner(model, new JepVideoDecoder(runtime), CaptionSettings.defaults());

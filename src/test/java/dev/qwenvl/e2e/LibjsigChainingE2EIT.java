@@ -62,7 +62,7 @@ class LibjsigChainingE2EIT {
         }
         QwenVlConfig config = E2ETier.config().build();
         EnginePool pool = EnginePool.start(JepLlmEngine.factory(runtime), QwenVlSettings.engineArgs(config),
-                Devices.parse("cpu,cpu"), new EnginePool.Options(0));
+                Devices.parse("cpu,cpu"), new EnginePool.Options(0, 1)); // spread: both engines generate
         try (QwenVL model = new QwenVL(config, args -> pool)) {
             model.setup();
             List<VideoCaptions> done = Collections.synchronizedList(new ArrayList<>());

@@ -160,12 +160,13 @@ class EnginePoolTest {
         return new EngineRequest(prompt, LlmEngineContract.video(1));
     }
 
+    /** A pool whose requests spread (fill 1), so that every member has work when one dies. */
     private static EnginePool pool(FakeFactory factory, String devices, int restarts) {
-        return EnginePool.start(factory, ARGS, Devices.parse(devices), new EnginePool.Options(restarts));
+        return EnginePool.start(factory, ARGS, Devices.parse(devices), new EnginePool.Options(restarts, 1));
     }
 
     @Test
-    void eachRequestGoesToTheLiveMemberWithTheFewestInFlight() {
+    void withAFillOfOneEachRequestGoesToTheLiveMemberWithTheFewestInFlight() {
         FakeFactory factory = new FakeFactory();
         try (EnginePool pool = pool(factory, "0,1,2", 0)) {
             for (int i = 0; i < 6; i++) {
@@ -183,11 +184,55 @@ class EnginePoolTest {
     }
 
     @Test
+    void membersFillToTheFillBeforeTheNextGetsAnyThenTheLeastLoadedTakesTheRest() {
+        FakeFactory factory = new FakeFactory();
+        try (EnginePool pool = EnginePool.start(factory, ARGS, Devices.parse("0,1,2"), new EnginePool.Options(0, 2))) {
+            for (int i = 0; i < 7; i++) {
+                pool.submit(request("r" + i), SAMPLING);
+            }
+            assertEquals(List.of("r0", "r1", "r6"), factory.on("0").received, "full to 2, then the first of the least-loaded");
+            assertEquals(List.of("r2", "r3"), factory.on("1").received);
+            assertEquals(List.of("r4", "r5"), factory.on("2").received);
+            factory.on("1").answerAll();
+            pool.submit(request("r7"), SAMPLING);
+            pool.submit(request("r8"), SAMPLING);
+            pool.submit(request("r9"), SAMPLING);
+            assertEquals(List.of("r2", "r3", "r7", "r8", "r9"), factory.on("1").received,
+                    "engine 1 fills to 2 again, then is the least-loaded of 3, 2, 2");
+            assertEquals(List.of(3, 3, 2), pool.members().stream().map(EnginePool.Member::inFlight).toList());
+        }
+    }
+
+    @Test
+    void aRequestGoesToTheBusiestMemberUnderTheFillNotToAnIdleOne() {
+        FakeFactory factory = new FakeFactory();
+        try (EnginePool pool = EnginePool.start(factory, ARGS, Devices.parse("0,1"), EnginePool.Options.DEFAULTS)) {
+            for (int i = 0; i < 5; i++) {
+                pool.submit(request("r" + i), SAMPLING);
+            }
+            assertEquals(List.of("r0", "r1", "r2", "r3"), factory.on("0").received, "the default fill is 4");
+            assertEquals(List.of("r4"), factory.on("1").received);
+            factory.on("0").answerAll();
+            pool.submit(request("r5"), SAMPLING);
+            assertEquals(List.of("r4", "r5"), factory.on("1").received, "engine 1 is stepping already; engine 0 stays idle");
+            assertEquals(List.of(0, 2), pool.members().stream().map(EnginePool.Member::inFlight).toList());
+        }
+    }
+
+    @Test
+    void aFillBelowOneIsRefused() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new EnginePool.Options(1, 0));
+        assertTrue(e.getMessage().contains("fill must be at least 1"), e.getMessage());
+        assertEquals(new EnginePool.Options(1, 1), EnginePool.Options.DEFAULTS.withFill(1));
+        assertEquals(4, EnginePool.Options.DEFAULT_FILL);
+    }
+
+    @Test
     void membersStartOneAfterAnotherOnTheirOwnDevices() {
         FakeFactory factory = new FakeFactory();
         EngineArgs tp2 = new EngineArgs("/models/m", Map.of("video", 1), null, 4096, 0.9, Map.of(), 0, 4096,
                 Map.of("tensor_parallel_size", 2));
-        try (EnginePool pool = EnginePool.start(factory, tp2, Devices.parse("0+1,2+3"), new EnginePool.Options(0))) {
+        try (EnginePool pool = EnginePool.start(factory, tp2, Devices.parse("0+1,2+3"), new EnginePool.Options(0, 1))) {
             assertEquals(List.of("0+1", "2+3"), factory.started.stream().map(e -> e.devices.toString()).toList());
             assertEquals(List.of(DeviceGroup.of("0", "1"), DeviceGroup.of("2", "3")),
                     pool.members().stream().map(EnginePool.Member::devices).toList());
@@ -438,7 +483,7 @@ class EnginePoolTest {
                 };
             }
         };
-        try (EnginePool pool = EnginePool.start(instant, ARGS, Devices.parse("cpu,cpu,cpu"), new EnginePool.Options(0))) {
+        try (EnginePool pool = EnginePool.start(instant, ARGS, Devices.parse("cpu,cpu,cpu"), new EnginePool.Options(0, 1))) {
             List<CompletableFuture<Generation>> all = Collections.synchronizedList(new ArrayList<>());
             List<Thread> threads = new ArrayList<>();
             for (int t = 0; t < 4; t++) {

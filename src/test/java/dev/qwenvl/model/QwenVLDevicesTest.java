@@ -107,6 +107,54 @@ class QwenVLDevicesTest {
     }
 
     @Test
+    void thePoolFillsEachEngineToThePoolFillBeforeTheNextGetsAny() throws Exception {
+        for (int fill : new int[] {1, 2, dev.qwenvl.engine.EnginePool.Options.DEFAULT_FILL}) {
+            List<String> routed = new CopyOnWriteArrayList<>();
+            LlmEngineFactory holding = new LlmEngineFactory() { // engines that hold every request
+                @Override
+                public LlmEngine start(EngineArgs args) {
+                    throw new AssertionError("a pool pins its engines");
+                }
+
+                @Override
+                public LlmEngine start(EngineArgs args, DeviceGroup devices) {
+                    return new LlmEngine() {
+                        @Override
+                        public CompletableFuture<Generation> submit(EngineRequest r, SamplingParams s) {
+                            routed.add(devices.toString());
+                            return new CompletableFuture<>();
+                        }
+
+                        @Override
+                        public void close() {}
+                    };
+                }
+
+                @Override
+                public List<String> visibleDevices() {
+                    return List.of("0", "1", "2");
+                }
+            };
+            QwenVlConfig.Builder b = config().devices(Devices.ALL);
+            if (fill != dev.qwenvl.engine.EnginePool.Options.DEFAULT_FILL) {
+                b.poolFill(fill);
+            }
+            try (QwenVL model = new QwenVL(b.build(), holding)) {
+                model.setup();
+                for (int i = 0; i < 4; i++) {
+                    model.submit(request("r" + i), false);
+                }
+            }
+            List<String> expected = switch (fill) {
+                case 1 -> List.of("0", "1", "2", "0");
+                case 2 -> List.of("0", "0", "1", "1");
+                default -> List.of("0", "0", "0", "0");
+            };
+            assertEquals(expected, routed, "fill " + fill);
+        }
+    }
+
+    @Test
     void setupStartsANewPoolOnlyWhenEveryEngineOfThePoolIsDead() {
         Factory f = new Factory();
         try (QwenVL model = new QwenVL(config().devices(Devices.parse("cpu,cpu")).build(), f)) {

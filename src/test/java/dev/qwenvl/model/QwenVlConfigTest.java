@@ -140,12 +140,13 @@ class QwenVlConfigTest {
     @Test
     void theCanonicalConstructorChecksEveryValueAsTheBuilderDoes() {
         String msg = assertThrows(IllegalArgumentException.class, () -> new QwenVlConfig(null, null, 0, true, 0, false,
-                false, null, false, Map.of("max_model_len", 1), Optional.empty(), null)).getMessage();
-        for (String named : new String[] {"modelDir", "modelVariant", "captionBatchSize", "maxOutputTokens", "'max_model_len'"}) {
+                false, null, false, Map.of("max_model_len", 1), Optional.empty(), null, 0)).getMessage();
+        for (String named : new String[] {"modelDir", "modelVariant", "captionBatchSize", "maxOutputTokens", "poolFill",
+                "'max_model_len'"}) {
             assertTrue(msg.contains(named), named + " in " + msg);
         }
         QwenVlConfig direct = new QwenVlConfig(Path.of("/test/model/dir"), ModelVariant.QWEN, 4, true, 512, false, false,
-                "", false, null, null, null);
+                "", false, null, null, null, dev.qwenvl.engine.EnginePool.Options.DEFAULT_FILL);
         assertEquals(minimal().build(), direct, "empty stage-2 text, null maps, seeds and devices mean the defaults");
     }
 
