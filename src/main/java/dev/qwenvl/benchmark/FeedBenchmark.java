@@ -41,7 +41,7 @@ import org.slf4j.LoggerFactory;
  * stand-in ({@link FeedProbes#instantCoreEngineArgs}): no weights, each step answers every request
  * with one token, so each window gets exactly {@code maxOutputTokens} tokens at once.
  *
- * <p>Six passes over the same clips, in one run so that their ratios hold:
+ * <p>Seven passes over the same clips, in one run so that their ratios hold:
  * <ol>
  *   <li>decode-only, 1 lane: probe + prepare through the stream, the engine answering at once on the
  *       Java side ({@link InstantEngine}), FFmpeg threads by the lane rule (all the cores);</li>
@@ -53,7 +53,10 @@ import org.slf4j.LoggerFactory;
  *       instant core;</li>
  *   <li>pipeline: everything, one engine with the instant core, {@code decodeThreads} lanes;</li>
  *   <li>pool: the pipeline with a pool of {@code poolEngines} engines whose cores sleep
- *       {@code poolStepMs} per step (an accelerator step: the sleep is in the engine-core process).</li>
+ *       {@code poolStepMs} per step (an accelerator step: the sleep is in the engine-core process),
+ *       routed by the pool's fill ({@code poolFill}); the report lists the windows each engine took;</li>
+ *   <li>pipeline again, after the pool: the pool is compared with the mean of the two pipeline
+ *       passes around it, so that a drift in the machine's speed falls on both sides.</li>
  * </ol>
  * vLLM's processor cache is off for the engine passes ({@link QwenVlConfig#disableMmcache()}): the
  * passes caption the same frames, and a cache hit would skip the very processing measured.
@@ -106,21 +109,26 @@ public final class FeedBenchmark {
         FeedPhase frontend;
         FeedPhase pipeline;
         FeedPhase pool;
+        FeedPhase pipelineAgain;
         double engineStart = Double.NaN;
         String poolKey = "pool_" + config.poolEngines();
-        String poolWhat = String.format(Locale.ROOT, "pipeline, pool of %d engines, instant cores sleeping %.1f ms per step",
-                config.poolEngines(), config.poolStepMs());
+        String poolWhat = String.format(Locale.ROOT, "pipeline, pool of %d engines (fill %d), instant cores sleeping %.1f ms "
+                + "per step", config.poolEngines(), config.poolFill(), config.poolStepMs());
         // One set of engines serves every engine pass: the pool starts with cores that answer at
         // once, the one-engine passes borrow its first member (the others idle: an idle engine core
         // waits on its input queue and takes no CPU), then every core is set to sleep poolStepMs
         // per step for the pool pass. An engine start (importing vLLM in the spawned engine-core
         // process) is the most expensive thing the benchmark does; this saves one.
         List<JepLlmEngine> started = Collections.synchronizedList(new ArrayList<>());
+        List<CountingEngine> members = Collections.synchronizedList(new ArrayList<>()); // the pool's, in device order
         LlmEngineFactory startAndKeep = args -> {
             JepLlmEngine engine = JepLlmEngine.start(runtime, args);
             started.add(engine);
-            return clock.watch(new CountingEngine(engine)); // ignore_eos: every caption is max_tokens long
+            CountingEngine counted = new CountingEngine(engine); // ignore_eos: every caption is max_tokens long
+            members.add(counted);
+            return clock.watch(counted);
         };
+        List<Integer> poolWindowsPerEngine = List.of();
         QwenVlConfig oneEngine = modelConfig(config, modelDir, 1, 0);
         try (QwenVL engines = new QwenVL(modelConfig(config, modelDir, config.poolEngines(), 0), startAndKeep)) {
             long t0 = System.nanoTime();
@@ -136,23 +144,35 @@ public final class FeedBenchmark {
                     frontend = pass("frontend", "windows decoded beforehand, vLLM's front end, 1 engine, instant core",
                             model, prepared, settings, sources, lanes);
                 }
-                pipeline = pass("pipeline", "decode (" + lanes + " lanes) + vLLM's front end, 1 engine, instant core",
-                        model, decoder, settings, sources, lanes);
+                String pipelineWhat = "decode (" + lanes + " lanes) + vLLM's front end, 1 engine, instant core";
+                pipeline = pass("pipeline", pipelineWhat, model, decoder, settings, sources, lanes);
+                for (JepLlmEngine engine : List.copyOf(started)) {
+                    FeedProbes.setInstantStepMs(runtime, engine, config.poolStepMs());
+                }
+                pass("warm-up", "", engines, decoder, settings, sources.subList(0, 1), lanes);
+                List<Integer> before = members.stream().map(CountingEngine::requests).toList();
+                pool = pass(poolKey, poolWhat, engines, decoder, settings, sources, lanes);
+                List<Integer> after = members.stream().map(CountingEngine::requests).toList();
+                poolWindowsPerEngine = java.util.stream.IntStream.range(0, after.size())
+                        .mapToObj(i -> after.get(i) - before.get(i)).toList();
+                // The pipeline once more after the pool: the pool is compared with the mean of the
+                // two, so that a machine whose speed drifts during the run (a shared VM) weighs on
+                // both sides alike.
+                FeedProbes.setInstantStepMs(runtime, first, 0);
+                pipelineAgain = pass("pipeline_again", pipelineWhat + ", after the pool", model, decoder, settings, sources,
+                        lanes);
             }
-            for (JepLlmEngine engine : List.copyOf(started)) {
-                FeedProbes.setInstantStepMs(runtime, engine, config.poolStepMs());
-            }
-            pass("warm-up", "", engines, decoder, settings, sources.subList(0, 1), lanes);
-            pool = pass(poolKey, poolWhat, engines, decoder, settings, sources, lanes);
         } catch (EngineException e) {
             LOG.warn("feed: the engines with the instant core did not start: {}", e.getMessage());
             frontend = FeedPhase.failed("frontend", "", e.getMessage());
             pipeline = FeedPhase.failed("pipeline", "", e.getMessage());
             pool = FeedPhase.failed(poolKey, poolWhat, e.getMessage());
+            pipelineAgain = FeedPhase.failed("pipeline_again", "", e.getMessage());
         }
         return new FeedReport(accelerator, config.variant(), config.architecture(), sources.size(), config.maxOutputTokens(),
-                lanes, threadsPerLane, config.poolEngines(), config.poolStepMs(), engineStart, one, oneSame, many,
-                frontend, pipeline, pool);
+                lanes, threadsPerLane, config.poolEngines(), config.poolStepMs(), config.poolFill(), poolWindowsPerEngine,
+                engineStart, one, oneSame, many,
+                frontend, pipeline, pool, pipelineAgain);
     }
 
     /** The model settings of a pass: {@code engines} engines (1: no pool) whose instant cores sleep {@code stepMs}. */
@@ -164,7 +184,8 @@ public final class FeedBenchmark {
                 .maxOutputTokens(config.maxOutputTokens())
                 .disableMmcache(true)
                 .extraEngineArgs(config.extraEngineArgs())
-                .samplingSeed(0);
+                .samplingSeed(0)
+                .poolFill(config.poolFill());
         FeedProbes.instantCoreEngineArgs(stepMs).forEach(b::extraEngineArg);
         if (engines > 1) {
             b.devices(Devices.parse(String.join(",", Collections.nCopies(engines, "cpu"))));

@@ -1,5 +1,6 @@
 package dev.qwenvl.benchmark;
 
+import dev.qwenvl.engine.EnginePool;
 import dev.qwenvl.model.ModelVariant;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -13,7 +14,8 @@ import java.util.Objects;
  * {@code qwen} with its published architecture (no weights are ever loaded, so the published
  * config costs nothing more than the tiny one), 20 generated clips of 20 s (640x360, 30 fps:
  * 40 windows with the default windowing), 512 output tokens per window, 2 decode lanes for the
- * many-lane figures (against 1), an engine pool of 8 whose instant cores sleep 6 ms per step.
+ * many-lane figures (against 1), an engine pool of 8 whose instant cores sleep 6 ms per step,
+ * routed with the library's default pool fill.
  *
  * @param workDir          where the model folder and generated clips are written
  * @param variant          the model whose front end (processor, tokenizer, chat template) runs
@@ -27,11 +29,14 @@ import java.util.Objects;
  * @param decodeThreads    decode lanes of the many-lane figures (the 1-lane figure always runs too)
  * @param poolEngines      engines of the pool figure
  * @param poolStepMs       milliseconds each step of a pool engine's instant core sleeps (an accelerator step)
+ * @param poolFill         requests a pool engine takes before a less busy one gets any
+ *                         ({@link dev.qwenvl.model.QwenVlConfig#poolFill()}; 1: always the least-loaded)
  * @param extraEngineArgs  further {@code vllm.LLM} arguments
  */
 public record FeedConfig(Path workDir, ModelVariant variant, BenchmarkArchitecture architecture, Path tinyModelDir,
                          List<Path> clips, int generatedClips, double clipSeconds, int maxOutputTokens,
-                         int decodeThreads, int poolEngines, double poolStepMs, Map<String, Object> extraEngineArgs) {
+                         int decodeThreads, int poolEngines, double poolStepMs, int poolFill,
+                         Map<String, Object> extraEngineArgs) {
 
     public static final int DEFAULT_GENERATED_CLIPS = 20;
     public static final double DEFAULT_CLIP_SECONDS = 20;
@@ -65,6 +70,9 @@ public record FeedConfig(Path workDir, ModelVariant variant, BenchmarkArchitectu
         if (!(poolStepMs >= 0)) {
             problems.add("poolStepMs must be 0 or more, got " + poolStepMs);
         }
+        if (poolFill < 1) {
+            problems.add("poolFill must be at least 1 (1: always the least-loaded engine), got " + poolFill);
+        }
         for (String own : List.of("load_format", "distributed_executor_backend", "additional_config")) {
             if (extraEngineArgs.containsKey(own)) {
                 problems.add(own + " is the feed benchmark's own (the instant core); leave it out");
@@ -93,6 +101,7 @@ public record FeedConfig(Path workDir, ModelVariant variant, BenchmarkArchitectu
         private int decodeThreads = DEFAULT_DECODE_THREADS;
         private int poolEngines = DEFAULT_POOL_ENGINES;
         private double poolStepMs = DEFAULT_POOL_STEP_MS;
+        private int poolFill = EnginePool.Options.DEFAULT_FILL;
         private final Map<String, Object> extraEngineArgs = new LinkedHashMap<>();
 
         private Builder(Path workDir) {
@@ -141,6 +150,12 @@ public record FeedConfig(Path workDir, ModelVariant variant, BenchmarkArchitectu
             return this;
         }
 
+        /** Requests a pool engine takes before a less busy one gets any; default the library's. */
+        public Builder poolFill(int fill) {
+            this.poolFill = fill;
+            return this;
+        }
+
         public Builder extraEngineArgs(Map<String, ?> args) {
             this.extraEngineArgs.putAll(args);
             return this;
@@ -148,7 +163,7 @@ public record FeedConfig(Path workDir, ModelVariant variant, BenchmarkArchitectu
 
         public FeedConfig build() {
             return new FeedConfig(workDir, variant, architecture, tinyModelDir, clips, generatedClips, clipSeconds,
-                    maxOutputTokens, decodeThreads, poolEngines, poolStepMs, extraEngineArgs);
+                    maxOutputTokens, decodeThreads, poolEngines, poolStepMs, poolFill, extraEngineArgs);
         }
     }
 }

@@ -11,6 +11,7 @@ import dev.qwenvl.benchmark.FeedReport;
 import dev.qwenvl.benchmark.MachineBenchmark;
 import dev.qwenvl.benchmark.StructuredPass;
 import dev.qwenvl.caption.CaptionSchema;
+import dev.qwenvl.engine.EnginePool;
 import dev.qwenvl.engine.JsonSchemaException;
 import dev.qwenvl.jep.JepSchemaCheck;
 import dev.qwenvl.benchmark.Precision;
@@ -107,8 +108,8 @@ final class BenchmarkCommand implements Callable<Integer> {
 
     @Option(names = "--feed-only",
             description = "Measure the feed ceiling instead: how many windows/s this machine's CPU hands the engines "
-                    + "(decode-only with 1 and --decode-threads lanes, vLLM's front end alone, the whole pipeline, and a pool "
-                    + "of --pool-engines engines), with vLLM's model executor replaced by an instant stand-in: no weights, no "
+                    + "(decode-only with 1 and --decode-threads lanes, vLLM's front end alone, the whole pipeline, a pool "
+                    + "of --pool-engines engines, the pipeline again), with vLLM's model executor replaced by an instant stand-in: no weights, no "
                     + "model, no accelerator. Run it on a GPU node before spending GPU time (docs/feed.md).")
     boolean feedOnly;
 
@@ -124,6 +125,11 @@ final class BenchmarkCommand implements Callable<Integer> {
             description = "--feed-only: milliseconds each engine step of the pool sleeps, standing for an accelerator "
                     + "step. Default: ${DEFAULT-VALUE}.")
     double poolStepMs;
+
+    @Option(names = "--pool-fill", paramLabel = "N", defaultValue = "" + EnginePool.Options.DEFAULT_FILL,
+            description = "--feed-only: requests a pool engine takes before a less busy one gets any, as caption's "
+                    + "--pool-fill (1: always the least-loaded engine). Default: ${DEFAULT-VALUE}.")
+    int poolFill;
 
     @Option(names = "--caption-schema", paramLabel = "FILE",
             description = "Also caption the clips constrained to this JSON Schema on the same engine, and report the "
@@ -233,7 +239,7 @@ final class BenchmarkCommand implements Callable<Integer> {
             FeedConfig.Builder builder = FeedConfig.builder(work).variant(variant).tinyModelDir(tinyModelDir)
                     .clips(inputs.isEmpty() ? List.of() : VideoFinder.find(inputs))
                     .generatedClips(clips != null ? clips : FeedConfig.DEFAULT_GENERATED_CLIPS, clipSeconds)
-                    .maxOutputTokens(maxOutputTokens).decodeThreads(decodeThreads).pool(poolEngines, poolStepMs)
+                    .maxOutputTokens(maxOutputTokens).decodeThreads(decodeThreads).pool(poolEngines, poolStepMs).poolFill(poolFill)
                     .extraEngineArgs(EngineArgValues.parse(engineArgs));
             if (architecture != null) {
                 builder.architecture(BenchmarkArchitecture.fromKey(architecture));
@@ -270,6 +276,8 @@ final class BenchmarkCommand implements Callable<Integer> {
         json.put("ffmpeg_threads_per_lane", r.threadsPerLane());
         json.put("pool_engines", r.poolEngines());
         json.put("pool_step_ms", r.poolStepMs());
+        json.put("pool_fill", r.poolFill());
+        json.put("pool_windows_per_engine", r.poolWindowsPerEngine());
         json.put("engine_start_seconds", finite(r.engineStartSeconds()));
         List<Object> phases = new ArrayList<>();
         for (FeedPhase p : r.phases()) {

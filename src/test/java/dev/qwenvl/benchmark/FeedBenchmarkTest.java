@@ -45,6 +45,8 @@ class FeedBenchmarkTest {
         assertEquals(2, c.decodeThreads());
         assertEquals(8, c.poolEngines());
         assertEquals(6.0, c.poolStepMs());
+        assertEquals(dev.qwenvl.engine.EnginePool.Options.DEFAULT_FILL, c.poolFill(), "the library's own routing");
+        assertEquals(1, FeedBenchmark.modelConfig(FeedConfig.builder(WORK).poolFill(1).build(), WORK, 8, 6).poolFill());
         assertEquals(BenchmarkArchitecture.PUBLISHED, c.architecture());
     }
 
@@ -56,6 +58,7 @@ class FeedBenchmarkTest {
         assertThrows(IllegalArgumentException.class, () -> FeedConfig.builder(WORK).decodeThreads(0).build());
         assertThrows(IllegalArgumentException.class, () -> FeedConfig.builder(WORK).pool(0, 6).build());
         assertThrows(IllegalArgumentException.class, () -> FeedConfig.builder(WORK).pool(8, -1).build());
+        assertThrows(IllegalArgumentException.class, () -> FeedConfig.builder(WORK).poolFill(0).build());
     }
 
     @Test
@@ -91,10 +94,15 @@ class FeedBenchmarkTest {
         assertTrue(lines.contains("feed: ratio decode-only 2 lanes / 1 lane, 1 FFmpeg thread per lane in both "
                 + "(how the lanes scale): 2.500"), lines.toString());
         assertTrue(lines.contains("feed: ratio pipeline / decode-only (2 lanes): 0.800"), lines.toString());
-        assertTrue(lines.contains("feed: ratio pool of 8 at 6.0 ms / 1 engine: 1.000"), lines.toString());
+        assertTrue(lines.contains("feed: ratio pool of 8 at 6.0 ms / 1 engine (the pipeline before and after the pool): 1.000"),
+                lines.toString());
+        assertTrue(lines.contains("feed: pool_8 windows per engine: 22, 18, 0, 0, 0, 0, 0, 0 (2 of 8 engines took windows; "
+                + "fill 4: an engine takes 4 before a less busy one gets any)"), lines.toString());
+        assertEquals(2, r.poolEnginesUsed());
         assertTrue(lines.contains("feed: ceiling per JVM (frontend-only, the GIL-bound part lanes cannot lift): 8.00 windows/s"),
                 lines.toString());
-        assertEquals(List.of("decode_1_lane", "decode_1_lane_1_thread", "decode_2_lanes", "frontend", "pipeline", "pool_8"),
+        assertEquals(List.of("decode_1_lane", "decode_1_lane_1_thread", "decode_2_lanes", "frontend", "pipeline", "pool_8",
+                        "pipeline_again"),
                 r.phases().stream().map(FeedPhase::key).toList());
     }
 
@@ -160,10 +168,31 @@ class FeedBenchmarkTest {
         assertTrue(r.lines().contains("feed: pool_8: did not run: engine 3 of 8 did not start"), r.lines().toString());
     }
 
+    /** A report whose pipeline after the pool did not run: the pool is compared with the pipeline before it. */
     private static FeedReport report(FeedPhase one, FeedPhase oneSame, FeedPhase lanes, FeedPhase pipeline, FeedPhase pool) {
+        return report(one, oneSame, lanes, pipeline, pool, FeedPhase.failed("pipeline_again", "", "not run"));
+    }
+
+    private static FeedReport report(FeedPhase one, FeedPhase oneSame, FeedPhase lanes, FeedPhase pipeline, FeedPhase pool,
+                                     FeedPhase pipelineAgain) {
         FeedPhase frontend = new FeedPhase("frontend", "", 40, 0, 5, 2, null);
         return new FeedReport(Accelerator.cpu(), ModelVariant.QWEN, BenchmarkArchitecture.PUBLISHED, 20, 512, 2, 1, 8, 6,
-                240, one, oneSame, lanes, frontend, pipeline, pool);
+                4, List.of(22, 18, 0, 0, 0, 0, 0, 0), 240, one, oneSame, lanes, frontend, pipeline, pool, pipelineAgain);
+    }
+
+    @Test
+    void thePoolIsComparedWithTheMeanOfThePipelineBeforeAndAfterIt() {
+        FeedReport r = report(new FeedPhase("decode_1_lane", "", 40, 0, 20, 1, null),
+                new FeedPhase("decode_1_lane_1_thread", "", 40, 0, 20, 1, null),
+                new FeedPhase("decode_2_lanes", "", 40, 0, 10, 1, null),
+                new FeedPhase("pipeline", "", 40, 0, 10, 2, null),   // 4 windows/s
+                new FeedPhase("pool_8", "", 40, 0, 20, 2, null),     // 2 windows/s
+                new FeedPhase("pipeline_again", "", 40, 0, 40, 2, null)); // 1 window/s: the machine slowed down
+        assertEquals(2.0 / 2.5, r.poolRatio(), 1e-9);
+        assertEquals(1.0, r.pipelineRatio(), 1e-9, "the pipeline before the pool, next to the decode passes");
+        assertEquals("pipeline_again", r.phases().get(r.phases().size() - 1).key());
+        assertTrue(r.lines().contains("feed: ratio pool of 8 at 6.0 ms / 1 engine (the pipeline before and after the pool): "
+                + "0.800"), r.lines().toString());
     }
 
     @Test

@@ -43,14 +43,15 @@ class FeedBenchmarkE2EIT {
 
         int threadsPerLane = Math.max(1, Runtime.getRuntime().availableProcessors() / 2); // the lane rule, 2 lanes
         String sameThreads = "decode_1_lane_" + threadsPerLane + (threadsPerLane == 1 ? "_thread" : "_threads");
-        List<String> keys = List.of("decode_1_lane", sameThreads, "decode_2_lanes", "frontend", "pipeline", "pool_2");
+        List<String> keys = List.of("decode_1_lane", sameThreads, "decode_2_lanes", "frontend", "pipeline", "pool_2",
+                "pipeline_again");
         for (String key : keys) {
             assertTrue(run.out().lines().anyMatch(l -> l.startsWith("qwenvl benchmark: feed: " + key + ": ")
                     && l.contains(" windows/s (2 windows in ") && l.contains("Python threads' CPU ")), key + "\n" + run.out());
         }
         for (String ratio : List.of("ratio decode-only 2 lanes / 1 lane, FFmpeg threads by the lane rule (",
                 "ratio decode-only 2 lanes / 1 lane, " + threadsPerLane + " FFmpeg thread", "ratio pipeline / decode-only (2 lanes): ",
-                "ratio pool of 2 at 6.0 ms / 1 engine: ", "ratio pool of 2 at 6.0 ms / 1 engine, windows handed to the engines",
+                "ratio pool of 2 at 6.0 ms / 1 engine (the pipeline before and after the pool): ", "ratio pool of 2 at 6.0 ms / 1 engine, windows handed to the engines",
                 "ceiling per JVM (frontend-only")) {
             assertTrue(run.out().contains("qwenvl benchmark: feed: " + ratio), ratio + "\n" + run.out());
         }
@@ -83,5 +84,9 @@ class FeedBenchmarkE2EIT {
             assertNotNull(json.get(figure), figure);
             assertTrue(json.get(figure).asDouble() > 0, figure + " in " + json);
         }
+        assertEquals(4, json.get("pool_fill").asInt(), json.toString());
+        JsonNode perEngine = json.get("pool_windows_per_engine");
+        assertEquals(2, perEngine.size(), json.toString());
+        assertEquals(2, perEngine.get(0).asInt() + perEngine.get(1).asInt(), "each window of the pool pass once: " + json);
     }
 }
