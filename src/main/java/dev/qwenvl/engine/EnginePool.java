@@ -20,7 +20,7 @@ import org.slf4j.LoggerFactory;
  *       live member holds that many, to the one with the fewest (the first such member on a tie,
  *       either way). With a fill of 1 every request goes to the least-loaded member. Filling keeps
  *       an engine's steps full while the feed, not the accelerators, is the limit: each step of
- *       an engine costs the host the same CPU and interpreter time whether it carries one request
+ *       an engine costs the host about the same CPU and interpreter time whether it carries one request
  *       or several ({@code docs/pools.md}). {@link #generate} is the interface's, over submit.</li>
  *   <li><b>Start.</b> Members start one after another (never two engine starts at once: concurrent
  *       vLLM starts collide on shared compile caches); a member that fails to start closes those
