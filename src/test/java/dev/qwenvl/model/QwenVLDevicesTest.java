@@ -93,7 +93,7 @@ class QwenVLDevicesTest {
     }
 
     @Test
-    void allStartsOneEnginePerVisibleDeviceAndGenerateSpreadsOverThem() throws Exception {
+    void allStartsOneEnginePerVisibleDeviceAndGenerateAnswersThroughThePool() throws Exception {
         Factory f = new Factory();
         try (QwenVL model = new QwenVL(config().devices(Devices.ALL).build(), f)) {
             model.setup();
