@@ -70,9 +70,7 @@ public record FeedConfig(Path workDir, ModelVariant variant, BenchmarkArchitectu
         if (!(poolStepMs >= 0)) {
             problems.add("poolStepMs must be 0 or more, got " + poolStepMs);
         }
-        if (poolFill < 1) {
-            problems.add("poolFill must be at least 1 (1: always the least-loaded engine), got " + poolFill);
-        }
+        EnginePool.Options.fillProblem("poolFill", poolFill).ifPresent(problems::add);
         for (String own : List.of("load_format", "distributed_executor_backend", "additional_config")) {
             if (extraEngineArgs.containsKey(own)) {
                 problems.add(own + " is the feed benchmark's own (the instant core); leave it out");

@@ -59,9 +59,16 @@ public final class EnginePool implements LlmEngine {
             if (restartsPerMember < 0) {
                 throw new IllegalArgumentException("restartsPerMember must be at least 0, got " + restartsPerMember);
             }
-            if (fill < 1) {
-                throw new IllegalArgumentException("fill must be at least 1 (1: always the least-loaded engine), got " + fill);
+            Optional<String> wrongFill = fillProblem("fill", fill);
+            if (wrongFill.isPresent()) {
+                throw new IllegalArgumentException(wrongFill.get());
             }
+        }
+
+        /** What is wrong with a fill given as the setting {@code name}, if anything (the one rule for every config that carries it). */
+        public static Optional<String> fillProblem(String name, int fill) {
+            return fill >= 1 ? Optional.empty()
+                    : Optional.of(name + " must be at least 1 (1: always the least-loaded engine), got " + fill);
         }
 
         /** These options with another {@link #fill()}. */

@@ -172,9 +172,7 @@ public record QwenVlConfig(
         if (maxOutputTokens < 1) {
             problems.add("maxOutputTokens must be at least 1, got " + maxOutputTokens);
         }
-        if (poolFill < 1) {
-            problems.add("poolFill must be at least 1 (1: always the least-loaded engine), got " + poolFill);
-        }
+        EnginePool.Options.fillProblem("poolFill", poolFill).ifPresent(problems::add);
         for (Map.Entry<String, Object> e : extraEngineArgs.entrySet()) {
             String name = e.getKey();
             if (name == null || name.isBlank()) {
